@@ -1,0 +1,59 @@
+import { listImages } from "../../mod.ts";
+import { humanDuration, humanSize } from "../util/human.ts";
+import { type Command, out } from "./command.ts";
+import { formatTable } from "./table.ts";
+import { UsageError } from "../util/errors.ts";
+
+export const imagesCommand: Command = {
+  name: "images",
+  summary: "List images",
+  usage: "[OPTIONS]",
+  help: [
+    "-q, --quiet         only image IDs",
+    "--digests           show digests",
+    "--no-trunc          full IDs",
+    "--format json       one JSON object per line",
+  ],
+  options: {
+    quiet: { type: "boolean", short: "q" },
+    digests: { type: "boolean" },
+    "no-trunc": { type: "boolean" },
+    format: { type: "string" },
+  },
+  args: [0, 0],
+  run(g, v) {
+    const rows = listImages(g.root);
+    const id = (full: string) => (v["no-trunc"] ? full : full.slice(7, 19));
+    if (v.format !== undefined && v.format !== "json") throw new UsageError(`images: unsupported --format "${v.format}" (use json)`);
+    if (v.quiet) {
+      const ids = [...new Set(rows.map((r) => id(r.id)))];
+      if (ids.length) out(ids.join("\n"));
+      return Promise.resolve(0);
+    }
+    if (v.format === "json") {
+      for (const r of rows) {
+        out(JSON.stringify({
+          ID: r.id,
+          Repository: r.repository,
+          Tag: r.tag,
+          Digest: r.digest,
+          CreatedAt: r.created ?? "",
+          Size: r.size,
+        }));
+      }
+      return Promise.resolve(0);
+    }
+    const now = Date.now();
+    const header = ["REPOSITORY", "TAG", ...(v.digests ? ["DIGEST"] : []), "IMAGE ID", "CREATED", "SIZE"];
+    const table = rows.map((r) => [
+      r.repository,
+      r.tag,
+      ...(v.digests ? [r.digest] : []),
+      id(r.id),
+      r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : "N/A",
+      humanSize(r.size),
+    ]);
+    out(formatTable(header, table));
+    return Promise.resolve(0);
+  },
+};

@@ -1,0 +1,203 @@
+/**
+ * libc through `Deno.dlopen`: the few system calls Deno's own API lacks (mknod, lchown,
+ * xattrs, utimensat without following symlinks, fd-based file writes for fast layer unpacking).
+ * Every wrapper turns a -1 return into an {@link ErrnoError} carrying errno and the call's name.
+ * Loaded lazily, once per isolate (each Worker loads its own).
+ */
+
+const symbols = {
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  close: { parameters: ["i32"], result: "i32" },
+  fsync: { parameters: ["i32"], result: "i32" },
+  syncfs: { parameters: ["i32"], result: "i32" },
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  fchmod: { parameters: ["i32", "u32"], result: "i32" },
+  futimens: { parameters: ["i32", "buffer"], result: "i32" },
+  utimensat: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  lchown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+  chmod: { parameters: ["buffer", "u32"], result: "i32" },
+  mkdir: { parameters: ["buffer", "u32"], result: "i32" },
+  mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
+  lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
+  lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
+  llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
+  umask: { parameters: ["u32"], result: "u32" },
+} as const;
+
+type Lib = Deno.DynamicLibrary<typeof symbols>["symbols"];
+let lib: Lib | undefined;
+
+function libc(): Lib {
+  if (!lib) lib = Deno.dlopen("libc.so.6", symbols).symbols;
+  return lib;
+}
+
+/** A failed system call: `code` is errno, `call` names the call. */
+export class ErrnoError extends Error {
+  constructor(readonly call: string, readonly code: number, readonly path?: string) {
+    super(`${call}${path ? ` ${path}` : ""}: ${strerror(code)}`);
+    this.name = "ErrnoError";
+  }
+}
+
+export const EEXIST = 17;
+export const ENOENT = 2;
+export const ENODATA = 61;
+export const ENOTSUP = 95;
+export const ERANGE = 34;
+
+function errno(): number {
+  const p = libc().__errno_location();
+  return new Deno.UnsafePointerView(p!).getInt32();
+}
+
+function strerror(code: number): string {
+  const p = libc().strerror(code);
+  return p ? Deno.UnsafePointerView.getCString(p) : `errno ${code}`;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated copy of `s` for passing to C. */
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(s.length * 3 + 1);
+  const { written } = encoder.encodeInto(s, b);
+  return b.subarray(0, written + 1) as Uint8Array<ArrayBuffer>;
+}
+
+function check(ret: number | bigint, call: string, path?: string): number {
+  const n = Number(ret);
+  if (n < 0) throw new ErrnoError(call, errno(), path);
+  return n;
+}
+
+export const O_WRONLY = 0o1;
+export const O_CREAT = 0o100;
+export const O_EXCL = 0o200;
+export const O_TRUNC = 0o1000;
+export const O_NOFOLLOW = 0o400000;
+export const O_CLOEXEC = 0o2000000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+const AT_FDCWD = -100;
+const AT_SYMLINK_NOFOLLOW = 0x100;
+
+export function open(path: string, flags: number, mode: number): number {
+  return check(libc().open(cstr(path), flags, mode), "open", path);
+}
+
+/** Writes all of `data` to `fd`. */
+export function writeAll(fd: number, data: Uint8Array<ArrayBuffer>): void {
+  let off = 0;
+  while (off < data.length) {
+    const chunk = off === 0 ? data : data.subarray(off);
+    off += check(libc().write(fd, chunk, BigInt(chunk.length)), "write");
+  }
+}
+
+export function close(fd: number): void {
+  check(libc().close(fd), "close");
+}
+
+export function fsync(fd: number): void {
+  check(libc().fsync(fd), "fsync");
+}
+
+/** Flushes the whole filesystem holding `fd`: one call instead of an fsync per unpacked file. */
+export function syncfs(fd: number): void {
+  check(libc().syncfs(fd), "syncfs");
+}
+
+export function fchown(fd: number, uid: number, gid: number): void {
+  check(libc().fchown(fd, uid, gid), "fchown");
+}
+
+export function fchmod(fd: number, mode: number): void {
+  check(libc().fchmod(fd, mode), "fchmod");
+}
+
+export function chmod(path: string, mode: number): void {
+  check(libc().chmod(cstr(path), mode), "chmod", path);
+}
+
+export function mkdir(path: string, mode: number): void {
+  check(libc().mkdir(cstr(path), mode), "mkdir", path);
+}
+
+export function lchown(path: string, uid: number, gid: number): void {
+  check(libc().lchown(cstr(path), uid, gid), "lchown", path);
+}
+
+function timespecs(atimeMs: number, mtimeMs: number): Uint8Array<ArrayBuffer> {
+  const buf = new BigInt64Array(4);
+  buf[0] = BigInt(Math.floor(atimeMs / 1000));
+  buf[1] = BigInt(Math.round((atimeMs % 1000) * 1e6));
+  buf[2] = BigInt(Math.floor(mtimeMs / 1000));
+  buf[3] = BigInt(Math.round((mtimeMs % 1000) * 1e6));
+  return new Uint8Array(buf.buffer);
+}
+
+export function futimens(fd: number, atimeMs: number, mtimeMs: number): void {
+  check(libc().futimens(fd, timespecs(atimeMs, mtimeMs)), "futimens");
+}
+
+/** Sets times on `path` itself, never on what a symlink points to. */
+export function lutimes(path: string, atimeMs: number, mtimeMs: number): void {
+  check(
+    libc().utimensat(AT_FDCWD, cstr(path), timespecs(atimeMs, mtimeMs), AT_SYMLINK_NOFOLLOW),
+    "utimensat",
+    path,
+  );
+}
+
+/** mknod(2): device nodes, fifos and overlayfs whiteouts (char 0:0). */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  // glibc's makedev encoding
+  const dev = (BigInt(major & 0xfff) << 8n) | BigInt(minor & 0xff) |
+    (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n);
+  check(libc().mknod(cstr(path), mode, dev), "mknod", path);
+}
+
+export function lsetxattr(path: string, name: string, value: Uint8Array<ArrayBuffer>): void {
+  check(libc().lsetxattr(cstr(path), cstr(name), value, BigInt(value.length), 0), "lsetxattr", path);
+}
+
+/** The value of xattr `name` on `path` (not following symlinks), or null when it is not set. */
+export function lgetxattr(path: string, name: string): Uint8Array | null {
+  const p = cstr(path);
+  const n = cstr(name);
+  let buf = new Uint8Array(256);
+  for (;;) {
+    const r = Number(libc().lgetxattr(p, n, buf, BigInt(buf.length)));
+    if (r >= 0) return buf.slice(0, r);
+    const e = errno();
+    if (e === ENODATA || e === ENOTSUP) return null;
+    if (e !== ERANGE) throw new ErrnoError("lgetxattr", e, path);
+    buf = new Uint8Array(buf.length * 4);
+  }
+}
+
+/** The names of the xattrs on `path` (not following symlinks). */
+export function llistxattr(path: string): string[] {
+  const p = cstr(path);
+  let buf = new Uint8Array(1024);
+  for (;;) {
+    const r = Number(libc().llistxattr(p, buf, BigInt(buf.length)));
+    if (r >= 0) {
+      return new TextDecoder().decode(buf.subarray(0, r)).split("\0").filter((s) => s.length > 0);
+    }
+    const e = errno();
+    if (e === ENOTSUP) return [];
+    if (e !== ERANGE) throw new ErrnoError("llistxattr", e, path);
+    buf = new Uint8Array(buf.length * 4);
+  }
+}
+
+/** Sets the process umask and returns the old one. */
+export function umask(mask: number): number {
+  return libc().umask(mask);
+}

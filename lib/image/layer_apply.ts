@@ -1,0 +1,231 @@
+/**
+ * Applies one layer's tar entries to a directory, as the entries stream in.
+ *
+ * The result is in overlayfs form, ready to be a lower dir: `.wh.NAME` becomes a char device 0:0 named
+ * NAME, and `.wh..wh..opq` sets `trusted.overlay.opaque=y` on its directory. Owners, modes (setuid too),
+ * mtimes, xattrs, hardlinks, symlinks, devices and fifos are kept.
+ *
+ * Nothing is ever written outside the directory: names that climb out with `..` are refused, absolute
+ * names are taken relative to it, and symlinks met on the way are resolved with the directory as `/`
+ * (the way `chroot` would see them). Hardlink targets are resolved the same way.
+ */
+import * as libc from "../ffi/libc.ts";
+import type { TarEntry, TarHandler } from "./tar_reader.ts";
+
+export class LayerEscapeError extends Error {
+  constructor(name: string, why: string) {
+    super(`refused layer entry "${name}": ${why}`);
+    this.name = "LayerEscapeError";
+  }
+}
+
+const WHITEOUT = ".wh.";
+const OPAQUE = ".wh..wh..opq";
+const MAX_SYMLINKS = 40;
+const enc = new TextEncoder();
+
+interface DirMeta {
+  path: string;
+  entry: TarEntry;
+}
+
+/** Splits a tar name into clean components; throws when `..` would leave the root. */
+function cleanName(name: string): string[] {
+  const out: string[] = [];
+  for (const c of name.split("/")) {
+    if (c === "" || c === ".") continue;
+    if (c === "..") {
+      if (out.length === 0) throw new LayerEscapeError(name, "path leaves the layer");
+      out.pop();
+    } else out.push(c);
+  }
+  return out;
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw err;
+  }
+}
+
+export class LayerApplier implements TarHandler {
+  /** bytes of regular-file content written */
+  unpackedBytes = 0;
+  #dirs = new Set<string>();
+  #dirMeta: DirMeta[] = [];
+  #fd = -1;
+  #path = "";
+
+  constructor(readonly root: string) {
+    this.#dirs.add(root);
+  }
+
+  /** Resolves directory components inside the root, following symlinks in scope; creates what is missing. */
+  #resolveDir(parts: string[], name: string): string {
+    let stack: string[] = [];
+    const queue = parts.slice();
+    let links = 0;
+    while (queue.length) {
+      const c = queue.shift()!;
+      if (c === "" || c === ".") continue;
+      if (c === "..") {
+        stack.pop(); // at the root, `..` stays at the root
+        continue;
+      }
+      stack.push(c);
+      const abs = `${this.root}/${stack.join("/")}`;
+      if (this.#dirs.has(abs)) continue;
+      const st = lstatOrNull(abs);
+      if (!st) {
+        libc.mkdir(abs, 0o755);
+      } else if (st.isSymlink) {
+        if (++links > MAX_SYMLINKS) throw new LayerEscapeError(name, "too many levels of symbolic links");
+        const target = Deno.readLinkSync(abs);
+        stack.pop();
+        if (target.startsWith("/")) stack = [];
+        queue.unshift(...target.split("/"));
+        continue;
+      } else if (!st.isDirectory) {
+        throw new LayerEscapeError(name, `${stack.join("/")} is not a directory`);
+      }
+      this.#dirs.add(abs);
+    }
+    return stack.length ? `${this.root}/${stack.join("/")}` : this.root;
+  }
+
+  /** Removes whatever is at `path` (not following symlinks) so a new entry can take its place. */
+  #clear(path: string, keepDir: boolean): Deno.FileInfo | null {
+    const st = lstatOrNull(path);
+    if (!st) return null;
+    if (st.isDirectory) {
+      if (keepDir) return st;
+      Deno.removeSync(path, { recursive: true });
+      this.#dirs.clear();
+      this.#dirs.add(this.root);
+      return null;
+    }
+    Deno.removeSync(path);
+    return null;
+  }
+
+  entry(e: TarEntry): void {
+    const parts = cleanName(e.name);
+    if (parts.length === 0) {
+      if (e.type === "dir") this.#dirMeta.push({ path: this.root, entry: e });
+      return;
+    }
+    const base = parts[parts.length - 1];
+    const parent = this.#resolveDir(parts.slice(0, -1), e.name);
+    if (base === OPAQUE) {
+      libc.lsetxattr(parent, "trusted.overlay.opaque", enc.encode("y"));
+      return;
+    }
+    if (base.startsWith(WHITEOUT)) {
+      const hidden = base.slice(WHITEOUT.length);
+      if (!hidden || hidden === "." || hidden === "..") throw new LayerEscapeError(e.name, "bad whiteout");
+      const path = `${parent}/${hidden}`;
+      this.#clear(path, false);
+      libc.mknod(path, libc.S_IFCHR, 0, 0);
+      return;
+    }
+    const path = `${parent}/${base}`;
+    switch (e.type) {
+      case "dir": {
+        if (!this.#clear(path, true)) libc.mkdir(path, 0o700);
+        this.#dirs.add(path);
+        this.#dirMeta.push({ path, entry: e });
+        return;
+      }
+      case "file": {
+        this.#clear(path, false);
+        this.#fd = libc.open(path, libc.O_WRONLY | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW | libc.O_CLOEXEC, 0o600);
+        this.#path = path;
+        this.unpackedBytes += e.size;
+        return;
+      }
+      case "symlink": {
+        this.#clear(path, false);
+        Deno.symlinkSync(e.linkname, path);
+        libc.lchown(path, e.uid, e.gid);
+        this.#setXattrs(path, e);
+        libc.lutimes(path, e.mtime * 1000, e.mtime * 1000);
+        return;
+      }
+      case "link": {
+        const tparts = cleanName(e.linkname);
+        if (tparts.length === 0) throw new LayerEscapeError(e.name, "hardlink to the layer root");
+        const tparent = this.#resolveDir(tparts.slice(0, -1), e.name);
+        const target = `${tparent}/${tparts[tparts.length - 1]}`;
+        const tst = lstatOrNull(target);
+        if (!tst) throw new LayerEscapeError(e.name, `hardlink target "${e.linkname}" is not in this layer`);
+        if (tst.isDirectory) throw new LayerEscapeError(e.name, "hardlink to a directory");
+        if (target === path) return;
+        this.#clear(path, false);
+        Deno.linkSync(target, path);
+        return;
+      }
+      case "char":
+      case "block":
+      case "fifo": {
+        this.#clear(path, false);
+        const kind = e.type === "char" ? libc.S_IFCHR : e.type === "block" ? libc.S_IFBLK : libc.S_IFIFO;
+        libc.mknod(path, kind | (e.mode & 0o777), e.devmajor, e.devminor);
+        libc.lchown(path, e.uid, e.gid);
+        libc.chmod(path, e.mode);
+        this.#setXattrs(path, e);
+        libc.lutimes(path, e.mtime * 1000, e.mtime * 1000);
+        return;
+      }
+    }
+  }
+
+  data(chunk: Uint8Array): void {
+    libc.writeAll(this.#fd, chunk as Uint8Array<ArrayBuffer>);
+  }
+
+  entryEnd(e: TarEntry): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    try {
+      libc.fchown(fd, e.uid, e.gid);
+      libc.fchmod(fd, e.mode); // after chown, which clears setuid/setgid
+      if (e.xattrs.size) this.#setXattrs(this.#path, e);
+      libc.futimens(fd, e.mtime * 1000, e.mtime * 1000);
+    } finally {
+      libc.close(fd);
+    }
+  }
+
+  #setXattrs(path: string, e: TarEntry): void {
+    for (const [k, v] of e.xattrs) {
+      // overlay's own attributes in an image would change how the stack is read: never take them
+      if (k.startsWith("trusted.overlay.")) continue;
+      libc.lsetxattr(path, k, v as Uint8Array<ArrayBuffer>);
+    }
+  }
+
+  /** Sets directory owners, modes and times last (creating children changes a directory's mtime). */
+  finish(): void {
+    for (let i = this.#dirMeta.length - 1; i >= 0; i--) {
+      const { path, entry: e } = this.#dirMeta[i];
+      libc.lchown(path, e.uid, e.gid);
+      libc.chmod(path, e.mode);
+      this.#setXattrs(path, e);
+      libc.lutimes(path, e.mtime * 1000, e.mtime * 1000);
+    }
+  }
+
+  /** Closes an open file after a failure. */
+  abort(): void {
+    if (this.#fd >= 0) {
+      try {
+        libc.close(this.#fd);
+      } catch { /* already failing */ }
+      this.#fd = -1;
+    }
+  }
+}

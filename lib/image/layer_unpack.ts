@@ -1,0 +1,168 @@
+/**
+ * One layer, streamed: bytes in → sha256 of the compressed blob (and a copy into the blob store) →
+ * decompress (gzip/zstd/none) → sha256 of the tar (the diff_id) → tar parser → {@link LayerApplier}.
+ *
+ * Everything lands under temp names; only after both digests and the size match does the blob get
+ * renamed into `blobs/` and the unpacked directory into `layers/`. A layer some other pull finished
+ * first is kept and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
+ */
+import { createHash } from "node:crypto";
+import zlib from "node:zlib";
+import { join } from "node:path";
+import * as libc from "../ffi/libc.ts";
+import { LayerApplier } from "./layer_apply.ts";
+import { type Compression, layerCompression } from "./manifest.ts";
+import { exists, Store } from "./store.ts";
+import { TarParser } from "./tar_reader.ts";
+
+export interface UnpackJob {
+  storeRoot: string;
+  /** a directory of this process's under ROOT/tmp */
+  tmpDir: string;
+  /** blob digest, size and media type from the manifest */
+  digest: string;
+  size: number;
+  mediaType: string;
+  /** the config's diff_id for this layer */
+  diffId: string;
+}
+
+export interface UnpackResult {
+  /** bytes of regular files written */
+  unpackedBytes: number;
+  /** bytes of the uncompressed tar (a docker-archive needs it up front) */
+  tarSize: number;
+}
+
+export class DigestMismatchError extends Error {}
+
+type Decompressor = zlib.Gunzip | zlib.ZstdDecompress;
+
+function makeDecompressor(c: Compression): Decompressor | null {
+  if (c === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (c === "zstd") return zlib.createZstdDecompress({ chunkSize: 256 * 1024 });
+  return null;
+}
+
+/** Unpacks `source` (the blob's bytes) as described by `job`, reporting compressed bytes read. */
+export async function unpackLayer(
+  source: ReadableStream<Uint8Array>,
+  job: UnpackJob,
+  onProgress: (bytes: number) => void = () => {},
+): Promise<UnpackResult> {
+  const store = new Store(job.storeRoot);
+  const compression = layerCompression(job.mediaType);
+  const hex = job.digest.slice(7);
+  const blobTmp = join(job.tmpDir, `blob-${hex}`);
+  const dirTmp = join(job.tmpDir, `layer-${hex}`);
+  Deno.mkdirSync(dirTmp);
+  const applier = new LayerApplier(dirTmp);
+  const parser = new TarParser(applier);
+  const blobHash = createHash("sha256");
+  const diffHash = createHash("sha256");
+  const blobFd = libc.open(blobTmp, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_CLOEXEC, 0o644);
+  let blobClosed = false;
+  let read = 0;
+  let tarSize = 0;
+
+  const onTar = (chunk: Uint8Array) => {
+    tarSize += chunk.length;
+    diffHash.update(chunk);
+    parser.push(chunk);
+  };
+  const dec = makeDecompressor(compression);
+  let decError: Error | null = null;
+  let decEnded: Promise<void> = Promise.resolve();
+  if (dec) {
+    dec.on("data", (c: Uint8Array) => {
+      try {
+        onTar(c);
+      } catch (err) {
+        decError ??= err as Error;
+        dec.destroy();
+      }
+    });
+    decEnded = new Promise((resolve, reject) => {
+      dec.on("end", () => resolve());
+      dec.on("error", (err: Error) => reject(decError ?? err));
+      dec.on("close", () => (decError ? reject(decError) : undefined));
+    });
+    decEnded.catch(() => {}); // observed below
+  }
+
+  try {
+    const reader = source.getReader();
+    let lastReport = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      read += value.length;
+      if (read > job.size) {
+        await reader.cancel();
+        throw new DigestMismatchError(`blob ${job.digest} is larger than the ${job.size} bytes its descriptor says`);
+      }
+      blobHash.update(value);
+      libc.writeAll(blobFd, value as Uint8Array<ArrayBuffer>);
+      if (dec) {
+        if (decError) throw decError;
+        if (!dec.write(value)) await new Promise<void>((r) => dec.once("drain", () => r()));
+      } else onTar(value);
+      const now = performance.now();
+      if (now - lastReport > 100) {
+        lastReport = now;
+        onProgress(read);
+      }
+    }
+    onProgress(read);
+    if (read !== job.size) {
+      throw new DigestMismatchError(`blob ${job.digest} is truncated: got ${read} of ${job.size} bytes`);
+    }
+    const got = `sha256:${blobHash.digest("hex")}`;
+    if (got !== job.digest) throw new DigestMismatchError(`blob ${job.digest} does not match its digest (got ${got})`);
+    if (dec) {
+      dec.end();
+      await decEnded;
+    }
+    if (decError) throw decError;
+    parser.end();
+    const diff = `sha256:${diffHash.digest("hex")}`;
+    if (diff !== job.diffId) {
+      throw new DigestMismatchError(`layer ${job.digest}: uncompressed digest ${diff} does not match diff_id ${job.diffId}`);
+    }
+    applier.finish();
+    libc.fsync(blobFd);
+    libc.close(blobFd);
+    blobClosed = true;
+    commit(store, job, blobTmp, dirTmp);
+    return { unpackedBytes: applier.unpackedBytes, tarSize };
+  } catch (err) {
+    applier.abort();
+    dec?.destroy();
+    throw err;
+  } finally {
+    if (!blobClosed) libc.close(blobFd);
+    for (const p of [blobTmp, dirTmp]) {
+      try {
+        Deno.removeSync(p, { recursive: true });
+      } catch { /* already moved */ }
+    }
+  }
+}
+
+/** Moves a verified blob and layer into the store; a copy already there wins. */
+function commit(store: Store, job: UnpackJob, blobTmp: string, dirTmp: string): void {
+  const dirFd = libc.open(dirTmp, 0, 0); // O_RDONLY
+  try {
+    libc.syncfs(dirFd); // the unpacked files must be on disk before the rename makes them visible
+  } finally {
+    libc.close(dirFd);
+  }
+  Deno.renameSync(blobTmp, store.blobPath(job.digest));
+  const dest = store.layerPath(job.diffId);
+  if (exists(dest)) return; // another pull finished it; ours is removed by the caller
+  try {
+    Deno.renameSync(dirTmp, dest);
+  } catch (err) {
+    if (!exists(dest)) throw err; // lost a race to a concurrent pull otherwise
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A small pool of layer workers (see `pull_worker.ts`). One job runs inline: a Worker costs a
+ * second isolate start, worth paying only when layers can really run side by side.
+ */
+import { BerthError } from "../util/errors.ts";
+import { PULL_WORKER_NAME, runJob, type WorkerJob, type WorkerReply } from "./pull_worker.ts";
+import type { UnpackResult } from "./layer_unpack.ts";
+
+let entryUrl: string | undefined;
+
+/** The one-file build runs everything from one bundle; it registers that bundle as the worker's code. */
+export function setWorkerEntry(url: string): void {
+  entryUrl = url;
+}
+
+function workerUrl(): string {
+  return entryUrl ?? new URL("./pull_worker.ts", import.meta.url).href;
+}
+
+interface Pending {
+  resolve: (r: UnpackResult) => void;
+  reject: (e: Error) => void;
+  onProgress: (bytes: number) => void;
+}
+
+/** Runs `jobs` with at most `concurrency` at once; resolves to each job's result, in order. */
+export async function runJobs(
+  jobs: WorkerJob[],
+  concurrency: number,
+  onProgress: (index: number, bytes: number) => void,
+  onStart: (index: number) => void = () => {},
+): Promise<UnpackResult[]> {
+  if (jobs.length === 0) return [];
+  if (jobs.length === 1 || concurrency <= 1) {
+    const out: UnpackResult[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      onStart(i);
+      out.push(await runJob(jobs[i], (b) => onProgress(i, b)));
+    }
+    return out;
+  }
+  const size = Math.min(concurrency, jobs.length);
+  const workers: Worker[] = [];
+  const pending = new Map<number, Pending>();
+  let nextId = 0;
+  let failed: Error | null = null;
+  for (let i = 0; i < size; i++) {
+    const w = new Worker(workerUrl(), { type: "module", name: PULL_WORKER_NAME });
+    w.onmessage = (ev: MessageEvent<WorkerReply>) => {
+      const m = ev.data;
+      const p = pending.get(m.id);
+      if (!p) return;
+      if (m.type === "progress") p.onProgress(m.bytes);
+      else {
+        pending.delete(m.id);
+        if (m.type === "done") p.resolve(m.result);
+        else p.reject(new BerthError(m.message));
+      }
+    };
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      const err = new BerthError(`layer worker failed: ${ev.message}`);
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+    };
+    workers.push(w);
+  }
+  const results: UnpackResult[] = new Array(jobs.length);
+  let cursor = 0;
+  const lane = async (w: Worker) => {
+    while (cursor < jobs.length && !failed) {
+      const index = cursor++;
+      onStart(index);
+      const id = nextId++;
+      try {
+        results[index] = await new Promise<UnpackResult>((resolve, reject) => {
+          pending.set(id, { resolve, reject, onProgress: (b) => onProgress(index, b) });
+          w.postMessage({ id, job: jobs[index] });
+        });
+      } catch (err) {
+        failed ??= err as Error;
+      }
+    }
+  };
+  try {
+    await Promise.all(workers.map(lane));
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+  if (failed) throw failed;
+  return results;
+}

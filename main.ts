@@ -1,0 +1,58 @@
+/**
+ * The `berth` command: a flat table from command names to handlers; everything else lives in
+ * `lib/` and `mod.ts`.
+ */
+import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded as a layer worker
+import { type Command, commandHelp, out, parseCommandArgs } from "./lib/cli/command.ts";
+import { parseGlobal } from "./lib/cli/global.ts";
+import { generalHelp } from "./lib/cli/help.ts";
+import { imagesCommand } from "./lib/cli/images.ts";
+import { pullCommand } from "./lib/cli/pull.ts";
+import { setWorkerEntry } from "./lib/image/worker_pool.ts";
+import { BerthError, messageOf } from "./lib/util/errors.ts";
+import { setDebug } from "./lib/util/log.ts";
+import { VERSION } from "./lib/version.ts";
+
+const commands: Record<string, Command> = {
+  images: imagesCommand,
+  pull: pullCommand,
+};
+
+/** Runs one berth command line and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { global, command, rest, version, help } = parseGlobal(argv);
+    setDebug(global.debug);
+    if (version) {
+      out(`berth version ${VERSION}`);
+      return 0;
+    }
+    if (!command || help || command === "help") {
+      const topic = command === "help" ? rest[0] : undefined;
+      out(topic && commands[topic] ? commandHelp(commands[topic]) : generalHelp(commands));
+      return command || help ? 0 : 1;
+    }
+    const cmd = commands[command];
+    if (!cmd) throw new BerthError(`'${command}' is not a berth command.\nSee 'berth --help'.`);
+    const { values, positionals } = parseCommandArgs(cmd, rest);
+    if (values.help) {
+      out(commandHelp(cmd));
+      return 0;
+    }
+    return await cmd.run(global, values, positionals);
+  } catch (err) {
+    if (err instanceof BerthError) {
+      console.error(`berth: ${err.message}`);
+      return err.exitCode;
+    }
+    if (Deno.env.get("BERTH_DEBUG") === "1") console.error(err);
+    console.error(`berth: ${messageOf(err)}`);
+    return 125;
+  }
+}
+
+// In a Worker this same file is only the layer worker's carrier (see the import above).
+if (import.meta.main && !("WorkerGlobalScope" in globalThis)) {
+  setWorkerEntry(import.meta.url);
+  Deno.exit(await main(Deno.args));
+}

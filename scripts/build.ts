@@ -1,0 +1,68 @@
+/**
+ * `deno task build`: writes `dist/berth`, one executable file that needs neither Deno nor node_modules.
+ *
+ * - With a denort runtime (`DENORT_BIN`, or `deno compile` able to fetch one) it is `deno compile`'s output.
+ * - Otherwise (this offline environment) it is a self-extracting file: a short POSIX sh header, then a
+ *   gzip'd tar of the Deno runtime and berth's bundled JavaScript. The first run unpacks them once into
+ *   a cache directory named by the payload's hash; every run then `exec`s Deno on the bundle (the
+ *   header costs ~1 ms). Either way the file is the whole program.
+ */
+import { createHash } from "node:crypto";
+
+const deno = Deno.execPath();
+const root = new URL("..", import.meta.url).pathname;
+const dist = `${root}dist`;
+const HEADER_SIZE = 4096;
+
+async function run(cmd: string, args: string[], env?: Record<string, string>): Promise<void> {
+  const r = await new Deno.Command(cmd, { args, cwd: root, env, stdout: "inherit", stderr: "inherit" }).output();
+  if (!r.success) throw new Error(`${cmd} ${args.join(" ")} failed (${r.code})`);
+}
+
+await Deno.mkdir(dist, { recursive: true });
+await run(deno, ["bundle", "--quiet", "--platform", "deno", "--no-lock", "-o", `${dist}/berth.js`, "main.ts"]);
+
+const denort = Deno.env.get("DENORT_BIN");
+if (denort) {
+  await run(deno, ["compile", "-A", "--no-lock", "-o", `${dist}/berth`, `${dist}/berth.js`], { DENORT_BIN: denort });
+  console.log(`dist/berth: deno compile with ${denort}`);
+  Deno.exit(0);
+}
+
+// Self-extracting build: payload = tar.gz of { deno, berth.js }
+const stage = await Deno.makeTempDir({ prefix: "berth-build-" });
+try {
+  await Deno.copyFile(deno, `${stage}/deno`);
+  await Deno.copyFile(`${dist}/berth.js`, `${stage}/berth.js`);
+  await run("tar", ["-C", stage, "-cf", `${stage}/payload.tar`, "deno", "berth.js"]);
+  await run("gzip", ["-6", "-n", `${stage}/payload.tar`]);
+  const payload = await Deno.readFile(`${stage}/payload.tar.gz`);
+  const hash = createHash("sha256").update(payload).digest("hex").slice(0, 16);
+  const header = `#!/bin/sh
+# berth: one-file build (POSIX sh header + gzip'd tar of the Deno runtime and berth's bundle).
+# The first run unpacks the payload into a cache directory named by its hash; later runs only exec.
+d="\${BERTH_RUNTIME_DIR:-\${XDG_CACHE_HOME:-\${HOME:-/tmp}/.cache}/berth}/${hash}"
+if [ ! -f "$d/ok" ]; then
+  mkdir -p "\${d%/*}" && t=$(mktemp -d "$d.XXXXXX") || exit 125
+  if tail -c +${HEADER_SIZE + 1} "$0" | tar -xzf - -C "$t" && : > "$t/ok"; then
+    mv -T "$t" "$d" 2>/dev/null || rm -rf "$t"
+  else
+    rm -rf "$t"; echo "berth: cannot unpack runtime into $d" >&2; exit 125
+  fi
+fi
+DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/berth.js" "$@"
+exit 125
+`;
+  const head = new TextEncoder().encode(header);
+  if (head.length >= HEADER_SIZE) throw new Error("build: sh header too long");
+  const file = new Uint8Array(HEADER_SIZE + payload.length);
+  file.set(head);
+  file.fill(0x0a, head.length, HEADER_SIZE); // newlines: sh never reaches them (exit above)
+  file.set(payload, HEADER_SIZE);
+  const tmp = `${dist}/berth.tmp`;
+  await Deno.writeFile(tmp, file, { mode: 0o755 });
+  await Deno.rename(tmp, `${dist}/berth`);
+  console.log(`dist/berth: self-extracting (${(file.length / 1e6).toFixed(1)} MB, runtime ${hash})`);
+} finally {
+  await Deno.remove(stage, { recursive: true });
+}
