@@ -6,16 +6,33 @@ import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded
 import { type Command, commandHelp, out, parseCommandArgs } from "./lib/cli/command.ts";
 import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
+import { exportCommand } from "./lib/cli/export.ts";
+import { historyCommand } from "./lib/cli/history.ts";
 import { imagesCommand } from "./lib/cli/images.ts";
+import { inspectCommand } from "./lib/cli/inspect.ts";
+import { loadCommand } from "./lib/cli/load.ts";
+import { loginCommand, logoutCommand } from "./lib/cli/login.ts";
 import { pullCommand } from "./lib/cli/pull.ts";
+import { rmiCommand } from "./lib/cli/rmi.ts";
+import { saveCommand } from "./lib/cli/save.ts";
+import { tagCommand } from "./lib/cli/tag.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, messageOf } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
 import { VERSION } from "./lib/version.ts";
 
 const commands: Record<string, Command> = {
+  export: exportCommand,
+  history: historyCommand,
   images: imagesCommand,
+  inspect: inspectCommand,
+  load: loadCommand,
+  login: loginCommand,
+  logout: logoutCommand,
   pull: pullCommand,
+  rmi: rmiCommand,
+  save: saveCommand,
+  tag: tagCommand,
 };
 
 /** Runs one berth command line and returns the exit code. */

@@ -16,3 +16,9 @@ export { formatReference, parseReference, type Reference } from "./lib/image/ref
 export { pull, type PullOptions, type PullResult } from "./lib/image/pull.ts";
 export { type ImageSummary, listImages } from "./lib/image/list.ts";
 export { removeImage, type RemoveOptions } from "./lib/image/remove.ts";
+export { type HistoryRow, imageHistory, type ImageInspect, inspectImage } from "./lib/image/inspect.ts";
+export { tagImage } from "./lib/image/tag.ts";
+export { exportImage } from "./lib/image/export.ts";
+export { type SaveFormat, saveImages, type SaveOptions } from "./lib/image/save.ts";
+export { type LoadedImage, loadImages, type LoadOptions } from "./lib/image/load.ts";
+export { login, type LoginOptions, logout } from "./lib/image/login.ts";

@@ -20,7 +20,7 @@ export class Progress {
   #rows: Row[] = [];
   #drawn = 0;
   #last = 0;
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly mode: "tty" | "plain" | "quiet", private readonly out = Deno.stderr) {}
 

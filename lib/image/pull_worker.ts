@@ -44,8 +44,10 @@ export async function runJob(job: WorkerJob, onProgress: (bytes: number) => void
 }
 
 function startWorker(): void {
-  const post = (m: WorkerReply) => self.postMessage(m);
-  self.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
+  // deno-lint-ignore no-explicit-any
+  const scope = self as any; // a DedicatedWorkerGlobalScope; the main-thread typings do not know it
+  const post = (m: WorkerReply) => scope.postMessage(m);
+  scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const { id, job } = ev.data;
     try {
       const result = await runJob(job, (bytes) => post({ id, type: "progress", bytes }));

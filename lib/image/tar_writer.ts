@@ -100,7 +100,10 @@ export class TarWriter {
   constructor(private readonly sink: TarSink) {}
 
   /** Adds one entry; `body` supplies exactly `entry.size` bytes for files. */
-  async add(entry: TarWriteEntry, body?: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  async add(
+    entry: TarWriteEntry,
+    body?: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ): Promise<void> {
     const size = entry.type === "file" ? entry.size ?? (body instanceof Uint8Array ? body.length : 0) : 0;
     let name = entry.name;
     if (entry.type === "dir" && !name.endsWith("/")) name += "/";

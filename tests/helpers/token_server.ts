@@ -19,7 +19,7 @@ export interface TokenServer {
 const b64url = (b: Uint8Array | string) =>
   btoa(typeof b === "string" ? b : String.fromCharCode(...b)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
 
-function pemBody(pem: string): Uint8Array {
+function pemBody(pem: string): Uint8Array<ArrayBuffer> {
   const body = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
   return Uint8Array.from(atob(body), (c) => c.charCodeAt(0));
 }

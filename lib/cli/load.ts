@@ -1,0 +1,20 @@
+import { loadImages } from "../../mod.ts";
+import { type Command, out } from "./command.ts";
+
+export const loadCommand: Command = {
+  name: "load",
+  summary: "Load images from a docker-archive or oci-archive tar",
+  usage: "[OPTIONS]",
+  help: ["-i, --input FILE    read from FILE instead of stdin", "-q, --quiet         print nothing"],
+  options: { input: { type: "string", short: "i" }, quiet: { type: "boolean", short: "q" } },
+  args: [0, 0],
+  async run(g, v) {
+    const loaded = await loadImages({ root: g.root, input: v.input as string | undefined });
+    if (!v.quiet) {
+      for (const img of loaded) {
+        out(img.tags.length ? img.tags.map((t) => `Loaded image: ${t}`).join("\n") : `Loaded image ID: ${img.id}`);
+      }
+    }
+    return 0;
+  },
+};
