@@ -1,0 +1,23 @@
+/** std-style assertions over `node:assert` (JSR's @std/assert is out of reach here). */
+import nodeAssert from "node:assert";
+
+export function assert(cond: unknown, msg?: string): asserts cond {
+  nodeAssert.ok(cond, msg);
+}
+
+export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
+  nodeAssert.deepStrictEqual(actual, expected, msg);
+}
+
+export function assertMatch(actual: string, re: RegExp, msg?: string): void {
+  nodeAssert.match(actual, re, msg);
+}
+
+export function assertNotMatch(actual: string, re: RegExp, msg?: string): void {
+  nodeAssert.doesNotMatch(actual, re, msg);
+}
+
+// deno-lint-ignore no-explicit-any
+export function assertThrows(fn: () => unknown, cls: new (...a: any[]) => Error, _x?: unknown, msg?: string): void {
+  nodeAssert.throws(fn, cls, msg);
+}
