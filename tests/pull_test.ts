@@ -22,7 +22,7 @@ Deno.test("pull: layers stack as overlayfs lower dirs with whiteouts, opaque dir
     const p = await berth(root, ["pull", `${reg.host}/features:v1`]);
     assertEquals(p.code, 0, p.stderr);
     assertMatch(p.stdout, new RegExp(`${reg.host}/features:v1`));
-    assertMatch(p.stderr, /Pull complete/);
+    assertMatch(p.stdout, /Pull complete/);
 
     // the store holds whiteouts in overlay form
     const l2 = layerDir(root, img.diffIds[2]);
@@ -77,6 +77,7 @@ for (const format of ["oci", "docker"] as const) {
       assertEquals(p.code, 0, p.stderr);
       assertEquals(p.stdout.trim(), img.manifestDigest, "-q prints only the digest");
       assertEquals(p.stderr, "");
+      assertEquals(p.stdout.split("\n").length, 2, "nothing but the digest");
       for (const d of img.diffIds) assert(Deno.statSync(layerDir(root, d)).isDirectory);
       const inspect = JSON.parse((await berth(root, ["inspect", `${reg.host}/mixed`])).stdout)[0];
       assertEquals(inspect.Id, img.configDigest);
@@ -84,8 +85,8 @@ for (const format of ["oci", "docker"] as const) {
       assertEquals(inspect.Manifest.MediaType, img.mediaType);
       // pulling again is a no-op that says so
       const again = await berth(root, ["pull", `${reg.host}/mixed`]);
-      assertMatch(again.stderr, /Already exists/);
-      assertMatch(again.stderr, /Image is up to date/);
+      assertMatch(again.stdout, /Already exists/);
+      assertMatch(again.stdout, /Image is up to date/);
     });
   });
 }

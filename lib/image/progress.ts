@@ -22,10 +22,11 @@ export class Progress {
   #last = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly mode: "tty" | "plain" | "quiet", private readonly out = Deno.stderr) {}
+  constructor(private readonly mode: "tty" | "plain" | "quiet", private readonly out = Deno.stdout) {}
 
-  static forStderr(quiet: boolean): Progress {
-    return new Progress(quiet ? "quiet" : Deno.stderr.isTerminal() ? "tty" : "plain");
+  /** Progress on stdout, as `docker pull` prints it; errors stay alone on stderr. */
+  static forStdout(quiet: boolean): Progress {
+    return new Progress(quiet ? "quiet" : Deno.stdout.isTerminal() ? "tty" : "plain");
   }
 
   /** Plain text line (e.g. "Pulling from library/busybox"). */

@@ -106,7 +106,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
   const ref = parseReference(image);
   const name = formatReference(ref);
   const what = `pull ${name}`;
-  const progress = opts.progress ?? Progress.forStderr(!!opts.quiet);
+  const progress = opts.progress ?? Progress.forStdout(!!opts.quiet);
   const want: Platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   const client = clientFor(opts.root, ref.registry, opts.insecureRegistries);
 
@@ -197,7 +197,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
     });
   } catch (err) {
     progress.finish();
-    throw err instanceof BerthError ? new BerthError(`${what}: ${err.message}`) : err;
+    throw err instanceof Error ? new BerthError(`${what}: ${err.message}`) : err;
   } finally {
     Deno.removeSync(tmpDir, { recursive: true });
   }
