@@ -7,7 +7,7 @@ export interface BerthResult {
   stderr: string;
 }
 
-export async function berth(root: string, args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<BerthResult> {
+export async function berth(root: string, args: string[], opts: { stdin?: string | Uint8Array; env?: Record<string, string> } = {}): Promise<BerthResult> {
   const child = new Deno.Command(BERTH, {
     args: ["--root", root, ...args],
     stdin: opts.stdin !== undefined ? "piped" : "null",
@@ -17,7 +17,7 @@ export async function berth(root: string, args: string[], opts: { stdin?: string
   }).spawn();
   if (opts.stdin !== undefined) {
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.write(typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin);
     await w.close();
   }
   const r = await child.output();
