@@ -11,7 +11,7 @@ export function busyboxLayer(): Promise<Uint8Array> {
     const d = await Deno.makeTempDir({ prefix: "berth-test-bb-" });
     try {
       await busyboxRootfs(d);
-      return await tarDir(d);
+      return await tarDir(d, true);
     } finally {
       await Deno.remove(d, { recursive: true });
     }

@@ -23,10 +23,15 @@ export interface BuiltImage {
 export const sha256 = (b: Uint8Array) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 const enc = new TextEncoder();
 
-/** A layer tar of directory `dir`, written by GNU tar (PAX, with xattrs, numeric owners). */
-export async function tarDir(dir: string): Promise<Uint8Array> {
+/**
+ * A layer tar of directory `dir`, written by GNU tar (PAX, with xattrs, numeric owners).
+ * `reproducible` fixes order, mtimes and the root's mode so the same content gives the same digest.
+ */
+export async function tarDir(dir: string, reproducible = false): Promise<Uint8Array> {
+  const fixed = reproducible ? ["--sort=name", "--mtime=2026-01-01 00:00Z", "--pax-option=delete=atime,delete=ctime"] : [];
+  if (reproducible) await Deno.chmod(dir, 0o755);
   const r = await new Deno.Command("tar", {
-    args: ["--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-C", dir, "-cf", "-", "."],
+    args: ["--format=pax", "--xattrs", "--xattrs-include=*", "--numeric-owner", ...fixed, "-C", dir, "-cf", "-", "."],
     stdout: "piped",
     stderr: "piped",
   }).output();

@@ -25,9 +25,9 @@ export function freePort(): number {
   return port;
 }
 
-export async function startRegistry(auth: RegistryAuth = {}): Promise<TestRegistry> {
+export async function startRegistry(auth: RegistryAuth = {}, wantPort?: number): Promise<TestRegistry> {
   const dir = await Deno.makeTempDir({ prefix: "berth-test-registry-" });
-  const port = freePort();
+  const port = wantPort ?? freePort();
   let authYaml = "";
   if (auth.htpasswd) {
     const r = await new Deno.Command("htpasswd", {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine (as root) to build, test and benchmark berth:
+# Debian packages for the test registry, images and independent checks; Deno pinned from npm; dist/berth.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(docker-registry busybox-static skopeo umoci apache2-utils attr openssl tar gzip ca-certificates)
+[ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# docker-registry's package may start a system instance on :5000; berth's tests start their own.
+if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
+  systemctl stop docker-registry || true
+fi
+
+if [ ! -x node_modules/@deno/linux-x64-glibc/deno ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts
