@@ -25,17 +25,6 @@ const symbols = {
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   umask: { parameters: ["u32"], result: "u32" },
-  geteuid: { parameters: [], result: "u32" },
-  getegid: { parameters: [], result: "u32" },
-  // The same calls run on Deno's blocking thread pool: several files can be written at once,
-  // which matters where file creation is the kernel's slow path. errno lives on that other
-  // thread, so a failure is repeated synchronously to learn it (see writeFileAsync).
-  open_nb: { name: "open", parameters: ["buffer", "i32", "u32"], result: "i32", nonblocking: true },
-  write_nb: { name: "write", parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
-  fchown_nb: { name: "fchown", parameters: ["i32", "u32", "u32"], result: "i32", nonblocking: true },
-  fchmod_nb: { name: "fchmod", parameters: ["i32", "u32"], result: "i32", nonblocking: true },
-  futimens_nb: { name: "futimens", parameters: ["i32", "buffer"], result: "i32", nonblocking: true },
-  close_nb: { name: "close", parameters: ["i32"], result: "i32", nonblocking: true },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -211,64 +200,4 @@ export function llistxattr(path: string): string[] {
 /** Sets the process umask and returns the old one. */
 export function umask(mask: number): number {
   return libc().umask(mask);
-}
-
-let ids: { uid: number; gid: number; umask: number } | undefined;
-
-/** This process's effective uid/gid and umask (read once). */
-function processIds(): { uid: number; gid: number; umask: number } {
-  if (!ids) {
-    const old = libc().umask(0o022);
-    libc().umask(old);
-    ids = { uid: libc().geteuid(), gid: libc().getegid(), umask: old };
-  }
-  return ids;
-}
-
-export interface FileMeta {
-  uid: number;
-  gid: number;
-  /** permission bits, setuid/setgid/sticky included */
-  mode: number;
-  mtimeMs: number;
-}
-
-/**
- * Creates `path` (which must not exist) with `data` and the given owner, mode and mtime, off the
- * JS thread. Calls that change nothing (owner already ours, mode already what open gave) are skipped.
- */
-export async function writeFileAsync(path: string, data: Uint8Array<ArrayBuffer>, meta: FileMeta): Promise<void> {
-  const l = libc();
-  const p = cstr(path);
-  const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-  const { uid, gid, umask: mask } = processIds();
-  const perm = meta.mode & 0o777;
-  const fd = await l.open_nb(p, flags, perm);
-  if (fd < 0) {
-    close(open(path, flags, perm)); // learn errno; if it now works, the retry below is moot
-    throw new ErrnoError("open", 0, path);
-  }
-  try {
-    let off = 0;
-    while (off < data.length) {
-      const chunk = off === 0 ? data : data.subarray(off);
-      const n = Number(await l.write_nb(fd, chunk, BigInt(chunk.length)));
-      if (n < 0) {
-        writeAll(fd, chunk); // repeats the failing write here to raise its errno
-        break;
-      }
-      off += n;
-    }
-    if (meta.uid !== uid || meta.gid !== gid) {
-      if (await l.fchown_nb(fd, meta.uid, meta.gid) < 0) fchown(fd, meta.uid, meta.gid);
-    }
-    // chown clears setuid/setgid, and open's mode was cut by the umask: set it when either matters
-    if ((meta.mode & 0o7000) !== 0 || (perm & mask) !== 0) {
-      if (await l.fchmod_nb(fd, meta.mode) < 0) fchmod(fd, meta.mode);
-    }
-    const ts = timespecs(meta.mtimeMs, meta.mtimeMs);
-    if (await l.futimens_nb(fd, ts) < 0) futimens(fd, meta.mtimeMs, meta.mtimeMs);
-  } finally {
-    await l.close_nb(fd);
-  }
 }

@@ -20,10 +20,6 @@ export class LayerEscapeError extends Error {
 }
 
 const WHITEOUT = ".wh.";
-/** Files up to this size are gathered in memory and written off the JS thread, several at once. */
-const SMALL_FILE = 4 << 20;
-/** How many such writes may be under way; creating files is slow on some filesystems, and parallel. */
-const MAX_IN_FLIGHT = 16;
 const OPAQUE = ".wh..wh..opq";
 const MAX_SYMLINKS = 40;
 const enc = new TextEncoder();
@@ -62,11 +58,6 @@ export class LayerApplier implements TarHandler {
   #dirMeta: DirMeta[] = [];
   #fd = -1;
   #path = "";
-  /** content of the current small file, written asynchronously at its end */
-  #buf: Uint8Array<ArrayBuffer> | null = null;
-  #bufFill = 0;
-  #inflight = new Map<string, Promise<void>>();
-  #failed: Error | null = null;
 
   constructor(readonly root: string) {
     this.#dirs.add(root);
@@ -120,8 +111,7 @@ export class LayerApplier implements TarHandler {
     return null;
   }
 
-  entry(e: TarEntry): void | Promise<void> {
-    if (this.#failed) throw this.#failed;
+  entry(e: TarEntry): void {
     const parts = cleanName(e.name);
     if (parts.length === 0) {
       if (e.type === "dir") this.#dirMeta.push({ path: this.root, entry: e });
@@ -129,27 +119,6 @@ export class LayerApplier implements TarHandler {
     }
     const base = parts[parts.length - 1];
     const parent = this.#resolveDir(parts.slice(0, -1), e.name);
-    const path = `${parent}/${base}`;
-    if (this.#inflight.size > 0) {
-      const busy = this.#inflight.has(path);
-      const async = this.#isSmallFile(e, base);
-      // everything but new small files and directories waits for the writes under way
-      if (busy || !(async || e.type === "dir")) return this.#drain().then(() => this.#apply(e, parent, base));
-    }
-    return this.#apply(e, parent, base);
-  }
-
-  #isSmallFile(e: TarEntry, base: string): boolean {
-    return e.type === "file" && e.size <= SMALL_FILE && e.xattrs.size === 0 && !base.startsWith(WHITEOUT);
-  }
-
-  /** Waits for every write under way; rethrows the first failure. */
-  async #drain(): Promise<void> {
-    while (this.#inflight.size) await Promise.all(this.#inflight.values());
-    if (this.#failed) throw this.#failed;
-  }
-
-  #apply(e: TarEntry, parent: string, base: string): void {
     if (base === OPAQUE) {
       libc.lsetxattr(parent, "trusted.overlay.opaque", enc.encode("y"));
       return;
@@ -172,15 +141,9 @@ export class LayerApplier implements TarHandler {
       }
       case "file": {
         this.#clear(path, false);
-        this.unpackedBytes += e.size;
-        if (this.#isSmallFile(e, base)) {
-          this.#buf = new Uint8Array(e.size);
-          this.#bufFill = 0;
-          this.#path = path;
-          return;
-        }
         this.#fd = libc.open(path, libc.O_WRONLY | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW | libc.O_CLOEXEC, 0o600);
         this.#path = path;
+        this.unpackedBytes += e.size;
         return;
       }
       case "symlink": {
@@ -220,30 +183,10 @@ export class LayerApplier implements TarHandler {
   }
 
   data(chunk: Uint8Array): void {
-    if (this.#buf) {
-      this.#buf.set(chunk, this.#bufFill);
-      this.#bufFill += chunk.length;
-    } else libc.writeAll(this.#fd, chunk as Uint8Array<ArrayBuffer>);
+    libc.writeAll(this.#fd, chunk as Uint8Array<ArrayBuffer>);
   }
 
-  entryEnd(e: TarEntry): void | Promise<void> {
-    if (this.#buf) {
-      const data = this.#buf;
-      const path = this.#path;
-      this.#buf = null;
-      const p = libc.writeFileAsync(path, data, { uid: e.uid, gid: e.gid, mode: e.mode, mtimeMs: e.mtime * 1000 })
-        .catch((err) => {
-          this.#failed ??= err;
-        })
-        .finally(() => this.#inflight.delete(path));
-      this.#inflight.set(path, p);
-      if (this.#inflight.size >= MAX_IN_FLIGHT) {
-        return Promise.race(this.#inflight.values()).then(() => {
-          if (this.#failed) throw this.#failed;
-        });
-      }
-      return;
-    }
+  entryEnd(e: TarEntry): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
@@ -266,8 +209,7 @@ export class LayerApplier implements TarHandler {
   }
 
   /** Sets directory owners, modes and times last (creating children changes a directory's mtime). */
-  async finish(): Promise<void> {
-    await this.#drain();
+  finish(): void {
     for (let i = this.#dirMeta.length - 1; i >= 0; i--) {
       const { path, entry: e } = this.#dirMeta[i];
       libc.lchown(path, e.uid, e.gid);
@@ -277,10 +219,8 @@ export class LayerApplier implements TarHandler {
     }
   }
 
-  /** Closes an open file after a failure and lets writes under way end (their errors no longer matter). */
-  async abort(): Promise<void> {
-    this.#buf = null;
-    while (this.#inflight.size) await Promise.all(this.#inflight.values());
+  /** Closes an open file after a failure. */
+  abort(): void {
     if (this.#fd >= 0) {
       try {
         libc.close(this.#fd);

@@ -8,7 +8,6 @@
  */
 import { createHash } from "node:crypto";
 import zlib from "node:zlib";
-import { once } from "node:events";
 import { join } from "node:path";
 import * as libc from "../ffi/libc.ts";
 import { LayerApplier } from "./layer_apply.ts";
@@ -66,26 +65,30 @@ export async function unpackLayer(
   let read = 0;
   let tarSize = 0;
 
-  const consume = (chunk: Uint8Array): void | Promise<void> => {
+  const onTar = (chunk: Uint8Array) => {
     tarSize += chunk.length;
     diffHash.update(chunk);
-    return parser.push(chunk);
+    parser.push(chunk);
   };
   const dec = makeDecompressor(compression);
-  // With compression, a consumer drains the decompressor while the loop below feeds it; the
-  // parser may make the consumer wait (bounded parallel writes), and backpressure reaches the socket.
-  let consumerError: unknown = null;
-  const consumer = dec
-    ? (async () => {
-      for await (const c of dec as AsyncIterable<Uint8Array>) {
-        const p = consume(c);
-        if (p) await p;
+  let decError: Error | null = null;
+  let decEnded: Promise<void> = Promise.resolve();
+  if (dec) {
+    dec.on("data", (c: Uint8Array) => {
+      try {
+        onTar(c);
+      } catch (err) {
+        decError ??= err as Error;
+        dec.destroy();
       }
-    })()
-    : null;
-  consumer?.catch((err) => {
-    consumerError ??= err;
-  });
+    });
+    decEnded = new Promise((resolve, reject) => {
+      dec.on("end", () => resolve());
+      dec.on("error", (err: Error) => reject(decError ?? err));
+      dec.on("close", () => (decError ? reject(decError) : undefined));
+    });
+    decEnded.catch(() => {}); // observed below
+  }
 
   try {
     const reader = source.getReader();
@@ -101,13 +104,9 @@ export async function unpackLayer(
       blobHash.update(value);
       libc.writeAll(blobFd, value as Uint8Array<ArrayBuffer>);
       if (dec) {
-        if (consumerError) throw consumerError;
-        if (!dec.write(value)) await Promise.race([once(dec, "drain"), consumer]);
-        if (consumerError) throw consumerError;
-      } else {
-        const p = consume(value);
-        if (p) await p;
-      }
+        if (decError) throw decError;
+        if (!dec.write(value)) await new Promise<void>((r) => dec.once("drain", () => r()));
+      } else onTar(value);
       const now = performance.now();
       if (now - lastReport > 100) {
         lastReport = now;
@@ -122,23 +121,23 @@ export async function unpackLayer(
     if (got !== job.digest) throw new DigestMismatchError(`blob ${job.digest} does not match its digest (got ${got})`);
     if (dec) {
       dec.end();
-      await consumer;
+      await decEnded;
     }
+    if (decError) throw decError;
     parser.end();
-    await applier.finish();
     const diff = `sha256:${diffHash.digest("hex")}`;
     if (diff !== job.diffId) {
       throw new DigestMismatchError(`layer ${job.digest}: uncompressed digest ${diff} does not match diff_id ${job.diffId}`);
     }
+    applier.finish();
     libc.fsync(blobFd);
     libc.close(blobFd);
     blobClosed = true;
     commit(store, job, blobTmp, dirTmp);
     return { unpackedBytes: applier.unpackedBytes, tarSize };
   } catch (err) {
+    applier.abort();
     dec?.destroy();
-    await consumer?.catch(() => {});
-    await applier.abort();
     throw err;
   } finally {
     if (!blobClosed) libc.close(blobFd);

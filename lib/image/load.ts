@@ -36,17 +36,9 @@ export interface LoadedImage {
 async function extractArchive(source: ReadableStream<Uint8Array>, dir: string): Promise<void> {
   const applier = new LayerApplier(dir);
   const parser = new TarParser(applier);
-  try {
-    for await (const chunk of source) {
-      const p = parser.push(chunk);
-      if (p) await p;
-    }
-    parser.end();
-    await applier.finish();
-  } catch (err) {
-    await applier.abort();
-    throw err;
-  }
+  for await (const chunk of source) parser.push(chunk);
+  parser.end();
+  applier.finish();
 }
 
 /** `rel` inside `dir` after resolving symlinks, or an error when it leaves the archive. */

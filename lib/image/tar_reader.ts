@@ -30,15 +30,11 @@ export interface TarEntry {
   xattrs: Map<string, Uint8Array>;
 }
 
-/**
- * Receives the archive. `entry` and `entryEnd` may return a promise to make the parser wait (the
- * layer applier does, to bound how many files it writes at once).
- */
 export interface TarHandler {
-  entry(entry: TarEntry): void | Promise<void>;
+  entry(entry: TarEntry): void;
   /** A piece of the current entry's content; only valid during the call. */
   data(chunk: Uint8Array): void;
-  entryEnd(entry: TarEntry): void | Promise<void>;
+  entryEnd(entry: TarEntry): void;
 }
 
 export class TarError extends Error {
@@ -201,46 +197,27 @@ export class TarParser {
     return this.#state === State.Done;
   }
 
-  /**
-   * Feeds the next bytes. Returns a promise when a handler asked to wait (it returned a promise):
-   * the caller must await it before pushing more.
-   */
-  push(chunk: Uint8Array): void | Promise<void> {
-    return this.#run(chunk, 0);
-  }
-
-  #run(chunk: Uint8Array, off: number): void | Promise<void> {
+  push(chunk: Uint8Array): void {
+    let off = 0;
     const n = chunk.length;
-    for (;;) {
-      if (this.#state === State.Data && this.#remaining === 0) {
-        const p = this.#finishEntry();
-        if (p) return p.then(() => this.#run(chunk, off));
-        continue;
-      }
-      if (this.#state === State.Meta && this.#remaining === 0) {
-        this.#finishMeta();
-        continue;
-      }
-      if (off >= n) return;
+    while (off < n) {
       switch (this.#state) {
         case State.Done:
           return; // trailing bytes after the end marker are ignored, as tar does
         case State.Header: {
           const take = Math.min(BLOCK - this.#hdrFill, n - off);
-          let p: void | Promise<void> = undefined;
           if (this.#hdrFill === 0 && take === BLOCK) {
             off += BLOCK;
-            p = this.#header(chunk.subarray(off - BLOCK, off));
+            this.#header(chunk.subarray(off - BLOCK, off));
           } else {
             this.#hdr.set(chunk.subarray(off, off + take), this.#hdrFill);
             this.#hdrFill += take;
             off += take;
             if (this.#hdrFill === BLOCK) {
               this.#hdrFill = 0;
-              p = this.#header(this.#hdr);
+              this.#header(this.#hdr);
             }
           }
-          if (p) return p.then(() => this.#run(chunk, off));
           break;
         }
         case State.Data: {
@@ -248,6 +225,7 @@ export class TarParser {
           this.handler.data(chunk.subarray(off, off + take));
           off += take;
           this.#remaining -= take;
+          if (this.#remaining === 0) this.#finishEntry();
           break;
         }
         case State.Meta: {
@@ -256,6 +234,7 @@ export class TarParser {
           this.#metaFill += take;
           off += take;
           this.#remaining -= take;
+          if (this.#remaining === 0) this.#finishMeta();
           break;
         }
         case State.Padding: {
@@ -280,7 +259,7 @@ export class TarParser {
     throw new TarError("unexpected end of archive");
   }
 
-  #header(h: Uint8Array): void | Promise<void> {
+  #header(h: Uint8Array): void {
     if (isZeroBlock(h)) {
       if (++this.#zeroBlocks >= 2) this.#state = State.Done;
       return;
@@ -296,7 +275,8 @@ export class TarParser {
       this.#metaType = typeflag;
       this.#remaining = size;
       this.#padding = (BLOCK - (size % BLOCK)) % BLOCK;
-      this.#state = State.Meta; // finished by the loop once `remaining` reaches 0
+      this.#state = State.Meta;
+      if (size === 0) this.#finishMeta();
       return;
     }
     const type = TYPES[typeflag];
@@ -329,17 +309,18 @@ export class TarParser {
     if (type !== "file") entry.size = 0;
     this.#pending = newPending();
     this.#entry = entry;
+    this.handler.entry(entry);
     this.#remaining = entry.size;
     this.#padding = (BLOCK - (entry.size % BLOCK)) % BLOCK;
-    this.#state = State.Data; // an empty entry is finished by the loop straight away
-    return this.handler.entry(entry);
+    if (entry.size === 0) this.#finishEntry();
+    else this.#state = State.Data;
   }
 
-  #finishEntry(): void | Promise<void> {
+  #finishEntry(): void {
     const e = this.#entry!;
     this.#entry = null;
+    this.handler.entryEnd(e);
     this.#state = this.#padding ? State.Padding : State.Header;
-    return this.handler.entryEnd(e);
   }
 
   #finishMeta(): void {
