@@ -53,6 +53,7 @@ try {
     }],
     ["skopeo copy + umoci unpack", async () => {
       const out = fresh();
+      await Deno.mkdir(out);
       await sh("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${ref}`, `oci:${out}/layout:bench`]);
       await sh("umoci", ["unpack", "--image", `${out}/layout:bench`, `${out}/bundle`]);
     }],

@@ -13,6 +13,7 @@ const symbols = {
   close: { parameters: ["i32"], result: "i32" },
   fsync: { parameters: ["i32"], result: "i32" },
   syncfs: { parameters: ["i32"], result: "i32" },
+  sync_file_range: { parameters: ["i32", "i64", "i64", "u32"], result: "i32" },
   fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
   futimens: { parameters: ["i32", "buffer"], result: "i32" },
@@ -25,6 +26,8 @@ const symbols = {
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   umask: { parameters: ["u32"], result: "u32" },
+  geteuid: { parameters: [], result: "u32" },
+  getegid: { parameters: [], result: "u32" },
 } as const;
 
 type Lib = Deno.DynamicLibrary<typeof symbols>["symbols"];
@@ -110,6 +113,15 @@ export function fsync(fd: number): void {
 /** Flushes the whole filesystem holding `fd`: one call instead of an fsync per unpacked file. */
 export function syncfs(fd: number): void {
   check(libc().syncfs(fd), "syncfs");
+}
+
+/**
+ * Starts writeback of `fd`'s dirty pages in [offset, offset+length) without waiting (0 length = to
+ * the end), so the disk works while unpacking goes on and the final syncfs has little left to do.
+ * Advisory: errors are ignored.
+ */
+export function startWriteback(fd: number, offset = 0, length = 0): void {
+  libc().sync_file_range(fd, BigInt(offset), BigInt(length), 2 /* SYNC_FILE_RANGE_WRITE */);
 }
 
 export function fchown(fd: number, uid: number, gid: number): void {
@@ -200,4 +212,16 @@ export function llistxattr(path: string): string[] {
 /** Sets the process umask and returns the old one. */
 export function umask(mask: number): number {
   return libc().umask(mask);
+}
+
+let ids: { uid: number; gid: number; umask: number } | undefined;
+
+/** This process's effective uid, gid and umask, read once: lets callers skip no-op chown/chmod calls. */
+export function processIds(): { uid: number; gid: number; umask: number } {
+  if (!ids) {
+    const old = libc().umask(0o022);
+    libc().umask(old);
+    ids = { uid: libc().geteuid(), gid: libc().getegid(), umask: old };
+  }
+  return ids;
 }

@@ -22,6 +22,8 @@ export class LayerEscapeError extends Error {
 const WHITEOUT = ".wh.";
 const OPAQUE = ".wh..wh..opq";
 const MAX_SYMLINKS = 40;
+/** Files at least this big start their writeback when closed (see libc.startWriteback). */
+const WRITEBACK_MIN = 256 * 1024;
 const enc = new TextEncoder();
 
 interface DirMeta {
@@ -140,8 +142,17 @@ export class LayerApplier implements TarHandler {
         return;
       }
       case "file": {
-        this.#clear(path, false);
-        this.#fd = libc.open(path, libc.O_WRONLY | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW | libc.O_CLOEXEC, 0o600);
+        // Create first and clear only on EEXIST: one syscall fewer per file in the common case,
+        // and file creation is what small-file layers spend their time on.
+        const flags = libc.O_WRONLY | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW | libc.O_CLOEXEC;
+        const perm = e.mode & 0o777;
+        try {
+          this.#fd = libc.open(path, flags, perm);
+        } catch (err) {
+          if (!(err instanceof libc.ErrnoError) || err.code !== libc.EEXIST) throw err;
+          this.#clear(path, false);
+          this.#fd = libc.open(path, flags, perm);
+        }
         this.#path = path;
         this.unpackedBytes += e.size;
         return;
@@ -191,10 +202,13 @@ export class LayerApplier implements TarHandler {
     const fd = this.#fd;
     this.#fd = -1;
     try {
-      libc.fchown(fd, e.uid, e.gid);
-      libc.fchmod(fd, e.mode); // after chown, which clears setuid/setgid
+      const me = libc.processIds();
+      if (e.uid !== me.uid || e.gid !== me.gid) libc.fchown(fd, e.uid, e.gid);
+      // open's mode was cut by the umask, and chown clears setuid/setgid: fix the mode when either bit
+      if ((e.mode & 0o7000) !== 0 || (e.mode & me.umask & 0o777) !== 0) libc.fchmod(fd, e.mode);
       if (e.xattrs.size) this.#setXattrs(this.#path, e);
       libc.futimens(fd, e.mtime * 1000, e.mtime * 1000);
+      if (e.size >= WRITEBACK_MIN) libc.startWriteback(fd);
     } finally {
       libc.close(fd);
     }

@@ -2,14 +2,17 @@
  * One layer, streamed: bytes in → sha256 of the compressed blob (and a copy into the blob store) →
  * decompress (gzip/zstd/none) → sha256 of the tar (the diff_id) → tar parser → {@link LayerApplier}.
  *
- * Everything lands under temp names; only after both digests and the size match does the blob get
- * renamed into `blobs/` and the unpacked directory into `layers/`. A layer some other pull finished
- * first is kept and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
+ * Everything lands under temp names in the caller's temp directory and is kept there only when both
+ * digests and the size match. {@link commitLayers} then makes a whole pull's layers durable with one
+ * syncfs and renames them into `blobs/` and `layers/`. A layer some other pull finished first is kept
+ * and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
  */
 import { createHash } from "node:crypto";
 import zlib from "node:zlib";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
+import { debug } from "../util/log.ts";
 import { LayerApplier } from "./layer_apply.ts";
 import { type Compression, layerCompression } from "./manifest.ts";
 import { exists, Store } from "./store.ts";
@@ -50,11 +53,9 @@ export async function unpackLayer(
   job: UnpackJob,
   onProgress: (bytes: number) => void = () => {},
 ): Promise<UnpackResult> {
-  const store = new Store(job.storeRoot);
+  const started = performance.now();
   const compression = layerCompression(job.mediaType);
-  const hex = job.digest.slice(7);
-  const blobTmp = join(job.tmpDir, `blob-${hex}`);
-  const dirTmp = join(job.tmpDir, `layer-${hex}`);
+  const { blobTmp, dirTmp } = tempPaths(job);
   Deno.mkdirSync(dirTmp);
   const applier = new LayerApplier(dirTmp);
   const parser = new TarParser(applier);
@@ -63,6 +64,7 @@ export async function unpackLayer(
   const blobFd = libc.open(blobTmp, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_CLOEXEC, 0o644);
   let blobClosed = false;
   let read = 0;
+  let flushed = 0;
   let tarSize = 0;
 
   const onTar = (chunk: Uint8Array) => {
@@ -103,6 +105,10 @@ export async function unpackLayer(
       }
       blobHash.update(value);
       libc.writeAll(blobFd, value as Uint8Array<ArrayBuffer>);
+      if (read - flushed >= 8 << 20) {
+        libc.startWriteback(blobFd, flushed, read - flushed);
+        flushed = read;
+      }
       if (dec) {
         if (decError) throw decError;
         if (!dec.write(value)) await new Promise<void>((r) => dec.once("drain", () => r()));
@@ -130,39 +136,55 @@ export async function unpackLayer(
       throw new DigestMismatchError(`layer ${job.digest}: uncompressed digest ${diff} does not match diff_id ${job.diffId}`);
     }
     applier.finish();
-    libc.fsync(blobFd);
     libc.close(blobFd);
     blobClosed = true;
-    commit(store, job, blobTmp, dirTmp);
+    debug(`layer ${job.digest.slice(7, 19)}: ${read} bytes unpacked in ${(performance.now() - started).toFixed(0)} ms`);
     return { unpackedBytes: applier.unpackedBytes, tarSize };
   } catch (err) {
     applier.abort();
     dec?.destroy();
-    throw err;
-  } finally {
     if (!blobClosed) libc.close(blobFd);
+    blobClosed = true;
     for (const p of [blobTmp, dirTmp]) {
       try {
         Deno.removeSync(p, { recursive: true });
-      } catch { /* already moved */ }
+      } catch { /* never made */ }
     }
+    throw err;
   }
 }
 
-/** Moves a verified blob and layer into the store; a copy already there wins. */
-function commit(store: Store, job: UnpackJob, blobTmp: string, dirTmp: string): void {
-  const dirFd = libc.open(dirTmp, 0, 0); // O_RDONLY
+function tempPaths(job: UnpackJob): { blobTmp: string; dirTmp: string } {
+  const hex = job.digest.slice(7);
+  return { blobTmp: join(job.tmpDir, `blob-${hex}`), dirTmp: join(job.tmpDir, `layer-${hex}`) };
+}
+
+/**
+ * Makes verified layers visible: one syncfs for all their files (cheaper than a sync per layer while
+ * other layers are still being written), then renames into the store and fsyncs the store's dirs.
+ */
+export function commitLayers(storeRoot: string, jobs: UnpackJob[]): void {
+  if (!jobs.length) return;
+  const store = new Store(storeRoot);
+  const started = performance.now();
+  const fd = libc.open(jobs[0].tmpDir, 0, 0); // O_RDONLY
   try {
-    libc.syncfs(dirFd); // the unpacked files must be on disk before the rename makes them visible
+    libc.syncfs(fd);
   } finally {
-    libc.close(dirFd);
+    libc.close(fd);
   }
-  Deno.renameSync(blobTmp, store.blobPath(job.digest));
-  const dest = store.layerPath(job.diffId);
-  if (exists(dest)) return; // another pull finished it; ours is removed by the caller
-  try {
-    Deno.renameSync(dirTmp, dest);
-  } catch (err) {
-    if (!exists(dest)) throw err; // lost a race to a concurrent pull otherwise
+  for (const job of jobs) {
+    const { blobTmp, dirTmp } = tempPaths(job);
+    Deno.renameSync(blobTmp, store.blobPath(job.digest));
+    const dest = store.layerPath(job.diffId);
+    if (exists(dest)) continue; // another pull finished it; ours goes with the temp dir
+    try {
+      Deno.renameSync(dirTmp, dest);
+    } catch (err) {
+      if (!exists(dest)) throw err; // otherwise we lost a race to a concurrent pull: fine
+    }
   }
+  fsyncDirSync(dirname(store.blobPath(jobs[0].digest)));
+  fsyncDirSync(dirname(store.layerPath(jobs[0].diffId)));
+  debug(`${jobs.length} layers synced and committed in ${(performance.now() - started).toFixed(0)} ms`);
 }

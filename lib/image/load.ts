@@ -17,6 +17,7 @@ import { formatReference, parseReference } from "./reference.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { TarParser } from "./tar_reader.ts";
 import { runJobs } from "./worker_pool.ts";
+import { commitLayers } from "./layer_unpack.ts";
 import type { WorkerJob } from "./pull_worker.ts";
 
 export interface LoadOptions {
@@ -234,6 +235,7 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
       });
     }
     const sizes = await runJobs(jobs, 3, () => {});
+    commitLayers(opts.root, jobs);
     jobs.forEach((j, i) => results.set(j.digest, { ...j, unpackedSize: sizes[i].unpackedBytes, tarSize: sizes[i].tarSize }));
     const known = new Map<string, LayerRecord>();
     for (const img of Object.values(store.readIndex().images)) for (const l of img.layers) known.set(l.diffId, l);

@@ -12,6 +12,7 @@
  */
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
+import { debug } from "../util/log.ts";
 import { findCredentials } from "./auth_store.ts";
 import { readCapped, sha256Digest, storeVerifiedBlob } from "./blob_io.ts";
 import { parseImageConfig } from "./image_config.ts";
@@ -34,6 +35,7 @@ import { RegistryClient } from "./registry_client.ts";
 import { readSettings } from "./settings.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { runJobs } from "./worker_pool.ts";
+import { commitLayers } from "./layer_unpack.ts";
 import type { WorkerJob } from "./pull_worker.ts";
 
 export interface PullOptions {
@@ -44,7 +46,7 @@ export interface PullOptions {
   quiet?: boolean;
   /** extra registries spoken to over plain HTTP */
   insecureRegistries?: string[];
-  /** layers fetched at once (default 3, like Docker) */
+  /** layers fetched and unpacked at once (default 3, as Docker downloads) */
   maxConcurrent?: number;
   progress?: Progress;
 }
@@ -127,6 +129,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
   }
   const manifest: ImageManifest = parsed.manifest;
   progress.say(`${ref.tag ?? ref.digest}: Pulling from ${ref.repository}`);
+  debug(`manifest ${manifestDigest} resolved`);
 
   const configBytes = store.hasBlob(manifest.config.digest)
     ? store.readBlob(manifest.config.digest)
@@ -188,6 +191,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
       (i, bytes) => progress.update(jobs[i].digest.slice(7, 19), "Downloading", bytes),
       (i) => progress.update(jobs[i].digest.slice(7, 19), "Downloading", 0),
     );
+    commitLayers(opts.root, jobs);
     sizes.forEach((r, i) => {
       for (const l of jobLayer[i]) {
         l.unpackedSize = r.unpackedBytes;
@@ -202,6 +206,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
     Deno.removeSync(tmpDir, { recursive: true });
   }
   progress.finish();
+  debug("layers done");
   storeVerifiedBlob(store, manifestDigest, manifestBytes, what);
 
   const repoDigest = `${repoName(ref)}@${top.digest}`;
@@ -232,6 +237,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
     if (!rec.repoDigests.includes(repoDigest)) rec.repoDigests.push(repoDigest);
     return rec;
   });
+  debug("index updated");
   progress.say(`Digest: ${top.digest}`);
   progress.say(fresh ? `Status: Downloaded newer image for ${name}` : `Status: Image is up to date for ${name}`);
   return { image: record, digest: top.digest, reference: name };

@@ -10,5 +10,5 @@ export function isDebug(): boolean {
 }
 
 export function debug(...parts: unknown[]): void {
-  if (enabled) console.error("berth[debug]:", ...parts);
+  if (enabled) console.error(`berth[debug] ${performance.now().toFixed(0)}ms:`, ...parts);
 }
