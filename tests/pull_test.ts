@@ -172,3 +172,22 @@ Deno.test("pull: kill -9 mid-pull leaves no image listed, and the next pull comp
     assertEquals(Deno.statSync(join(layerDir(root, img.diffIds[3]), "blob2")).size, 16 << 20);
   });
 });
+
+Deno.test("pull: on a terminal, progress redraws in place", PROC, async () => {
+  await withRegistry(async (reg, root) => {
+    const img = buildImage({ layers: [await busyboxLayer(), ...await featureLayers()] });
+    await pushImage(reg.url, "tty", "latest", img);
+    const { BERTH } = await import("./helpers/berth.ts");
+    // script(1) gives berth a real pty as stdout
+    const r = await new Deno.Command("script", {
+      args: ["-qec", `${BERTH} --root ${root} pull ${reg.host}/tty`, "/dev/null"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(r.stdout);
+    assertEquals(r.code, 0, out);
+    assertMatch(out, /\x1b\[\d+A/); // cursor up: rows are redrawn, not appended
+    assertMatch(out, /\x1b\[2K[0-9a-f]{12}: Pull complete/);
+    assertMatch(out, /Status: Downloaded newer image/);
+  });
+});

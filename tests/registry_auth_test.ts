@@ -4,6 +4,7 @@ import { berth } from "./helpers/berth.ts";
 import { busyboxLayer, PROC, withRegistry } from "./helpers/fixtures.ts";
 import { buildImage, pushImage } from "./helpers/images.ts";
 import { startTokenServer } from "./helpers/token_server.ts";
+import { startProxy } from "./helpers/proxy.ts";
 
 const USER = "tester";
 const PASS = "s3cret-pass";
@@ -73,4 +74,37 @@ Deno.test("auth: Bearer token flow from WWW-Authenticate (realm, service, scope)
   } finally {
     await tokens.stop();
   }
+});
+
+Deno.test("registry: redirects are followed without sending Authorization to another host", PROC, async () => {
+  await withRegistry(async (reg, root) => {
+    const img = buildImage({ layers: [await busyboxLayer()] });
+    await pushImage(reg.url, "redir", "latest", img);
+    const proxy = startProxy(reg.url, { redirectBlobsWithAuth: { user: USER, password: PASS } });
+    try {
+      const login = await berth(root, ["login", "-u", USER, "--password-stdin", proxy.host], { stdin: PASS });
+      assertEquals(login.code, 0, login.stderr);
+      const p = await berth(root, ["pull", `${proxy.host}/redir`]);
+      assertEquals(p.code, 0, p.stderr);
+      assertEquals(proxy.leakedAuth, [], "no credentials went to the redirect target");
+      assertEquals(JSON.parse((await berth(root, ["inspect", `${proxy.host}/redir`])).stdout)[0].Id, img.configDigest);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+Deno.test("registry: 5xx answers are retried with backoff", PROC, async () => {
+  await withRegistry(async (reg, root) => {
+    const img = buildImage({ layers: [await busyboxLayer()] });
+    await pushImage(reg.url, "flaky", "latest", img);
+    const proxy = startProxy(reg.url, { failFirst: 503 });
+    try {
+      const p = await berth(root, ["pull", `${proxy.host}/flaky`]);
+      assertEquals(p.code, 0, p.stderr);
+      assert(proxy.failures >= 3, "ping, manifest, config and layer each failed once");
+    } finally {
+      await proxy.stop();
+    }
+  });
 });
