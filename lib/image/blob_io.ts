@@ -1,10 +1,11 @@
 /** Small verified blobs (manifests, configs): read fully with a size cap, checked, stored atomically. */
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../util/node_builtins.ts";
 import { BerthError } from "../util/errors.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
 import type { Store } from "./store.ts";
 
-export function sha256Digest(bytes: Uint8Array): string {
+export async function sha256Digest(bytes: Uint8Array): Promise<string> {
+  const { createHash } = await nodeCrypto();
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
@@ -34,11 +35,17 @@ export async function readCapped(res: Response, max: number, what: string): Prom
 }
 
 /** Checks `bytes` against `digest` (and `size` when given) and stores them as a blob. */
-export function storeVerifiedBlob(store: Store, digest: string, bytes: Uint8Array, what: string, size?: number): void {
+export async function storeVerifiedBlob(
+  store: Store,
+  digest: string,
+  bytes: Uint8Array,
+  what: string,
+  size?: number,
+): Promise<void> {
   if (size !== undefined && bytes.length !== size) {
     throw new BerthError(`${what}: size ${bytes.length} does not match descriptor size ${size}`);
   }
-  const got = sha256Digest(bytes);
+  const got = await sha256Digest(bytes);
   if (got !== digest) throw new BerthError(`${what}: content does not match digest ${digest} (got ${got})`);
   if (!store.hasBlob(digest)) writeFileAtomicSync(store.blobPath(digest), bytes);
 }

@@ -7,8 +7,7 @@
  * syncfs and renames them into `blobs/` and `layers/`. A layer some other pull finished first is kept
  * and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
  */
-import { createHash } from "node:crypto";
-import zlib from "node:zlib";
+import { nodeCrypto, nodeZlib } from "../util/node_builtins.ts";
 import { dirname, join } from "node:path";
 import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
@@ -39,9 +38,10 @@ export interface UnpackResult {
 
 export class DigestMismatchError extends Error {}
 
-type Decompressor = zlib.Gunzip | zlib.ZstdDecompress;
+type Zlib = Awaited<ReturnType<typeof nodeZlib>>;
+type Decompressor = ReturnType<Zlib["createGunzip"]> | ReturnType<Zlib["createZstdDecompress"]>;
 
-function makeDecompressor(c: Compression): Decompressor | null {
+function makeDecompressor(zlib: Zlib, c: Compression): Decompressor | null {
   if (c === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
   if (c === "zstd") return zlib.createZstdDecompress({ chunkSize: 256 * 1024 });
   return null;
@@ -54,6 +54,8 @@ export async function unpackLayer(
   onProgress: (bytes: number) => void = () => {},
 ): Promise<UnpackResult> {
   const started = performance.now();
+  const { createHash } = await nodeCrypto();
+  const zlib = await nodeZlib();
   const compression = layerCompression(job.mediaType);
   const { blobTmp, dirTmp } = tempPaths(job);
   Deno.mkdirSync(dirTmp);
@@ -72,7 +74,7 @@ export async function unpackLayer(
     diffHash.update(chunk);
     parser.push(chunk);
   };
-  const dec = makeDecompressor(compression);
+  const dec = makeDecompressor(zlib, compression);
   let decError: Error | null = null;
   let decEnded: Promise<void> = Promise.resolve();
   if (dec) {

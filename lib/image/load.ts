@@ -5,10 +5,10 @@
  * pull pipeline (digest-verified, stored, unpacked), and the images are registered with their names.
  */
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../util/node_builtins.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
-import { storeVerifiedBlob } from "./blob_io.ts";
+import { sha256Digest, storeVerifiedBlob } from "./blob_io.ts";
 import { parseImageConfig, type ImageConfig } from "./image_config.ts";
 import { assignTag } from "./image_lookup.ts";
 import { LayerApplier } from "./layer_apply.ts";
@@ -55,8 +55,8 @@ function inside(dir: string, rel: string): string {
   return real;
 }
 
-function fileDigest(path: string): string {
-  const h = createHash("sha256");
+async function fileDigest(path: string): Promise<string> {
+  const h = (await nodeCrypto()).createHash("sha256");
   const f = Deno.openSync(path, { read: true });
   try {
     const buf = new Uint8Array(1 << 20);
@@ -97,7 +97,7 @@ interface Pending {
 
 const enc = new TextEncoder();
 
-function fromDockerArchive(dir: string): Pending[] {
+async function fromDockerArchive(dir: string): Promise<Pending[]> {
   let entries: Array<{ Config: string; RepoTags?: string[] | null; Layers: string[] }>;
   try {
     entries = JSON.parse(Deno.readTextFileSync(inside(dir, "manifest.json")));
@@ -105,18 +105,20 @@ function fromDockerArchive(dir: string): Pending[] {
     throw err instanceof BerthError ? err : new BerthError("load: manifest.json is not valid JSON");
   }
   if (!Array.isArray(entries)) throw new BerthError("load: manifest.json is not a list");
-  return entries.map((e) => {
+  const out: Pending[] = [];
+  for (const e of entries) {
     const configPath = inside(dir, e.Config);
     const configBytes = Deno.readFileSync(configPath);
-    const configDigest = `sha256:${createHash("sha256").update(configBytes).digest("hex")}`;
+    const configDigest = await sha256Digest(configBytes);
     const config = parseImageConfig(configBytes, e.Layers.length, "load");
     const files = new Map<string, string>([[configDigest, configPath]]);
-    const layers = e.Layers.map((rel) => {
+    const layers = [];
+    for (const rel of e.Layers) {
       const path = inside(dir, rel);
-      const digest = fileDigest(path);
+      const digest = await fileDigest(path);
       files.set(digest, path);
-      return { mediaType: sniffLayerType(path), digest, size: Deno.statSync(path).size };
-    });
+      layers.push({ mediaType: sniffLayerType(path), digest, size: Deno.statSync(path).size });
+    }
     const manifest: ImageManifest = {
       schemaVersion: 2,
       mediaType: MT.ociManifest,
@@ -124,16 +126,17 @@ function fromDockerArchive(dir: string): Pending[] {
       layers,
     };
     const manifestBytes = enc.encode(JSON.stringify(manifest));
-    return {
+    out.push({
       manifest,
       manifestBytes,
-      manifestDigest: `sha256:${createHash("sha256").update(manifestBytes).digest("hex")}`,
+      manifestDigest: await sha256Digest(manifestBytes),
       manifestMediaType: MT.ociManifest,
       config,
       files,
       tags: (e.RepoTags ?? []).map((t) => formatReference(parseReference(t))),
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function fromOciArchive(dir: string): Pending[] {
@@ -210,7 +213,7 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
         return false;
       }
     };
-    if (has("manifest.json")) pending = fromDockerArchive(dir);
+    if (has("manifest.json")) pending = await fromDockerArchive(dir);
     else if (has("index.json")) pending = fromOciArchive(dir);
     else throw new BerthError("load: not a docker-archive or OCI archive (no manifest.json or index.json)");
 
@@ -218,7 +221,8 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
     const queued = new Set<string>();
     const results = new Map<string, LayerRecord>();
     for (const p of pending) {
-      storeVerifiedBlob(store, p.manifest.config.digest, Deno.readFileSync(p.files.get(p.manifest.config.digest)!), "load: config");
+      const configBytes = Deno.readFileSync(p.files.get(p.manifest.config.digest)!);
+      await storeVerifiedBlob(store, p.manifest.config.digest, configBytes, "load: config");
       p.manifest.layers.forEach((l, i) => {
         const diffId = p.config.rootfs.diff_ids[i];
         if ((store.hasLayer(diffId) && store.hasBlob(l.digest)) || queued.has(l.digest)) return;
@@ -239,10 +243,10 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
     jobs.forEach((j, i) => results.set(j.digest, { ...j, unpackedSize: sizes[i].unpackedBytes, tarSize: sizes[i].tarSize }));
     const known = new Map<string, LayerRecord>();
     for (const img of Object.values(store.readIndex().images)) for (const l of img.layers) known.set(l.diffId, l);
+    for (const p of pending) await storeVerifiedBlob(store, p.manifestDigest, p.manifestBytes, "load: manifest");
     const loaded: LoadedImage[] = [];
     await store.updateIndex((index) => {
       for (const p of pending) {
-        storeVerifiedBlob(store, p.manifestDigest, p.manifestBytes, "load: manifest");
         const layers: LayerRecord[] = p.manifest.layers.map((l, i) => {
           const diffId = p.config.rootfs.diff_ids[i];
           const r = results.get(l.digest) ?? known.get(diffId);

@@ -69,7 +69,7 @@ async function fetchManifest(
   });
   if (!res.ok) await client.fail(what, res);
   const bytes = await readCapped(res, MAX_MANIFEST_BYTES, what);
-  const digest = sha256Digest(bytes);
+  const digest = await sha256Digest(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) {
     throw new BerthError(`${what}: manifest does not match digest ${reference} (got ${digest})`);
   }
@@ -119,7 +119,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
   let manifestType = top.contentType;
   if (parsed.kind === "index") {
     const chosen = selectPlatform(parsed.index, want, what);
-    storeVerifiedBlob(store, top.digest, top.bytes, what);
+    await storeVerifiedBlob(store, top.digest, top.bytes, what);
     const sub = await fetchManifest(client, ref, chosen.digest, what);
     parsed = parseManifest(sub.bytes, sub.contentType ?? chosen.mediaType, what);
     if (parsed.kind !== "manifest") throw new BerthError(`${what}: index points at another index`);
@@ -134,7 +134,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
   const configBytes = store.hasBlob(manifest.config.digest)
     ? store.readBlob(manifest.config.digest)
     : await fetchSmallBlob(client, ref, manifest.config, what);
-  storeVerifiedBlob(store, manifest.config.digest, configBytes, `${what}: config`, manifest.config.size);
+  await storeVerifiedBlob(store, manifest.config.digest, configBytes, `${what}: config`, manifest.config.size);
   const config = parseImageConfig(configBytes, manifest.layers.length, what);
   if (config.architecture && config.os && opts.platform && parsed.kind === "manifest" && top.digest === manifestDigest) {
     if (config.architecture !== want.architecture || config.os !== want.os) {
@@ -207,7 +207,7 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
   }
   progress.finish();
   debug("layers done");
-  storeVerifiedBlob(store, manifestDigest, manifestBytes, what);
+  await storeVerifiedBlob(store, manifestDigest, manifestBytes, what);
 
   const repoDigest = `${repoName(ref)}@${top.digest}`;
   let fresh = false;
