@@ -2,7 +2,7 @@
 # deno task bench: pull + unpack side by side for both image shapes (see bench/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v hyperfine >/dev/null || BERTH_BENCH=1 bash scripts/setup.sh >/dev/null
+command -v podman >/dev/null && command -v hyperfine >/dev/null || BERTH_BENCH=1 bash scripts/setup.sh >/dev/null
 node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts >/dev/null
 runs=${1:-5}
 node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts "$runs" reference

@@ -1,8 +1,9 @@
 /**
  * Pull + unpack side by side in one run, from a loopback registry: berth (dist/berth), `tar -xzf` of
- * the same blobs one after another, and skopeo copy + umoci unpack. Every run writes into a new
- * directory and nothing is deleted until the end: deleting 200 MB right before a timed run slows
- * this VM's ext4 (mounted with `discard`) for tens of seconds. The tools take turns, run by run.
+ * the same blobs one after another, skopeo copy + umoci unpack, and `podman pull` (own storage root,
+ * overlay driver) when podman is installed. The tools take turns, run by run, and every run starts
+ * from the same state: the previous run's output deleted, `sync`, the page cache dropped, then a
+ * pause (this VM's ext4 is mounted with `discard`, and big deletes slow it down for a while).
  *
  *   node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts [RUNS] [reference|small-files]
  */
@@ -14,6 +15,7 @@ import { type BenchShape, makeBenchImage } from "./make_image.ts";
 const RUNS = Number(Deno.args[0] ?? 5);
 const SHAPE = (Deno.args[1] ?? "reference") as BenchShape;
 const BERTH = new URL("../dist/berth", import.meta.url).pathname;
+const PAUSE_MS = 5000;
 
 async function sh(cmd: string, args: string[]): Promise<void> {
   const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
@@ -58,10 +60,25 @@ try {
       await sh("umoci", ["unpack", "--image", `${out}/layout:bench`, `${out}/bundle`]);
     }],
   ];
+  const podman = (await new Deno.Command("sh", { args: ["-c", "command -v podman"], stdout: "null" }).output()).success;
+  if (podman) {
+    contenders.push(["podman pull", async () => {
+      const out = fresh();
+      await sh("podman", ["--root", out, "--runroot", `${out}-run`, "--storage-driver", "overlay", "pull", "-q", "--tls-verify=false", ref]);
+    }]);
+  }
   const times = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
+  const settle = async () => {
+    for (const e of Deno.readDirSync(work)) {
+      if (e.name.startsWith("run")) await Deno.remove(join(work, e.name), { recursive: true });
+    }
+    await sh("sync", []);
+    await Deno.writeTextFile("/proc/sys/vm/drop_caches", "3");
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
+  };
   for (let i = 0; i < RUNS; i++) {
     for (const [name, fn] of contenders) {
-      await sh("sync", []);
+      await settle();
       const t = performance.now();
       await fn();
       times.get(name)!.push(performance.now() - t);

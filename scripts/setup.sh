@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(docker-registry busybox-static skopeo umoci apache2-utils attr openssl tar gzip ca-certificates)
-[ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine)
+[ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine podman)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,7 @@
  */
 import * as libc from "../ffi/libc.ts";
 import type { TarEntryType } from "./tar_reader.ts";
-import { type TarWriteEntry, TarWriter } from "./tar_writer.ts";
+import type { TarWriteEntry, TarWriter } from "./tar_writer.ts";
 
 interface Found {
   path: string;
@@ -132,28 +132,4 @@ export async function writeFlattened(layers: string[], w: TarWriter): Promise<vo
     }
   };
   await walk("", top);
-}
-
-/** A sink that gathers small writes into 1 MiB blocks before handing them on. */
-export function bufferedSink(write: (b: Uint8Array) => Promise<void> | void): {
-  sink: (c: Uint8Array) => Promise<void>;
-  flush: () => Promise<void>;
-} {
-  const buf = new Uint8Array(1 << 20);
-  let fill = 0;
-  const flush = async () => {
-    if (fill) await write(buf.slice(0, fill));
-    fill = 0;
-  };
-  const sink = async (c: Uint8Array) => {
-    if (c.length >= buf.length) {
-      await flush();
-      await write(c.slice());
-      return;
-    }
-    if (fill + c.length > buf.length) await flush();
-    buf.set(c, fill);
-    fill += c.length;
-  };
-  return { sink, flush };
 }

@@ -5,6 +5,7 @@
 import { dirname } from "node:path";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { BerthError } from "../util/errors.ts";
+import { TarWriter } from "./tar_writer.ts";
 
 export interface ArchiveOutput {
   write(b: Uint8Array): Promise<void>;
@@ -56,4 +57,51 @@ export function openArchiveOutput(path: string | undefined, what: string): Archi
       } catch { /* gone */ }
     },
   };
+}
+
+/** A sink that gathers small writes into 1 MiB blocks before handing them on. */
+export function bufferedSink(write: (b: Uint8Array) => Promise<void> | void): {
+  sink: (c: Uint8Array) => Promise<void>;
+  flush: () => Promise<void>;
+} {
+  const buf = new Uint8Array(1 << 20);
+  let fill = 0;
+  const flush = async () => {
+    if (fill) await write(buf.slice(0, fill));
+    fill = 0;
+  };
+  const sink = async (c: Uint8Array) => {
+    if (c.length >= buf.length) {
+      await flush();
+      await write(c.slice());
+      return;
+    }
+    if (fill + c.length > buf.length) await flush();
+    buf.set(c, fill);
+    fill += c.length;
+  };
+  return { sink, flush };
+}
+
+/**
+ * Writes one tar archive to `path` (stdout when absent or "-"): `fill` adds the entries; the file
+ * appears under its name only when complete.
+ */
+export async function writeTarArchive(
+  path: string | undefined,
+  what: string,
+  fill: (w: TarWriter) => Promise<void>,
+): Promise<void> {
+  const out = openArchiveOutput(path, what);
+  try {
+    const { sink, flush } = bufferedSink((b) => out.write(b));
+    const w = new TarWriter(sink);
+    await fill(w);
+    await w.finish();
+    await flush();
+    await out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
 }

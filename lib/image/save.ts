@@ -7,13 +7,12 @@
  *   the stored blobs as they came from the registry.
  */
 import { BerthError } from "../util/errors.ts";
-import { bufferedSink } from "./flatten.ts";
 import { readImage } from "./inspect.ts";
 import { blobChunks, uncompressedChunks, uncompressedSize } from "./layer_stream.ts";
-import { openArchiveOutput } from "./output_file.ts";
+import { writeTarArchive } from "./output_file.ts";
 import { DEFAULT_REGISTRY, parseReference } from "./reference.ts";
 import { type ImageRecord, Store } from "./store.ts";
-import { TarWriter } from "./tar_writer.ts";
+import type { TarWriter } from "./tar_writer.ts";
 
 export type SaveFormat = "docker-archive" | "oci-archive";
 
@@ -64,19 +63,9 @@ export async function saveImages(names: string[], opts: SaveOptions): Promise<vo
     throw new BerthError(`save: unknown format "${format}" (docker-archive or oci-archive)`);
   }
   const images = select(opts.root, names);
-  const out = openArchiveOutput(opts.output, "save");
-  try {
-    const { sink, flush } = bufferedSink((b) => out.write(b));
-    const w = new TarWriter(sink);
-    if (format === "docker-archive") await writeDockerArchive(new Store(opts.root), images, w);
-    else await writeOciArchive(new Store(opts.root), images, w);
-    await w.finish();
-    await flush();
-    await out.commit();
-  } catch (err) {
-    out.abort();
-    throw err;
-  }
+  const store = new Store(opts.root);
+  await writeTarArchive(opts.output, "save", (w) =>
+    format === "docker-archive" ? writeDockerArchive(store, images, w) : writeOciArchive(store, images, w));
 }
 
 async function addFile(w: TarWriter, name: string, data: Uint8Array): Promise<void> {
