@@ -6,5 +6,5 @@ command -v podman >/dev/null && command -v hyperfine >/dev/null || BERTH_BENCH=1
 node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts >/dev/null
 runs=${1:-5}
 node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts "$runs" reference
-sleep 30 # let the filesystem settle after the first bench's cleanup
+sleep 70 # ext4 avoids reusing inodes deleted in the last minute: let the first bench's cleanup age
 node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts "$runs" small-files

@@ -2,8 +2,9 @@
  * Pull + unpack side by side in one run, from a loopback registry: berth (dist/berth), `tar -xzf` of
  * the same blobs one after another, skopeo copy + umoci unpack, and `podman pull` (own storage root,
  * overlay driver) when podman is installed. The tools take turns, run by run, and every run starts
- * from the same state: the previous run's output deleted, `sync`, the page cache dropped, then a
- * pause (this VM's ext4 is mounted with `discard`, and big deletes slow it down for a while).
+ * from the same state: `sync`, the page cache dropped, a short pause. Outputs are deleted only at the
+ * end: for about a minute after a big delete, ext4 skips the freed inodes when it allocates new ones
+ * (`recently_deleted` in ext4_create), which made whichever tool ran next up to 10× slower.
  *
  *   node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts [RUNS] [reference|small-files]
  */
@@ -15,7 +16,7 @@ import { type BenchShape, makeBenchImage } from "./make_image.ts";
 const RUNS = Number(Deno.args[0] ?? 5);
 const SHAPE = (Deno.args[1] ?? "reference") as BenchShape;
 const BERTH = new URL("../dist/berth", import.meta.url).pathname;
-const PAUSE_MS = 5000;
+const PAUSE_MS = 3000;
 
 async function sh(cmd: string, args: string[]): Promise<void> {
   const r = await new Deno.Command(cmd, { args, stdout: "null", stderr: "piped" }).output();
@@ -69,9 +70,6 @@ try {
   }
   const times = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
   const settle = async () => {
-    for (const e of Deno.readDirSync(work)) {
-      if (e.name.startsWith("run")) await Deno.remove(join(work, e.name), { recursive: true });
-    }
     await sh("sync", []);
     await Deno.writeTextFile("/proc/sys/vm/drop_caches", "3");
     await new Promise((r) => setTimeout(r, PAUSE_MS));

@@ -120,6 +120,12 @@ Deno.test("pull: a multi-arch index picks the host's platform, or --platform", P
     const bad = await berth(root, ["pull", "--platform", "linux/s390x", `${reg.host}/multi`]);
     assertEquals(bad.code, 125);
     assertMatch(bad.stderr, /^berth: pull .*: no image for platform linux\/s390x \(index has: linux\/amd64, linux\/arm64\/v8\)\n$/);
+
+    // a single-platform image is what it is: asking for another platform is an error, not a silent mismatch
+    await pushImage(reg.url, "amd64only", "latest", amd);
+    const only = await berth(root, ["pull", "--platform", "linux/arm64", `${reg.host}/amd64only`]);
+    assertEquals(only.code, 125);
+    assertMatch(only.stderr, /image is for linux\/amd64, not linux\/arm64\n$/);
   });
 });
 

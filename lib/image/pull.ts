@@ -136,12 +136,10 @@ async function pullLocked(image: string, store: Store, opts: PullOptions): Promi
     : await fetchSmallBlob(client, ref, manifest.config, what);
   await storeVerifiedBlob(store, manifest.config.digest, configBytes, `${what}: config`, manifest.config.size);
   const config = parseImageConfig(configBytes, manifest.layers.length, what);
-  if (config.architecture && config.os && opts.platform && parsed.kind === "manifest" && top.digest === manifestDigest) {
-    if (config.architecture !== want.architecture || config.os !== want.os) {
-      throw new BerthError(
-        `${what}: image is for ${config.os}/${config.architecture}, not ${formatPlatform(want)}`,
-      );
-    }
+  // a single-platform image asked for with --platform must be that platform (an index was chosen from already)
+  const wrongPlatform = config.architecture !== want.architecture || config.os !== want.os;
+  if (opts.platform && top.digest === manifestDigest && wrongPlatform) {
+    throw new BerthError(`${what}: image is for ${config.os}/${config.architecture}, not ${formatPlatform(want)}`);
   }
 
   const layers: LayerRecord[] = manifest.layers.map((l, i) => ({

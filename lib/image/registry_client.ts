@@ -127,12 +127,12 @@ export class RegistryClient {
       if (res.status === 401 && !authTried) {
         authTried = true;
         const challenge = res.headers.get("www-authenticate");
-        await res.body?.cancel();
         if (challenge && await this.#authenticate(parseChallenge(challenge), opts.scope)) {
+          await res.body?.cancel();
           attempt--;
           continue;
         }
-        return this.#send(method, `${this.baseUrl}${path}`, opts);
+        return res; // nothing to answer the challenge with: the caller reports the 401
       }
       if ((res.status >= 500 || res.status === 429) && attempt + 1 < RETRIES && !opts.body) {
         const retryAfter = Number(res.headers.get("retry-after"));
