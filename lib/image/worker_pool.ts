@@ -1,21 +1,13 @@
 /**
- * A small pool of layer workers (see `pull_worker.ts`). One job runs inline: a Worker costs a
- * second isolate start, worth paying only when layers can really run side by side.
+ * A small pool of layer workers (see `pull_worker.ts`), each paired with an apply worker
+ * (`apply_worker.ts`) that writes the layer's files while the layer worker downloads and decompresses.
+ * A single layer is fetched on the main thread: a layer worker would only add an isolate start.
  */
 import { BerthError } from "../util/errors.ts";
+import { connectApplyWorker, startApplyWorker } from "./apply_worker.ts";
 import { PULL_WORKER_NAME, runJob, type WorkerJob, type WorkerReply } from "./pull_worker.ts";
 import type { UnpackResult } from "./layer_unpack.ts";
-
-let entryUrl: string | undefined;
-
-/** The one-file build runs everything from one bundle; it registers that bundle as the worker's code. */
-export function setWorkerEntry(url: string): void {
-  entryUrl = url;
-}
-
-function workerUrl(): string {
-  return entryUrl ?? new URL("./pull_worker.ts", import.meta.url).href;
-}
+import { workerUrl } from "./worker_entry.ts";
 
 interface Pending {
   resolve: (r: UnpackResult) => void;
@@ -31,21 +23,29 @@ export async function runJobs(
   onStart: (index: number) => void = () => {},
 ): Promise<UnpackResult[]> {
   if (jobs.length === 0) return [];
-  if (jobs.length === 1 || concurrency <= 1) {
-    const out: UnpackResult[] = [];
-    for (let i = 0; i < jobs.length; i++) {
-      onStart(i);
-      out.push(await runJob(jobs[i], (b) => onProgress(i, b)));
+  const size = Math.min(Math.max(concurrency, 1), jobs.length);
+  const appliers = Array.from({ length: size }, () => startApplyWorker());
+  if (size === 1) {
+    try {
+      const out: UnpackResult[] = [];
+      for (let i = 0; i < jobs.length; i++) {
+        onStart(i);
+        out.push(await runJob(jobs[i], (b) => onProgress(i, b), connectApplyWorker(appliers[0])));
+      }
+      return out;
+    } finally {
+      appliers[0].terminate();
     }
-    return out;
   }
-  const size = Math.min(concurrency, jobs.length);
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let failed: Error | null = null;
   for (let i = 0; i < size; i++) {
-    const w = new Worker(workerUrl(), { type: "module", name: PULL_WORKER_NAME });
+    const w = new Worker(workerUrl(new URL("./pull_worker.ts", import.meta.url)), {
+      type: "module",
+      name: PULL_WORKER_NAME,
+    });
     w.onmessage = (ev: MessageEvent<WorkerReply>) => {
       const m = ev.data;
       const p = pending.get(m.id);
@@ -67,7 +67,7 @@ export async function runJobs(
   }
   const results: UnpackResult[] = new Array(jobs.length);
   let cursor = 0;
-  const lane = async (w: Worker) => {
+  const lane = async (w: Worker, applier: Worker) => {
     while (cursor < jobs.length && !failed) {
       const index = cursor++;
       onStart(index);
@@ -75,7 +75,8 @@ export async function runJobs(
       try {
         results[index] = await new Promise<UnpackResult>((resolve, reject) => {
           pending.set(id, { resolve, reject, onProgress: (b) => onProgress(index, b) });
-          w.postMessage({ id, job: jobs[index] });
+          const applyPort = connectApplyWorker(applier);
+          w.postMessage({ id, job: jobs[index], applyPort }, [applyPort]);
         });
       } catch (err) {
         failed ??= err as Error;
@@ -83,9 +84,9 @@ export async function runJobs(
     }
   };
   try {
-    await Promise.all(workers.map(lane));
+    await Promise.all(workers.map((w, i) => lane(w, appliers[i])));
   } finally {
-    for (const w of workers) w.terminate();
+    for (const w of [...workers, ...appliers]) w.terminate();
   }
   if (failed) throw failed;
   return results;
