@@ -2,8 +2,7 @@
  * The `berth` command: a flat table from command names to handlers; everything else lives in
  * `lib/` and `mod.ts`.
  */
-import "./lib/image/pull_worker.ts"; // these two start themselves when this bundle is loaded as their worker
-import "./lib/image/apply_worker.ts";
+import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded as a layer worker
 import { type Command, commandHelp, out, parseCommandArgs } from "./lib/cli/command.ts";
 import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
@@ -17,7 +16,7 @@ import { pullCommand } from "./lib/cli/pull.ts";
 import { rmiCommand } from "./lib/cli/rmi.ts";
 import { saveCommand } from "./lib/cli/save.ts";
 import { tagCommand } from "./lib/cli/tag.ts";
-import { setWorkerEntry } from "./lib/image/worker_entry.ts";
+import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, messageOf } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
 import { VERSION } from "./lib/version.ts";

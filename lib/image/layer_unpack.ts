@@ -12,9 +12,10 @@ import { dirname, join } from "node:path";
 import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
 import { debug } from "../util/log.ts";
-import { localSink, RemoteApplier, type TarSink } from "./apply_worker.ts";
+import { LayerApplier } from "./layer_apply.ts";
 import { type Compression, layerCompression } from "./manifest.ts";
 import { exists, Store } from "./store.ts";
+import { TarParser } from "./tar_reader.ts";
 
 export interface UnpackJob {
   storeRoot: string;
@@ -51,8 +52,6 @@ export async function unpackLayer(
   source: ReadableStream<Uint8Array>,
   job: UnpackJob,
   onProgress: (bytes: number) => void = () => {},
-  /** a port to an apply worker (apply_worker.ts); without one the tar is applied on this thread */
-  applyPort?: MessagePort,
 ): Promise<UnpackResult> {
   const started = performance.now();
   const { createHash } = await nodeCrypto();
@@ -60,7 +59,8 @@ export async function unpackLayer(
   const compression = layerCompression(job.mediaType);
   const { blobTmp, dirTmp } = tempPaths(job);
   Deno.mkdirSync(dirTmp);
-  const sink: TarSink = applyPort ? new RemoteApplier(dirTmp, applyPort) : localSink(dirTmp);
+  const applier = new LayerApplier(dirTmp);
+  const parser = new TarParser(applier);
   const blobHash = createHash("sha256");
   const diffHash = createHash("sha256");
   const blobFd = libc.open(blobTmp, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_CLOEXEC, 0o644);
@@ -69,24 +69,21 @@ export async function unpackLayer(
   let flushed = 0;
   let tarSize = 0;
 
-  const onTar = (chunk: Uint8Array): void => {
+  const onTar = (chunk: Uint8Array) => {
     tarSize += chunk.length;
     diffHash.update(chunk);
-    return sink.push(chunk);
+    parser.push(chunk);
   };
   const dec = makeDecompressor(zlib, compression);
   let decError: Error | null = null;
   let decEnded: Promise<void> = Promise.resolve();
   if (dec) {
-    const failed = (err: unknown) => {
-      decError ??= err as Error;
-      dec.destroy();
-    };
     dec.on("data", (c: Uint8Array) => {
       try {
         onTar(c);
       } catch (err) {
-        failed(err);
+        decError ??= err as Error;
+        dec.destroy();
       }
     });
     decEnded = new Promise((resolve, reject) => {
@@ -117,11 +114,7 @@ export async function unpackLayer(
       if (dec) {
         if (decError) throw decError;
         if (!dec.write(value)) await new Promise<void>((r) => dec.once("drain", () => r()));
-        if (decError) throw decError;
       } else onTar(value);
-      // the applier is behind: read no more until it catches up (backpressure reaches the socket)
-      const behind = sink.ready();
-      if (behind) await behind;
       const now = performance.now();
       if (now - lastReport > 100) {
         lastReport = now;
@@ -139,17 +132,18 @@ export async function unpackLayer(
       await decEnded;
     }
     if (decError) throw decError;
-    const unpackedBytes = await sink.finish();
+    parser.end();
     const diff = `sha256:${diffHash.digest("hex")}`;
     if (diff !== job.diffId) {
       throw new DigestMismatchError(`layer ${job.digest}: uncompressed digest ${diff} does not match diff_id ${job.diffId}`);
     }
+    applier.finish();
     libc.close(blobFd);
     blobClosed = true;
     debug(`layer ${job.digest.slice(7, 19)}: ${read} bytes unpacked in ${(performance.now() - started).toFixed(0)} ms`);
-    return { unpackedBytes, tarSize };
+    return { unpackedBytes: applier.unpackedBytes, tarSize };
   } catch (err) {
-    sink.abort();
+    applier.abort();
     dec?.destroy();
     if (!blobClosed) libc.close(blobFd);
     blobClosed = true;

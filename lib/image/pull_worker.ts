@@ -19,18 +19,14 @@ export interface WorkerJob extends UnpackJob {
   file?: string;
 }
 
-export type WorkerRequest = { id: number; job: WorkerJob; applyPort?: MessagePort };
+export type WorkerRequest = { id: number; job: WorkerJob };
 export type WorkerReply =
   | { id: number; type: "progress"; bytes: number }
   | { id: number; type: "done"; result: UnpackResult }
   | { id: number; type: "error"; message: string };
 
 /** Fetches (or opens) one blob and unpacks it; used by the worker and, for one layer, inline. */
-export async function runJob(
-  job: WorkerJob,
-  onProgress: (bytes: number) => void,
-  applyPort?: MessagePort,
-): Promise<UnpackResult> {
+export async function runJob(job: WorkerJob, onProgress: (bytes: number) => void): Promise<UnpackResult> {
   let body: ReadableStream<Uint8Array>;
   if (job.file) {
     body = (await Deno.open(job.file, { read: true })).readable;
@@ -44,7 +40,7 @@ export async function runJob(
     if (!res.body) throw new Error(`pull ${what}: blob ${job.digest}: empty response`);
     body = res.body;
   }
-  return await unpackLayer(body, job, onProgress, applyPort);
+  return await unpackLayer(body, job, onProgress);
 }
 
 function startWorker(): void {
@@ -52,9 +48,9 @@ function startWorker(): void {
   const scope = self as any; // a DedicatedWorkerGlobalScope; the main-thread typings do not know it
   const post = (m: WorkerReply) => scope.postMessage(m);
   scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
-    const { id, job, applyPort } = ev.data;
+    const { id, job } = ev.data;
     try {
-      const result = await runJob(job, (bytes) => post({ id, type: "progress", bytes }), applyPort);
+      const result = await runJob(job, (bytes) => post({ id, type: "progress", bytes }));
       post({ id, type: "done", result });
     } catch (err) {
       post({ id, type: "error", message: messageOf(err) });

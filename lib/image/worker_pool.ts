@@ -1,13 +1,21 @@
 /**
- * A small pool of layer workers (see `pull_worker.ts`), each paired with an apply worker
- * (`apply_worker.ts`) that writes the layer's files while the layer worker downloads and decompresses.
- * A single layer is fetched on the main thread: a layer worker would only add an isolate start.
+ * A small pool of layer workers (see `pull_worker.ts`). One job runs inline: a Worker costs a
+ * second isolate start, worth paying only when layers can really run side by side.
  */
 import { BerthError } from "../util/errors.ts";
-import { connectApplyWorker, startApplyWorker } from "./apply_worker.ts";
 import { PULL_WORKER_NAME, runJob, type WorkerJob, type WorkerReply } from "./pull_worker.ts";
 import type { UnpackResult } from "./layer_unpack.ts";
-import { workerUrl } from "./worker_entry.ts";
+
+let entryUrl: string | undefined;
+
+/** The one-file build runs everything from one bundle; it registers that bundle as the worker's code. */
+export function setWorkerEntry(url: string): void {
+  entryUrl = url;
+}
+
+function workerUrl(): string {
+  return entryUrl ?? new URL("./pull_worker.ts", import.meta.url).href;
+}
 
 interface Pending {
   resolve: (r: UnpackResult) => void;
@@ -23,29 +31,21 @@ export async function runJobs(
   onStart: (index: number) => void = () => {},
 ): Promise<UnpackResult[]> {
   if (jobs.length === 0) return [];
-  const size = Math.min(Math.max(concurrency, 1), jobs.length);
-  const appliers = Array.from({ length: size }, () => startApplyWorker());
-  if (size === 1) {
-    try {
-      const out: UnpackResult[] = [];
-      for (let i = 0; i < jobs.length; i++) {
-        onStart(i);
-        out.push(await runJob(jobs[i], (b) => onProgress(i, b), connectApplyWorker(appliers[0])));
-      }
-      return out;
-    } finally {
-      appliers[0].terminate();
+  if (jobs.length === 1 || concurrency <= 1) {
+    const out: UnpackResult[] = [];
+    for (let i = 0; i < jobs.length; i++) {
+      onStart(i);
+      out.push(await runJob(jobs[i], (b) => onProgress(i, b)));
     }
+    return out;
   }
+  const size = Math.min(concurrency, jobs.length);
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let failed: Error | null = null;
   for (let i = 0; i < size; i++) {
-    const w = new Worker(workerUrl(new URL("./pull_worker.ts", import.meta.url)), {
-      type: "module",
-      name: PULL_WORKER_NAME,
-    });
+    const w = new Worker(workerUrl(), { type: "module", name: PULL_WORKER_NAME });
     w.onmessage = (ev: MessageEvent<WorkerReply>) => {
       const m = ev.data;
       const p = pending.get(m.id);
@@ -67,7 +67,7 @@ export async function runJobs(
   }
   const results: UnpackResult[] = new Array(jobs.length);
   let cursor = 0;
-  const lane = async (w: Worker, applier: Worker) => {
+  const lane = async (w: Worker) => {
     while (cursor < jobs.length && !failed) {
       const index = cursor++;
       onStart(index);
@@ -75,8 +75,7 @@ export async function runJobs(
       try {
         results[index] = await new Promise<UnpackResult>((resolve, reject) => {
           pending.set(id, { resolve, reject, onProgress: (b) => onProgress(index, b) });
-          const applyPort = connectApplyWorker(applier);
-          w.postMessage({ id, job: jobs[index], applyPort }, [applyPort]);
+          w.postMessage({ id, job: jobs[index] });
         });
       } catch (err) {
         failed ??= err as Error;
@@ -84,9 +83,9 @@ export async function runJobs(
     }
   };
   try {
-    await Promise.all(workers.map((w, i) => lane(w, appliers[i])));
+    await Promise.all(workers.map(lane));
   } finally {
-    for (const w of [...workers, ...appliers]) w.terminate();
+    for (const w of workers) w.terminate();
   }
   if (failed) throw failed;
   return results;
