@@ -46,6 +46,7 @@ if [ ! -f "$d/ok" ]; then
   mkdir -p "\${d%/*}" && t=$(mktemp -d "$d.XXXXXX") || exit 125
   if tail -c +${HEADER_SIZE + 1} "$0" | tar -xzf - -C "$t" && : > "$t/ok"; then
     mv -T "$t" "$d" 2>/dev/null || rm -rf "$t"
+    for o in "\${d%/*}"/????????????????; do [ "$o" = "$d" ] || rm -rf "$o"; done # older berth runtimes
   else
     rm -rf "$t"; echo "berth: cannot unpack runtime into $d" >&2; exit 125
   fi
