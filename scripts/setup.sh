@@ -22,6 +22,7 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registr
 fi
 
 if [ ! -x node_modules/@deno/linux-x64-glibc/deno ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm ci rejects this lock (npm 11 wants every platform's optional deno binary in it); install keeps it as is
+  npm install --no-audit --no-fund --loglevel=error
 fi
 node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts
