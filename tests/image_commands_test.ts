@@ -86,7 +86,7 @@ Deno.test("cli: help, version, unknown commands and flags", PROC, async () => {
       assertMatch(h.stdout, new RegExp(`\\n  ${c} +\\S`));
     }
     const ph = await berth(root, ["pull", "--help"]);
-    assertMatch(ph.stdout, /^Usage:  berth pull \[OPTIONS\] NAME/);
+    assertMatch(ph.stdout, /^Usage: {2}berth pull \[OPTIONS\] NAME/);
     const bad = await berth(root, ["frobnicate"]);
     assertEquals(bad.code, 125);
     assertMatch(bad.stderr, /^berth: 'frobnicate' is not a berth command/);

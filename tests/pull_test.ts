@@ -192,8 +192,9 @@ Deno.test("pull: on a terminal, progress redraws in place", PROC, async () => {
     }).output();
     const out = new TextDecoder().decode(r.stdout);
     assertEquals(r.code, 0, out);
-    assertMatch(out, /\x1b\[\d+A/); // cursor up: rows are redrawn, not appended
-    assertMatch(out, /\x1b\[2K[0-9a-f]{12}: Pull complete/);
+    const ESC = "\x1b";
+    assertMatch(out, new RegExp(`${ESC}\\[\\d+A`)); // cursor up: rows are redrawn, not appended
+    assertMatch(out, new RegExp(`${ESC}\\[2K[0-9a-f]{12}: Pull complete`));
     assertMatch(out, /Status: Downloaded newer image/);
   });
 });
