@@ -6,7 +6,7 @@
  * end: for about a minute after a big delete, ext4 skips the freed inodes when it allocates new ones
  * (`recently_deleted` in ext4_create), which made whichever tool ran next up to 10× slower.
  *
- *   node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts [RUNS] [reference|small-files]
+ *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/pull_bench.ts [RUNS] [reference|small-files]
  */
 import { join } from "node:path";
 import { pushImage } from "../tests/helpers/images.ts";

@@ -21,8 +21,10 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registr
   systemctl stop docker-registry || true
 fi
 
-if [ ! -x node_modules/@deno/linux-x64-glibc/deno ]; then
-  # npm ci rejects this lock (npm 11 wants every platform's optional deno binary in it); install keeps it as is
-  npm install --no-audit --no-fund --loglevel=error
+# Deno's own npm package, pinned in toolchain/ (kept out of the project root so that Deno does not take
+# it for the project's npm dependencies). npm ci rejects its lock (npm 11 wants every platform's optional
+# deno binary in it); install keeps the lock as it is.
+if [ ! -x toolchain/node_modules/@deno/linux-x64-glibc/deno ]; then
+  (cd toolchain && npm install --no-audit --no-fund --loglevel=error)
 fi
-node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts
+toolchain/node_modules/@deno/linux-x64-glibc/deno run -A scripts/build.ts

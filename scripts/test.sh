@@ -3,7 +3,7 @@
 # one closing line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
-DENO=node_modules/@deno/linux-x64-glibc/deno
+DENO=toolchain/node_modules/@deno/linux-x64-glibc/deno
 export NO_COLOR=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
