@@ -24,7 +24,11 @@ const reg = await startRegistry({}, port);
 const dir = await Deno.makeTempDir({ prefix: "berth-demo-" });
 try {
   await busyboxRootfs(dir);
-  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(dir, true)], cmd: ["/bin/sh"] }));
+  await pushImage(reg.url, "busybox", "latest", buildImage({
+    layers: [await tarDir(dir, true)],
+    cmd: ["/bin/sh"],
+    createdBy: ["COPY busybox-static rootfs / # built by scripts/demo.ts"],
+  }));
   const image = `${reg.host}/busybox:latest`;
   await sh(["pull", image]);
   await sh(["images"]);

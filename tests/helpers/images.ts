@@ -99,6 +99,8 @@ export interface BuildOptions {
   architecture?: string;
   cmd?: string[];
   env?: string[];
+  /** history `created_by` per layer (default "test layer N") */
+  createdBy?: string[];
 }
 
 export function buildImage(opts: BuildOptions): BuiltImage {
@@ -118,7 +120,10 @@ export function buildImage(opts: BuildOptions): BuiltImage {
     created: "2026-01-02T03:04:05Z",
     config: { Cmd: opts.cmd ?? ["/bin/sh"], Env: opts.env ?? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
     rootfs: { type: "layers", diff_ids: diffIds },
-    history: opts.layers.map((_, i) => ({ created: "2026-01-02T03:04:05Z", created_by: `test layer ${i}` })),
+    history: opts.layers.map((_, i) => ({
+      created: "2026-01-02T03:04:05Z",
+      created_by: opts.createdBy?.[i] ?? `test layer ${i}`,
+    })),
   }));
   const configDigest = sha256(config);
   blobs.set(configDigest, config);
