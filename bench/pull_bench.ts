@@ -2,7 +2,8 @@
  * Pull + unpack side by side in one run, from a loopback registry: berth (dist/berth), `tar -xzf` of
  * the same blobs one after another, skopeo copy + umoci unpack, and `podman pull` (own storage root,
  * overlay driver) when podman is installed. The tools take turns, run by run, and every run starts
- * from the same state: `sync`, the page cache dropped, a short pause. Outputs are deleted only at the
+ * from the same state: `sync`, the page cache dropped, each tool's binary loaded again (cold data,
+ * warm programs), a short pause. Outputs are deleted only at the
  * end: for about a minute after a big delete, ext4 skips the freed inodes when it allocates new ones
  * (`recently_deleted` in ext4_create), which made whichever tool ran next up to 10× slower.
  *
@@ -69,9 +70,13 @@ try {
     }]);
   }
   const times = new Map<string, number[]>(contenders.map(([name]) => [name, []]));
+  // cold data, warm programs: after the cache is dropped each tool's own binary is loaded once again
+  const programs: string[][] = [[BERTH, "--version"], ["tar", "--version"], ["skopeo", "--version"], ["umoci", "--version"]];
+  if (podman) programs.push(["podman", "--version"]);
   const settle = async () => {
     await sh("sync", []);
     await Deno.writeTextFile("/proc/sys/vm/drop_caches", "3");
+    for (const [cmd, ...args] of programs) await sh(cmd, args);
     await new Promise((r) => setTimeout(r, PAUSE_MS));
   };
   for (let i = 0; i < RUNS; i++) {

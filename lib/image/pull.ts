@@ -34,7 +34,7 @@ import { formatReference, parseReference, type Reference, repoName } from "./ref
 import { RegistryClient } from "./registry_client.ts";
 import { readSettings } from "./settings.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
-import { runJobs } from "./worker_pool.ts";
+import { prewarmWorkers, releaseWorkers, runJobs } from "./worker_pool.ts";
 import { commitLayers } from "./layer_unpack.ts";
 import type { WorkerJob } from "./pull_worker.ts";
 
@@ -100,8 +100,14 @@ export interface PullResult {
 export async function pull(image: string, opts: PullOptions): Promise<PullResult> {
   const store = new Store(opts.root);
   store.init();
-  // blobs land before the index names them: keep rmi's garbage collector off them meanwhile
-  return await withLock(store.gcLockPath, () => pullLocked(image, store, opts), false);
+  parseReference(image); // a bad reference fails before any worker starts
+  prewarmWorkers(opts.maxConcurrent ?? 3);
+  try {
+    // blobs land before the index names them: keep rmi's garbage collector off them meanwhile
+    return await withLock(store.gcLockPath, () => pullLocked(image, store, opts), false);
+  } finally {
+    releaseWorkers();
+  }
 }
 
 async function pullLocked(image: string, store: Store, opts: PullOptions): Promise<PullResult> {

@@ -6,6 +6,7 @@
  * one-file build loads its single bundle as the worker, which is why `main.ts` imports this module.
  */
 import { messageOf } from "../util/errors.ts";
+import { nodeCrypto, nodeZlib } from "../util/node_builtins.ts";
 import { RegistryClient, type RegistryClientState } from "./registry_client.ts";
 import { unpackLayer, type UnpackJob, type UnpackResult } from "./layer_unpack.ts";
 
@@ -44,6 +45,9 @@ export async function runJob(job: WorkerJob, onProgress: (bytes: number) => void
 }
 
 function startWorker(): void {
+  // load what every job needs while the first job is still on its way
+  nodeCrypto();
+  nodeZlib();
   // deno-lint-ignore no-explicit-any
   const scope = self as any; // a DedicatedWorkerGlobalScope; the main-thread typings do not know it
   const post = (m: WorkerReply) => scope.postMessage(m);

@@ -17,6 +17,25 @@ function workerUrl(): string {
   return entryUrl ?? new URL("./pull_worker.ts", import.meta.url).href;
 }
 
+function spawn(): Worker {
+  return new Worker(workerUrl(), { type: "module", name: PULL_WORKER_NAME });
+}
+
+let warm: Worker[] = [];
+
+/**
+ * Starts `n` layer workers ahead of need, so their isolates load while the manifest and config are
+ * still being fetched. {@link runJobs} uses them first; {@link releaseWorkers} ends the unused ones.
+ */
+export function prewarmWorkers(n: number): void {
+  while (warm.length < n) warm.push(spawn());
+}
+
+export function releaseWorkers(): void {
+  for (const w of warm) w.terminate();
+  warm = [];
+}
+
 interface Pending {
   resolve: (r: UnpackResult) => void;
   reject: (e: Error) => void;
@@ -45,7 +64,7 @@ export async function runJobs(
   let nextId = 0;
   let failed: Error | null = null;
   for (let i = 0; i < size; i++) {
-    const w = new Worker(workerUrl(), { type: "module", name: PULL_WORKER_NAME });
+    const w = warm.pop() ?? spawn();
     w.onmessage = (ev: MessageEvent<WorkerReply>) => {
       const m = ev.data;
       const p = pending.get(m.id);
