@@ -98,20 +98,19 @@ export interface PullResult {
 
 /** Pulls `image` into the store under `opts.root`. */
 export async function pull(image: string, opts: PullOptions): Promise<PullResult> {
+  const ref = parseReference(image); // bad input fails before anything is created or started
   const store = new Store(opts.root);
   store.init();
-  parseReference(image); // a bad reference fails before any worker starts
   prewarmWorkers(opts.maxConcurrent ?? 3);
   try {
     // blobs land before the index names them: keep rmi's garbage collector off them meanwhile
-    return await withLock(store.gcLockPath, () => pullLocked(image, store, opts), false);
+    return await withLock(store.gcLockPath, () => pullLocked(ref, store, opts), false);
   } finally {
     releaseWorkers();
   }
 }
 
-async function pullLocked(image: string, store: Store, opts: PullOptions): Promise<PullResult> {
-  const ref = parseReference(image);
+async function pullLocked(ref: Reference, store: Store, opts: PullOptions): Promise<PullResult> {
   const name = formatReference(ref);
   const what = `pull ${name}`;
   const progress = opts.progress ?? Progress.forStdout(!!opts.quiet);
