@@ -52,7 +52,8 @@ export const ENODATA = 61;
 export const ENOTSUP = 95;
 export const ERANGE = 34;
 
-function errno(): number {
+/** errno of the last failed call on this thread (read it right after the call). */
+export function errno(): number {
   const p = libc().__errno_location();
   return new Deno.UnsafePointerView(p!).getInt32();
 }
