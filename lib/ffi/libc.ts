@@ -11,7 +11,6 @@ const symbols = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
-  fsync: { parameters: ["i32"], result: "i32" },
   syncfs: { parameters: ["i32"], result: "i32" },
   sync_file_range: { parameters: ["i32", "i64", "i64", "u32"], result: "i32" },
   fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
@@ -105,10 +104,6 @@ export function writeAll(fd: number, data: Uint8Array<ArrayBuffer>): void {
 
 export function close(fd: number): void {
   check(libc().close(fd), "close");
-}
-
-export function fsync(fd: number): void {
-  check(libc().fsync(fd), "fsync");
 }
 
 /** Flushes the whole filesystem holding `fd`: one call instead of an fsync per unpacked file. */
@@ -208,11 +203,6 @@ export function llistxattr(path: string): string[] {
     if (e !== ERANGE) throw new ErrnoError("llistxattr", e, path);
     buf = new Uint8Array(buf.length * 4);
   }
-}
-
-/** Sets the process umask and returns the old one. */
-export function umask(mask: number): number {
-  return libc().umask(mask);
 }
 
 let ids: { uid: number; gid: number; umask: number } | undefined;

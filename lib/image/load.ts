@@ -14,7 +14,7 @@ import { assignTag } from "./image_lookup.ts";
 import { LayerApplier } from "./layer_apply.ts";
 import { hostPlatform, MT, parseManifest, selectPlatform, type ImageManifest } from "./manifest.ts";
 import { formatReference, parseReference } from "./reference.ts";
-import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
+import { exists, type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { TarParser } from "./tar_reader.ts";
 import { runJobs } from "./worker_pool.ts";
 import { commitLayers } from "./layer_unpack.ts";
@@ -205,16 +205,8 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
       throw new BerthError(`load: ${(err as Error).message}`);
     }
     let pending: Pending[];
-    const has = (p: string) => {
-      try {
-        Deno.lstatSync(join(dir, p));
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    if (has("manifest.json")) pending = await fromDockerArchive(dir);
-    else if (has("index.json")) pending = fromOciArchive(dir);
+    if (exists(join(dir, "manifest.json"))) pending = await fromDockerArchive(dir);
+    else if (exists(join(dir, "index.json"))) pending = fromOciArchive(dir);
     else throw new BerthError("load: not a docker-archive or OCI archive (no manifest.json or index.json)");
 
     const jobs: WorkerJob[] = [];

@@ -193,9 +193,7 @@ export class RegistryClient {
   }
 
   #authorization(scope: string): string | undefined {
-    const token = this.#tokens.get(scope) ?? this.#tokens.get("*basic*");
-    if (token) return token;
-    return undefined;
+    return this.#tokens.get(scope) ?? this.#tokens.get("*basic*");
   }
 
   /** Answers a 401 challenge; returns true when a retry with new credentials makes sense. */
