@@ -22,3 +22,12 @@ export { exportImage } from "./lib/image/export.ts";
 export { type SaveFormat, saveImages, type SaveOptions } from "./lib/image/save.ts";
 export { type LoadedImage, loadImages, type LoadOptions } from "./lib/image/load.ts";
 export { login, type LoginOptions, logout } from "./lib/image/login.ts";
+export { type ExitResult, run, type RunningContainer, type RunOptions } from "./lib/container/run.ts";
+export { type ResourceLimits } from "./lib/container/cgroups/limits.ts";
+export {
+  createVolume,
+  inspectVolume,
+  listVolumes,
+  removeVolume,
+  type VolumeInfo,
+} from "./lib/container/volumes.ts";

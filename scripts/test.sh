@@ -9,7 +9,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 "$DENO" run -A scripts/build.ts || { echo "0 passed, 1 failed"; exit 1; }
-"$DENO" test -A tests/ 2>&1 | tee "$log"
+"$DENO" test -A tests/ lib/ 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 "$DENO" test -A scripts/leak_check.ts 2>&1 | tee -a "$log"
 rc2=${PIPESTATUS[0]}

@@ -2,12 +2,15 @@
  * libc through `Deno.dlopen`: the few system calls Deno's own API lacks (mknod, lchown,
  * xattrs, utimensat without following symlinks, fd-based file writes for fast layer unpacking).
  * Every wrapper turns a -1 return into an {@link ErrnoError} carrying errno and the call's name.
- * Loaded lazily, once per isolate (each Worker loads its own).
+ * Loaded lazily, once per isolate (each Worker loads its own). The fd helpers `berth run` needs are in
+ * ./fd.ts, over the smaller ./sys.ts.
  */
+import { cstr, errno, ErrnoError } from "./sys.ts";
+
+export { cstr, errno, ErrnoError } from "./sys.ts";
+export * from "./fd.ts";
 
 const symbols = {
-  __errno_location: { parameters: [], result: "pointer" },
-  strerror: { parameters: ["i32"], result: "pointer" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
@@ -37,39 +40,11 @@ function libc(): Lib {
   return lib;
 }
 
-/** A failed system call: `code` is errno, `call` names the call. */
-export class ErrnoError extends Error {
-  constructor(readonly call: string, readonly code: number, readonly path?: string) {
-    super(`${call}${path ? ` ${path}` : ""}: ${strerror(code)}`);
-    this.name = "ErrnoError";
-  }
-}
-
 export const EEXIST = 17;
 export const ENOENT = 2;
 export const ENODATA = 61;
 export const ENOTSUP = 95;
 export const ERANGE = 34;
-
-/** errno of the last failed call on this thread (read it right after the call). */
-export function errno(): number {
-  const p = libc().__errno_location();
-  return new Deno.UnsafePointerView(p!).getInt32();
-}
-
-function strerror(code: number): string {
-  const p = libc().strerror(code);
-  return p ? Deno.UnsafePointerView.getCString(p) : `errno ${code}`;
-}
-
-const encoder = new TextEncoder();
-
-/** A NUL-terminated copy of `s` for passing to C. */
-export function cstr(s: string): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(s.length * 3 + 1);
-  const { written } = encoder.encodeInto(s, b);
-  return b.subarray(0, written + 1) as Uint8Array<ArrayBuffer>;
-}
 
 function check(ret: number | bigint, call: string, path?: string): number {
   const n = Number(ret);
@@ -82,7 +57,6 @@ export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
 export const O_TRUNC = 0o1000;
 export const O_NOFOLLOW = 0o400000;
-export const O_CLOEXEC = 0o2000000;
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;

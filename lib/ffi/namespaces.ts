@@ -1,5 +1,5 @@
 /**
- * Namespaces and mounts through libc: unshare, setns, mount, umount2, pivot_root, sethostname.
+ * Namespaces and mounts through system calls: unshare, setns, mount, umount2, sethostname.
  *
  * Deno runs JS on one thread among several, so `unshare` moves only the JS thread (and what it spawns
  * next); CLONE_NEWUSER is refused (EINVAL) in a threaded process. `setns` back to fds of
@@ -14,7 +14,8 @@
  * restoreNamespaces(saved);
  * ```
  */
-import { close, cstr, errno, ErrnoError, O_CLOEXEC, open } from "./libc.ts";
+import { closeFd as close, O_CLOEXEC, openFd as open } from "./fd.ts";
+import { cstr, ErrnoError, NR, sys } from "./sys.ts";
 
 export const CLONE_NEWNS = 0x00020000;
 export const CLONE_NEWCGROUP = 0x02000000;
@@ -34,50 +35,37 @@ export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;
 export const MNT_DETACH = 0x2;
 
-const SYS_PIVOT_ROOT = 155; // x86_64
-
-const symbols = {
-  unshare: { parameters: ["i32"], result: "i32" },
-  setns: { parameters: ["i32", "i32"], result: "i32" },
-  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
-  umount2: { parameters: ["buffer", "i32"], result: "i32" },
-  sethostname: { parameters: ["buffer", "usize"], result: "i32" },
-  syscall: { parameters: ["i64", "buffer", "buffer"], result: "i64" },
-} as const;
-
-let lib: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;
-const ns = () => (lib ??= Deno.dlopen("libc.so.6", symbols).symbols);
-
-function check(ret: number | bigint, call: string, path?: string): void {
-  if (Number(ret) < 0) throw new ErrnoError(call, errno(), path);
-}
-
-const opt = (s: string | null) => (s === null ? null : cstr(s));
-
-export function unshare(flags: number): void {
-  check(ns().unshare(flags), "unshare");
-}
-
-export function setns(fd: number, nstype = 0): void {
-  check(ns().setns(fd, nstype), "setns");
-}
-
 /** mount(2); `source`, `fstype` and `data` may be null. */
 export function mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null = null): void {
-  check(ns().mount(opt(source), cstr(target), opt(fstype), BigInt(flags), opt(data)), "mount", target);
+  withPath("mount", target, () => sys("mount", NR.mount, opt(source), cstr(target), opt(fstype), flags, opt(data)));
 }
 
 export function umount2(target: string, flags = 0): void {
-  check(ns().umount2(cstr(target), flags), "umount2", target);
+  withPath("umount2", target, () => sys("umount2", NR.umount2, cstr(target), flags));
 }
 
-export function pivotRoot(newRoot: string, putOld: string): void {
-  check(ns().syscall(BigInt(SYS_PIVOT_ROOT), cstr(newRoot), cstr(putOld)), "pivot_root", newRoot);
+export function unshare(flags: number): void {
+  sys("unshare", NR.unshare, flags);
+}
+
+export function setns(fd: number, nstype = 0): void {
+  sys("setns", NR.setns, fd, nstype);
 }
 
 export function sethostname(name: string): void {
   const b = new TextEncoder().encode(name);
-  check(ns().sethostname(b, BigInt(b.length)), "sethostname");
+  sys("sethostname", 170, b, b.length);
+}
+
+const opt = (s: string | null) => (s === null ? null : cstr(s));
+
+function withPath(call: string, path: string, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ErrnoError) throw new ErrnoError(call, err.code, path);
+    throw err;
+  }
 }
 
 export type NamespaceName = "mnt" | "uts" | "ipc" | "net" | "pid" | "cgroup";

@@ -2,7 +2,7 @@
  * Registry credentials: berth's own `auth.json` under the root (written by `berth login`, mode 0600)
  * and, read-only, the `auths` of `~/.docker/config.json` — the same base64 `user:password` format.
  */
-import { join } from "node:path";
+import { join } from "../util/path.ts";
 import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { DEFAULT_REGISTRY } from "./reference.ts";
 

@@ -8,7 +8,7 @@
  * and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
  */
 import { nodeCrypto, nodeZlib } from "../util/node_builtins.ts";
-import { dirname, join } from "node:path";
+import { dirname, join } from "../util/path.ts";
 import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
 import { debug } from "../util/log.ts";

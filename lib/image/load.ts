@@ -4,7 +4,7 @@
  * private temp directory with the same safe extractor layers use, then every layer goes through the
  * pull pipeline (digest-verified, stored, unpacked), and the images are registered with their names.
  */
-import { join } from "node:path";
+import { join } from "../util/path.ts";
 import { nodeCrypto } from "../util/node_builtins.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";

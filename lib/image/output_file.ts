@@ -2,7 +2,7 @@
  * Where archives go: a file (written under a temp name, fsynced, renamed when complete, so an
  * interrupted export never leaves a truncated archive under the real name) or stdout.
  */
-import { dirname } from "node:path";
+import { dirname } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { BerthError } from "../util/errors.ts";
 import { TarWriter } from "./tar_writer.ts";

@@ -1,5 +1,5 @@
 /** Per-root settings in `ROOT/config.json` (e.g. `{"insecureRegistries": ["myhost:5000"]}`). */
-import { join } from "node:path";
+import { join } from "../util/path.ts";
 import { readJsonSync } from "../util/atomic_write.ts";
 
 export interface Settings {

@@ -10,7 +10,7 @@
  * ROOT/gc.lock               shared by pulls and loads, exclusive for garbage collection
  * ```
  */
-import { join } from "node:path";
+import { join } from "../util/path.ts";
 import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { withLock } from "../util/lock.ts";
 import type { Platform } from "./manifest.ts";

@@ -11,3 +11,14 @@ export async function withLock<T>(lockPath: string, fn: () => T | Promise<T>, ex
     file.close(); // closing releases the lock
   }
 }
+
+/** {@link withLock} for synchronous critical sections (no thread-pool round trips on hot paths). */
+export function withLockSync<T>(lockPath: string, fn: () => T, exclusive = true): T {
+  const file = Deno.openSync(lockPath, { read: true, write: true, create: true, mode: 0o600 });
+  try {
+    file.lockSync(exclusive);
+    return fn();
+  } finally {
+    file.close();
+  }
+}

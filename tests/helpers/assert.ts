@@ -18,6 +18,10 @@ export function assertNotMatch(actual: string, re: RegExp, msg?: string): void {
 }
 
 // deno-lint-ignore no-explicit-any
-export function assertThrows(fn: () => unknown, cls: new (...a: any[]) => Error, _x?: unknown, msg?: string): void {
-  nodeAssert.throws(fn, cls, msg);
+export function assertThrows(fn: () => unknown, cls: new (...a: any[]) => Error, msgIncludes?: string): void {
+  nodeAssert.throws(fn, (err: unknown) => {
+    nodeAssert.ok(err instanceof cls, `expected ${cls.name}, got ${err}`);
+    if (msgIncludes !== undefined) nodeAssert.ok((err as Error).message.includes(msgIncludes), `"${(err as Error).message}" lacks "${msgIncludes}"`);
+    return true;
+  });
 }

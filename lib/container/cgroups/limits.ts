@@ -1,0 +1,64 @@
+/** Resource limits as `berth run` takes them (Docker's flags), parsed and checked. */
+import { UsageError } from "../../util/errors.ts";
+
+export interface ResourceLimits {
+  /** bytes; --memory */
+  memory?: number;
+  /** bytes of memory + swap; -1 = unlimited; --memory-swap */
+  memorySwap?: number;
+  /** CPUs as a fraction, e.g. 1.5; --cpus */
+  cpus?: number;
+  /** relative weight, Docker's default 1024; --cpu-shares */
+  cpuShares?: number;
+  /** most tasks; --pids-limit (0 or -1 = unlimited) */
+  pidsLimit?: number;
+}
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** Docker's memory sizes: `512m`, `1g`, `1048576`, `100k`. */
+export function parseBytes(flag: string, s: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([bkmgt]?)b?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`invalid argument "${s}" for "${flag}" flag: invalid size: '${s}'`);
+  return Math.floor(Number(m[1]) * UNITS[m[2].toLowerCase()]);
+}
+
+export function parseLimits(v: Record<string, unknown>): ResourceLimits {
+  const l: ResourceLimits = {};
+  if (v.memory !== undefined) {
+    l.memory = parseBytes("--memory", v.memory as string);
+    if (l.memory < 6 * 1024 * 1024) throw new UsageError("Minimum memory limit allowed is 6MB");
+  }
+  if (v["memory-swap"] !== undefined) {
+    const s = v["memory-swap"] as string;
+    l.memorySwap = s === "-1" ? -1 : parseBytes("--memory-swap", s);
+    if (l.memory === undefined) {
+      throw new UsageError("You should always set the Memory limit when using Memoryswap limit, see usage.");
+    }
+    if (l.memorySwap !== -1 && l.memorySwap < l.memory) {
+      throw new UsageError("Minimum memoryswap limit should be larger than memory limit, see usage.");
+    }
+  }
+  if (v.cpus !== undefined) {
+    const n = Number(v.cpus);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid argument "${v.cpus}" for "--cpus" flag`);
+    const max = navigator.hardwareConcurrency;
+    if (n > max) {
+      throw new UsageError(`range of CPUs is from 0.01 to ${max}.00, as there are only ${max} CPUs available`);
+    }
+    l.cpus = n;
+  }
+  if (v["cpu-shares"] !== undefined) {
+    const n = Number(v["cpu-shares"]);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new UsageError(`invalid argument "${v["cpu-shares"]}" for "-c, --cpu-shares" flag`);
+    }
+    l.cpuShares = n;
+  }
+  if (v["pids-limit"] !== undefined) {
+    const n = Number(v["pids-limit"]);
+    if (!Number.isInteger(n)) throw new UsageError(`invalid argument "${v["pids-limit"]}" for "--pids-limit" flag`);
+    l.pidsLimit = n;
+  }
+  return l;
+}

@@ -1,0 +1,158 @@
+/**
+ * The list of system calls the container's first process runs (see {@link ./init_stub.ts}): built
+ * here in TypeScript, laid out as the stub's data block, and explained back when one fails.
+ *
+ * @example
+ * ```ts
+ * const p = new InitProgram(PART1_ADDRESS);
+ * p.call("mount /proc", SYS.mount, ["proc", "/proc", "proc", 0, null]);
+ * p.call("exec /bin/sh", SYS.execve, ["/bin/sh", p.strings(["sh"]), p.strings([])]);
+ * const file = stubExecutable(reportFd, p.build());
+ * ```
+ */
+import { RECORD_SIZE } from "./init_stub.ts";
+
+/** x86-64 system call numbers the container setup uses. */
+export const SYS = {
+  read: 0,
+  write: 1,
+  open: 2,
+  close: 3,
+  rt_sigaction: 13,
+  rt_sigprocmask: 14,
+  ioctl: 16,
+  dup2: 33,
+  execve: 59,
+  fcntl: 72,
+  chdir: 80,
+  mkdir: 83,
+  symlink: 88,
+  chmod: 90,
+  umask: 95,
+  setsid: 112,
+  setgroups: 116,
+  setresuid: 117,
+  setresgid: 119,
+  mknod: 133,
+  pivot_root: 155,
+  prctl: 157,
+  mount: 165,
+  umount2: 166,
+  sethostname: 170,
+  exit_group: 231,
+  unshare: 272,
+  close_range: 436,
+} as const;
+
+/** A pointer into the data block. */
+class Ref {
+  constructor(readonly offset: number) {}
+}
+
+export type Arg = number | bigint | string | Uint8Array | Ref | null;
+
+interface Rec {
+  what: string;
+  nr: number;
+  args: Arg[];
+  flags: number;
+}
+
+export interface CallOptions {
+  /** failure of this call is not an error (e.g. masking a path the kernel lacks) */
+  ignoreFailure?: boolean;
+  /** the first argument is the previous call's result (e.g. the fd an open returned) */
+  previousResult?: boolean;
+}
+
+const encoder = new TextEncoder();
+
+export class InitProgram {
+  #recs: Rec[] = [];
+  #blobs: Uint8Array[] = [];
+  #blobSize = 0;
+  #tables: { table: BigUint64Array; items: Ref[] }[] = [];
+
+  /** `base`: the address the program's first record is loaded at. */
+  constructor(readonly base: number) {}
+
+  /** Adds one system call; strings and byte arrays become pointers to copies in the data block. */
+  call(what: string, nr: number, args: Arg[], opts: CallOptions = {}): void {
+    if (args.length > 6) throw new Error("at most 6 system call arguments");
+    this.#recs.push({
+      what,
+      nr,
+      args,
+      flags: (opts.previousResult ? 1 : 0) | (opts.ignoreFailure ? 2 : 0),
+    });
+  }
+
+  /** Data in the block, for a pointer argument (e.g. a struct). */
+  bytes(b: Uint8Array): Ref {
+    const ref = new Ref(this.#blobSize);
+    this.#blobs.push(b);
+    this.#blobSize += (b.length + 7) & ~7;
+    return ref;
+  }
+
+  /** A NULL-terminated array of C strings (argv, envp). */
+  strings(list: string[]): Ref {
+    const table = new BigUint64Array(list.length + 1);
+    const ref = this.bytes(new Uint8Array(table.buffer));
+    this.#tables.push({ table, items: list.map((s) => this.#cstring(s)) });
+    return ref;
+  }
+
+  get length(): number {
+    return this.#recs.length;
+  }
+
+  /** Continues at `address` (the stub's record number -1). */
+  jump(address: number): void {
+    this.#recs.push({ what: "jump", nr: -1, args: [address], flags: 0 });
+  }
+
+  #cstring(s: string): Ref {
+    const b = encoder.encode(s + "\0");
+    if (b.indexOf(0) !== b.length - 1) throw new Error(`NUL byte in ${JSON.stringify(s)}`);
+    return this.bytes(b);
+  }
+
+  // Blobs follow the records, so pointers are known only in build().
+  #pointer(ref: Ref): bigint {
+    return BigInt(this.base + this.#recs.length * RECORD_SIZE + ref.offset);
+  }
+
+  /** The program as loaded at `base`: records, then strings and structs. */
+  build(): Uint8Array<ArrayBuffer> {
+    // Strings of pointer arguments become blobs first, so the layout is final before pointers are written.
+    const resolved = this.#recs.map((r) =>
+      r.args.map((a) => (typeof a === "string" ? this.#cstring(a) : a instanceof Uint8Array ? this.bytes(a) : a))
+    );
+    for (const t of this.#tables) t.items.forEach((r, i) => t.table[i] = this.#pointer(r));
+    const blobStart = this.#recs.length * RECORD_SIZE;
+    const out = new Uint8Array(blobStart + this.#blobSize);
+    const v = new DataView(out.buffer);
+    this.#recs.forEach((r, i) => {
+      const o = i * RECORD_SIZE;
+      v.setBigUint64(o, BigInt.asUintN(64, BigInt(r.nr)), true);
+      resolved[i].forEach((a, j) => {
+        const val = a === null ? 0n : a instanceof Ref ? this.#pointer(a) : BigInt.asUintN(64, BigInt(a as number | bigint));
+        v.setBigUint64(o + 8 + j * 8, val, true);
+      });
+      v.setBigUint64(o + 56, BigInt(r.flags), true);
+    });
+    let off = blobStart;
+    for (const b of this.#blobs) {
+      out.set(b, off);
+      off += (b.length + 7) & ~7;
+    }
+    return out;
+  }
+
+  /** The description of the call whose record starts at `address` (as the stub reports it), if it is ours. */
+  describe(address: number): string | undefined {
+    const i = (address - this.base) / RECORD_SIZE;
+    return Number.isInteger(i) ? this.#recs[i]?.what : undefined;
+  }
+}

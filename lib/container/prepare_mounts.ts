@@ -1,0 +1,44 @@
+/**
+ * Before the container starts: mount points made inside its rootfs (symlinks resolved inside it, so
+ * an image cannot aim a mount at a host path), bind sources checked, named volumes created and seeded
+ * from the image. Returns the mounts in the order the init stub makes them (parents first).
+ */
+import { BerthError } from "../util/errors.ts";
+import type { EtcFiles } from "./etc_files.ts";
+import { mkdirInRoot, touchInRoot } from "./path_in_root.ts";
+import type { MountPlan } from "./setup_program.ts";
+import type { ContainerSpec } from "./spec.ts";
+import { createVolume, seedVolume } from "./volumes.ts";
+
+export async function prepareMounts(root: string, rootfs: string, spec: ContainerSpec, etc: EtcFiles): Promise<MountPlan[]> {
+  mkdirInRoot(rootfs, spec.process.cwd);
+  for (const d of ["/proc", "/sys", "/dev"]) mkdirInRoot(rootfs, d);
+  const plans: MountPlan[] = [
+    { type: "bind", source: etc.hostname, target: touchInRoot(rootfs, "/etc/hostname"), readOnly: false },
+    { type: "bind", source: etc.hosts, target: touchInRoot(rootfs, "/etc/hosts"), readOnly: false },
+    { type: "bind", source: etc.resolvConf, target: touchInRoot(rootfs, "/etc/resolv.conf"), readOnly: false },
+  ];
+  const byDepth = [...spec.mounts].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length);
+  for (const m of byDepth) {
+    if (m.type === "tmpfs") {
+      plans.push({ type: "tmpfs", source: "tmpfs", target: mkdirInRoot(rootfs, m.destination), readOnly: m.readOnly, data: m.data });
+      continue;
+    }
+    if (m.type === "bind") {
+      let st: Deno.FileInfo;
+      try {
+        st = Deno.statSync(m.source);
+      } catch {
+        throw new BerthError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
+      }
+      const target = st.isDirectory ? mkdirInRoot(rootfs, m.destination) : touchInRoot(rootfs, m.destination);
+      plans.push({ type: "bind", source: m.source, target, readOnly: m.readOnly });
+      continue;
+    }
+    const { volume } = await createVolume(root, m.source);
+    const target = mkdirInRoot(rootfs, m.destination);
+    seedVolume(volume, target);
+    plans.push({ type: "bind", source: volume.Mountpoint, target, readOnly: m.readOnly });
+  }
+  return plans;
+}

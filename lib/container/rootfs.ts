@@ -1,0 +1,111 @@
+/**
+ * The container's root filesystem: the image's unpacked layers as overlayfs lower dirs (read-only,
+ * shared by every container of the image) and a per-container upper dir that takes its changes.
+ * Where overlayfs is unavailable (or BERTH_STORAGE=copy), the layers are copied into a private
+ * directory instead: slower, same result.
+ *
+ * ```
+ * ROOT/containers/ID/upper   the container's changes        ROOT/containers/ID/merged  the mount point
+ * ROOT/containers/ID/work    overlayfs' scratch dir         ROOT/containers/ID/rootfs  copy mode only
+ * ```
+ */
+import { join } from "../util/path.ts";
+import * as libc from "../ffi/libc.ts";
+import { ErrnoError } from "../ffi/sys.ts";
+import { MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
+import { BerthError, messageOf } from "../util/errors.ts";
+
+// mount(2) passes options in one page; leave room for upperdir and workdir
+const MAX_OPTIONS = 3800;
+
+export function rootfsPath(dir: string): string {
+  return join(dir, "merged");
+}
+
+/** Mounts the rootfs for the container whose directory is `dir`; returns the mount point. */
+export function mountRootfs(dir: string, layers: string[], disposable = false): string {
+  const merged = rootfsPath(dir);
+  Deno.mkdirSync(merged, { recursive: true });
+  if (Deno.env.get("BERTH_STORAGE") === "copy") return copyRootfs(dir, layers, merged);
+  const upper = join(dir, "upper");
+  const work = join(dir, "work");
+  Deno.mkdirSync(upper, { recursive: true });
+  Deno.mkdirSync(work, { recursive: true });
+  let lower = [...layers].reverse();
+  if (lower.length === 0) {
+    const empty = join(dir, "empty");
+    Deno.mkdirSync(empty, { recursive: true });
+    lower = [empty];
+  }
+  // volatile: no syncs of the upper dir, for containers that are deleted when they exit (--rm): an
+  // unmount then costs nothing instead of a flush of the whole filesystem
+  const options = `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${work}${disposable ? ",volatile" : ""}`;
+  if (options.length > MAX_OPTIONS) {
+    throw new BerthError(`the image has too many layers (${layers.length}) for one overlay mount`);
+  }
+  try {
+    mount("overlay", merged, "overlay", 0, options);
+  } catch (err) {
+    if (err instanceof ErrnoError && err.code === 19 /* ENODEV: no overlayfs */) {
+      return copyRootfs(dir, layers, merged);
+    }
+    throw new BerthError(`cannot mount the container's root filesystem: ${messageOf(err)}`);
+  }
+  return merged;
+}
+
+/** Layers applied one after another into a private dir, bind-mounted (pivot_root needs a mount point). */
+function copyRootfs(dir: string, layers: string[], merged: string): string {
+  for (const layer of layers) applyLayerCopy(layer, merged);
+  mount(merged, merged, null, MS_BIND);
+  return merged;
+}
+
+/** Copies an overlay-form layer over `dst`: char 0:0 files delete, opaque dirs replace. */
+function applyLayerCopy(src: string, dst: string): void {
+  for (const e of Deno.readDirSync(src)) {
+    const s = `${src}/${e.name}`;
+    const d = `${dst}/${e.name}`;
+    const st = Deno.lstatSync(s);
+    const existing = (() => {
+      try {
+        return Deno.lstatSync(d);
+      } catch {
+        return null;
+      }
+    })();
+    if (st.isCharDevice && st.rdev === 0) {
+      if (existing) Deno.removeSync(d, { recursive: true });
+      continue;
+    }
+    if (st.isDirectory) {
+      const opaque = new TextDecoder().decode(libc.lgetxattr(s, "trusted.overlay.opaque") ?? new Uint8Array()) === "y";
+      if (existing && (!existing.isDirectory || opaque)) Deno.removeSync(d, { recursive: true });
+      if (!existing || !existing.isDirectory || opaque) Deno.mkdirSync(d);
+      applyLayerCopy(s, d);
+      libc.lchown(d, st.uid!, st.gid!);
+      libc.chmod(d, st.mode! & 0o7777);
+      continue;
+    }
+    if (existing) Deno.removeSync(d, { recursive: true });
+    copyEntry(s, d, st);
+  }
+}
+
+function copyEntry(s: string, d: string, st: Deno.FileInfo): void {
+  if (st.isSymlink) Deno.symlinkSync(Deno.readLinkSync(s), d);
+  else if (st.isFile) Deno.copyFileSync(s, d);
+  else libc.mknod(d, st.mode!, (st.rdev! >> 8) & 0xfff, st.rdev! & 0xff);
+  libc.lchown(d, st.uid!, st.gid!);
+  if (!st.isSymlink) libc.chmod(d, st.mode! & 0o7777);
+}
+
+/** Unmounts the rootfs (lazily: a process that still holds it does not block cleanup). */
+export function unmountRootfs(dir: string): void {
+  try {
+    umount2(rootfsPath(dir), MNT_DETACH);
+  } catch (err) {
+    // EINVAL: not mounted; ENOENT: never made
+    if (!(err instanceof ErrnoError) || (err.code !== 22 && err.code !== 2)) throw err;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The container's setup as a program for the init stub: join the cgroup, new namespaces, the
+ * filesystem (proc, sys, dev, volumes, masked and read-only paths, pivot_root), hostname,
+ * capabilities, user, terminal, signals, and finally execve of the command. Runs inside the stub,
+ * which is pid 1 of the container's new PID namespace, so /proc can be mounted from there.
+ */
+import { type InitProgram, SYS } from "./init_program.ts";
+import type { ContainerSpec } from "./spec.ts";
+import type { ProcessUser } from "./user.ts";
+
+const CLONE_NEWNS = 0x00020000;
+const CLONE_NEWCGROUP = 0x02000000;
+const CLONE_NEWUTS = 0x04000000;
+const CLONE_NEWIPC = 0x08000000;
+const CLONE_NEWNET = 0x40000000;
+const MS_RDONLY = 0x1;
+const MS_NOSUID = 0x2;
+const MS_NODEV = 0x4;
+const MS_NOEXEC = 0x8;
+const MS_REMOUNT = 0x20;
+const MS_BIND = 0x1000;
+const MS_REC = 0x4000;
+const MS_SLAVE = 0x80000;
+const MS_STRICTATIME = 1 << 24;
+const MNT_DETACH = 2;
+const O_WRONLY = 1;
+const O_CREAT = 0o100;
+const O_CLOEXEC = 0o2000000;
+const PR_SET_PDEATHSIG = 1;
+const PR_CAPBSET_DROP = 24;
+const PR_SET_NO_NEW_PRIVS = 38;
+const TIOCSCTTY = 0x540e;
+const CLOSE_RANGE_CLOEXEC = 4;
+
+/** Paths Docker hides from containers (unless --privileged). */
+export const MASKED_PATHS = [
+  "/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+];
+/** Paths Docker makes read-only in containers (unless --privileged). */
+export const READONLY_PATHS = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"];
+
+const DEVICES: [string, number, number][] = [
+  ["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0],
+];
+const DEV_LINKS: [string, string][] = [
+  ["/proc/self/fd", "fd"], ["/proc/self/fd/0", "stdin"], ["/proc/self/fd/1", "stdout"],
+  ["/proc/self/fd/2", "stderr"], ["/proc/kcore", "core"], ["pts/ptmx", "ptmx"],
+];
+
+/** A resolved mount: host source and host target (already inside the rootfs). */
+export interface MountPlan {
+  type: "bind" | "tmpfs";
+  source: string;
+  target: string;
+  readOnly: boolean;
+  data?: string;
+}
+
+export interface SetupInput {
+  spec: ContainerSpec;
+  /** the rootfs mount point on the host */
+  rootfs: string;
+  /** the command's path in the container, PATH already searched */
+  execPath: string;
+  /** the working directory in the container (exists) */
+  cwd: string;
+  user: ProcessUser;
+  env: string[];
+  /** bind mounts of /etc/hosts, /etc/hostname, /etc/resolv.conf and the user's volumes, in order */
+  mounts: MountPlan[];
+  /** -t: the pty's follower end (inherited fd) and the host path of the container's devpts mount */
+  tty?: { fd: number; devpts: string; slavePath: string };
+  lastCap: number;
+}
+
+function kind(path: string): "file" | "dir" | null {
+  try {
+    return Deno.statSync(path).isDirectory ? "dir" : "file";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The calls before the stub waits for the rest (they need nothing from the image): die with berth
+ * (foreground runs), join the cgroup, then the new namespaces and the hostname.
+ */
+export function firstCalls(p: InitProgram, spec: ContainerSpec, cgroupProcs: string[], dieWithParent: boolean): void {
+  if (dieWithParent) p.call("prctl(PR_SET_PDEATHSIG)", SYS.prctl, [PR_SET_PDEATHSIG, 9, 0, 0, 0]);
+  for (const procs of cgroupProcs) {
+    p.call(`open ${procs}`, SYS.open, [procs, O_WRONLY | O_CLOEXEC, 0]);
+    p.call(`join cgroup ${procs}`, SYS.write, [null, "0", 1], { previousResult: true });
+  }
+  let flags = CLONE_NEWNS | CLONE_NEWCGROUP;
+  if (spec.namespaces.uts === "private") flags |= CLONE_NEWUTS;
+  if (spec.namespaces.ipc === "private") flags |= CLONE_NEWIPC;
+  if (spec.network !== "host") flags |= CLONE_NEWNET;
+  p.call("unshare namespaces", SYS.unshare, [flags]);
+  p.call("make mounts private to the container", SYS.mount, [null, "/", null, MS_REC | MS_SLAVE, null]);
+  if (spec.namespaces.uts === "private") {
+    const name = new TextEncoder().encode(spec.hostname);
+    p.call("sethostname", SYS.sethostname, [name, name.length]);
+  }
+}
+
+/** The rest: filesystem, identity, terminal, signals, execve. */
+export function setupProgram(p: InitProgram, input: SetupInput): void {
+  const { spec, rootfs } = input;
+  const at = (path: string) => `${rootfs}${path}`;
+  const mount = (what: string, src: string | null, target: string, fstype: string | null, flags: number, data: string | null = null, ignoreFailure = false) =>
+    p.call(what, SYS.mount, [src, target, fstype, flags, data], { ignoreFailure });
+
+  mount("mount /proc", "proc", at("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  mount("mount /sys", "sysfs", at("/sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec.privileged ? 0 : MS_RDONLY));
+  mount("mount /dev", "tmpfs", at("/dev"), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+  p.call("umask", SYS.umask, [0]);
+  for (const [name, major, minor] of DEVICES) {
+    p.call(`mknod /dev/${name}`, SYS.mknod, [at(`/dev/${name}`), 0o020000 | 0o666, (major << 8) | minor]);
+  }
+  p.call("mkdir /dev/pts", SYS.mkdir, [at("/dev/pts"), 0o755]);
+  p.call("mkdir /dev/shm", SYS.mkdir, [at("/dev/shm"), 0o1777]);
+  p.call("mkdir /dev/mqueue", SYS.mkdir, [at("/dev/mqueue"), 0o755]);
+  if (input.tty) mount("mount /dev/pts", input.tty.devpts, at("/dev/pts"), null, MS_BIND);
+  else mount("mount /dev/pts", "devpts", at("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  mount("mount /dev/shm", "shm", at("/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k");
+  mount("mount /dev/mqueue", "mqueue", at("/dev/mqueue"), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+  for (const [target, name] of DEV_LINKS) p.call(`symlink /dev/${name}`, SYS.symlink, [target, at(`/dev/${name}`)]);
+  if (input.tty) {
+    p.call("create /dev/console", SYS.open, [at("/dev/console"), O_CREAT | O_WRONLY | O_CLOEXEC, 0o600]);
+    mount("mount /dev/console", input.tty.slavePath, at("/dev/console"), null, MS_BIND);
+  }
+
+  for (const m of input.mounts) {
+    const what = `mount ${m.target.slice(rootfs.length)}`;
+    if (m.type === "tmpfs") {
+      mount(what, "tmpfs", m.target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly ? MS_RDONLY : 0), m.data ?? null);
+      continue;
+    }
+    mount(what, m.source, m.target, null, MS_BIND | MS_REC);
+    if (m.readOnly) mount(`${what} read-only`, null, m.target, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC);
+  }
+
+  if (!spec.privileged) {
+    for (const path of MASKED_PATHS) {
+      const k = kind(path); // the container sees this same kernel's /proc and /sys
+      if (k === "file") mount(`mask ${path}`, at("/dev/null"), at(path), null, MS_BIND, null, true);
+      else if (k === "dir") mount(`mask ${path}`, "tmpfs", at(path), "tmpfs", MS_RDONLY, null, true);
+    }
+    for (const path of READONLY_PATHS) {
+      if (!kind(path)) continue;
+      mount(`bind ${path}`, at(path), at(path), null, MS_BIND | MS_REC, null, true);
+      mount(`read-only ${path}`, null, at(path), null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, null, true);
+    }
+  }
+  if (spec.readOnlyRootfs) mount("read-only rootfs", null, rootfs, null, MS_REMOUNT | MS_BIND | MS_RDONLY);
+
+  p.call("chdir rootfs", SYS.chdir, [rootfs]);
+  p.call("pivot_root", SYS.pivot_root, [".", "."]);
+  p.call("detach the host's root", SYS.umount2, [".", MNT_DETACH]);
+  p.call("chdir /", SYS.chdir, ["/"]);
+  p.call(`chdir ${input.cwd}`, SYS.chdir, [input.cwd]);
+
+  const caps = new Set(spec.capabilities);
+  for (let c = 0; c <= input.lastCap; c++) {
+    if (!caps.has(c)) p.call(`drop capability ${c}`, SYS.prctl, [PR_CAPBSET_DROP, c, 0, 0, 0]);
+  }
+  if (spec.noNewPrivileges) p.call("no_new_privs", SYS.prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]);
+  const { uid, gid, additionalGids } = input.user;
+  p.call("setgroups", SYS.setgroups, [additionalGids.length, new Uint8Array(Uint32Array.from(additionalGids).buffer)]);
+  p.call(`setresgid ${gid}`, SYS.setresgid, [gid, gid, gid]);
+  p.call(`setresuid ${uid}`, SYS.setresuid, [uid, uid, uid]);
+
+  if (input.tty) {
+    p.call("setsid", SYS.setsid, []);
+    p.call("set controlling terminal", SYS.ioctl, [input.tty.fd, TIOCSCTTY, 0]);
+    for (const fd of [0, 1, 2]) p.call(`dup2 tty to ${fd}`, SYS.dup2, [input.tty.fd, fd]);
+  }
+  const defaultAction = new Uint8Array(32); // struct sigaction { SIG_DFL, flags 0, no restorer, empty mask }
+  for (let sig = 1; sig <= 64; sig++) {
+    if (sig !== 9 && sig !== 19) {
+      p.call(`reset signal ${sig}`, SYS.rt_sigaction, [sig, defaultAction, null, 8], { ignoreFailure: true });
+    }
+  }
+  p.call("unblock signals", SYS.rt_sigprocmask, [2, new Uint8Array(8), null, 8]);
+  p.call("umask 022", SYS.umask, [0o022]);
+  p.call("close berth's fds on exec", SYS.close_range, [3, 0xffffffff, CLOSE_RANGE_CLOEXEC], { ignoreFailure: true });
+  p.call("exec", SYS.execve, [input.execPath, p.strings(spec.process.args), p.strings(input.env)]);
+  p.call("exit", SYS.exit_group, [127]);
+}

@@ -1,0 +1,51 @@
+/** What a container is, once every flag and image default is resolved: the record kept under the root. */
+import type { ResourceLimits } from "./cgroups/limits.ts";
+
+export interface MountSpec {
+  type: "bind" | "volume" | "tmpfs";
+  /** host path (bind), volume name (volume), unused (tmpfs) */
+  source: string;
+  /** absolute path in the container */
+  destination: string;
+  readOnly: boolean;
+  /** tmpfs mount data, e.g. "size=65536k,mode=1777" */
+  data?: string;
+  /** a volume berth named itself (`-v /path`, or the image's VOLUME): removed with the container by --rm */
+  anonymous?: boolean;
+}
+
+export type NamespaceMode = "private" | "host";
+
+export interface ProcessSpec {
+  args: string[];
+  env: string[];
+  cwd: string;
+  /** as given (`-u` or the image's User), resolved at start */
+  user: string;
+  groupAdd: string[];
+  tty: boolean;
+  openStdin: boolean;
+}
+
+export interface ContainerSpec {
+  id: string;
+  name: string;
+  /** the image as the user named it, and its ID */
+  image: string;
+  imageId: string;
+  /** unpacked layer directories, bottom first */
+  layers: string[];
+  process: ProcessSpec;
+  hostname: string;
+  network: "none" | "host";
+  namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
+  mounts: MountSpec[];
+  readOnlyRootfs: boolean;
+  capabilities: number[];
+  noNewPrivileges: boolean;
+  privileged: boolean;
+  limits: ResourceLimits;
+  autoRemove: boolean;
+  stopSignal?: string;
+  created: string;
+}

@@ -1,0 +1,117 @@
+/**
+ * `-t`: a pseudo-terminal from a devpts instance of the container's own (so `tty` in the container says
+ * /dev/pts/0), its follower end the container's stdio and controlling terminal, its leader end copied
+ * to and from berth's terminal, which is put in raw mode; window size follows SIGWINCH.
+ */
+import { join } from "../util/path.ts";
+import * as libc from "../ffi/fd.ts";
+import { MNT_DETACH, mount, MS_NOEXEC, MS_NOSUID, umount2 } from "../ffi/namespaces.ts";
+
+const TIOCSWINSZ = 0x5414;
+const TIOCGPTN = 0x80045430;
+const TIOCSPTLCK = 0x40045431;
+
+export interface ContainerTty {
+  /** leader end, kept by berth */
+  master: number;
+  /** follower end, inherited by the container's init (not close-on-exec) */
+  slave: number;
+  slavePath: string;
+  /** host path of the devpts mount that the container binds as /dev/pts */
+  devpts: string;
+}
+
+export function openContainerTty(dir: string): ContainerTty {
+  const devpts = join(dir, "pts");
+  Deno.mkdirSync(devpts, { recursive: true });
+  mount("devpts", devpts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  let master = -1;
+  try {
+    master = libc.openFd(`${devpts}/ptmx`, libc.O_RDWR | libc.O_NOCTTY | libc.O_CLOEXEC);
+    libc.ioctl(master, TIOCSPTLCK, new Uint8Array(4)); // unlock
+    const n = new Uint32Array(1);
+    libc.ioctl(master, TIOCGPTN, new Uint8Array(n.buffer));
+    const slavePath = `${devpts}/${n[0]}`;
+    const slave = libc.openFd(slavePath, libc.O_RDWR | libc.O_NOCTTY);
+    return { master, slave, slavePath, devpts };
+  } catch (err) {
+    if (master >= 0) libc.closeFd(master);
+    umount2(devpts, MNT_DETACH);
+    throw err;
+  }
+}
+
+export function resizeTty(fd: number, columns: number, rows: number): void {
+  const ws = new Uint16Array([rows, columns, 0, 0]);
+  try {
+    libc.ioctl(fd, TIOCSWINSZ, new Uint8Array(ws.buffer));
+  } catch { /* the container is gone */ }
+}
+
+/** Once the container has its own mount of the devpts: berth's mount and follower fd are not needed. */
+export function releaseHostSide(t: ContainerTty): void {
+  libc.closeFd(t.slave);
+  try {
+    umount2(t.devpts, MNT_DETACH);
+  } catch { /* already gone */ }
+}
+
+/**
+ * Copies berth's stdin to the terminal (when `input`) and the terminal to berth's stdout until the
+ * container's side closes; puts berth's own terminal in raw mode meanwhile. Returns a function that
+ * stops and restores the terminal.
+ */
+export function attachTty(t: ContainerTty, input: boolean): { done: Promise<void>; restore: () => void } {
+  const isTerm = Deno.stdin.isTerminal();
+  const follow = () => {
+    try {
+      const { columns, rows } = Deno.consoleSize();
+      resizeTty(t.master, columns, rows);
+    } catch { /* not a terminal */ }
+  };
+  follow();
+  Deno.addSignalListener("SIGWINCH", follow);
+  if (input && isTerm) Deno.stdin.setRaw(true, { cbreak: false });
+  let stopped = false;
+  if (input) {
+    (async () => {
+      const buf = new Uint8Array(4096);
+      while (!stopped) {
+        const n = await Deno.stdin.read(buf);
+        if (n === null || stopped) break;
+        try {
+          libc.writeAllSync(t.master, buf.subarray(0, n));
+        } catch {
+          break;
+        }
+      }
+    })();
+  }
+  const done = (async () => {
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      let n: number;
+      try {
+        n = await libc.readAsync(t.master, buf);
+      } catch {
+        break; // EIO: every follower fd is closed, the container is done
+      }
+      if (n <= 0) break;
+      let off = 0;
+      while (off < n) off += Deno.stdout.writeSync(buf.subarray(off, n));
+    }
+  })();
+  const restore = () => {
+    stopped = true;
+    Deno.removeSignalListener("SIGWINCH", follow);
+    if (input && isTerm) {
+      try {
+        Deno.stdin.setRaw(false);
+      } catch { /* stdin closed */ }
+    }
+    try {
+      libc.closeFd(t.master);
+    } catch { /* closed */ }
+  };
+  return { done, restore };
+}

@@ -1,0 +1,112 @@
+/**
+ * Named volumes: `ROOT/volumes/NAME/_data` plus `volume.json`. A volume is seeded from the image's
+ * content at its mount point the first time a container mounts it while it is empty (Docker's rule).
+ */
+import { join } from "../util/path.ts";
+import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { BerthError } from "../util/errors.ts";
+import { withLock } from "../util/lock.ts";
+import { copyTree } from "./copy_tree.ts";
+
+export interface VolumeInfo {
+  Name: string;
+  Driver: "local";
+  Mountpoint: string;
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Scope: "local";
+  Options: Record<string, string>;
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+function volumesDir(root: string): string {
+  return join(root, "volumes");
+}
+
+function metaPath(root: string, name: string): string {
+  return join(volumesDir(root), name, "volume.json");
+}
+
+export function volumeExists(root: string, name: string): boolean {
+  try {
+    Deno.statSync(metaPath(root, name));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates the volume unless it exists; returns it and whether it was new. */
+export async function createVolume(
+  root: string,
+  name = crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", ""),
+  labels: Record<string, string> = {},
+): Promise<{ volume: VolumeInfo; created: boolean }> {
+  if (!NAME.test(name)) {
+    throw new BerthError(`"${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
+  }
+  Deno.mkdirSync(volumesDir(root), { recursive: true, mode: 0o700 });
+  return await withLock(join(volumesDir(root), ".lock"), () => {
+    if (volumeExists(root, name)) return { volume: inspectVolume(root, name), created: false };
+    const dir = join(volumesDir(root), name);
+    Deno.mkdirSync(join(dir, "_data"), { recursive: true, mode: 0o755 });
+    const volume: VolumeInfo = {
+      Name: name,
+      Driver: "local",
+      Mountpoint: join(dir, "_data"),
+      CreatedAt: new Date().toISOString(),
+      Labels: labels,
+      Scope: "local",
+      Options: {},
+    };
+    writeFileAtomicSync(metaPath(root, name), JSON.stringify(volume, null, 1) + "\n", 0o600);
+    return { volume, created: true };
+  });
+}
+
+export function inspectVolume(root: string, name: string): VolumeInfo {
+  try {
+    return JSON.parse(Deno.readTextFileSync(metaPath(root, name))) as VolumeInfo;
+  } catch {
+    throw new BerthError(`get ${name}: no such volume`);
+  }
+}
+
+export function listVolumes(root: string): VolumeInfo[] {
+  const out: VolumeInfo[] = [];
+  try {
+    for (const e of Deno.readDirSync(volumesDir(root))) {
+      if (e.isDirectory && volumeExists(root, e.name)) out.push(inspectVolume(root, e.name));
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out.sort((a, b) => a.Name.localeCompare(b.Name));
+}
+
+/** Removes a volume; `inUseBy` names the containers using it (refused unless empty). */
+export async function removeVolume(root: string, name: string, inUseBy: string[] = []): Promise<void> {
+  inspectVolume(root, name);
+  if (inUseBy.length) {
+    throw new BerthError(`remove ${name}: volume is in use - [${inUseBy.join(", ")}]`);
+  }
+  await withLock(join(volumesDir(root), ".lock"), () => {
+    // the metadata goes first: a crash halfway leaves a directory `ls` no longer lists, not a broken volume
+    Deno.removeSync(metaPath(root, name));
+    Deno.removeSync(join(volumesDir(root), name), { recursive: true });
+  });
+}
+
+/** Seeds an empty volume with what the image has at the mount point (Docker's copy-up). */
+export function seedVolume(volume: VolumeInfo, imagePath: string): void {
+  let st: Deno.FileInfo;
+  try {
+    st = Deno.statSync(imagePath);
+  } catch {
+    return;
+  }
+  if (!st.isDirectory) return;
+  for (const _ of Deno.readDirSync(volume.Mountpoint)) return; // not empty: never overwrite data
+  copyTree(imagePath, volume.Mountpoint);
+}
