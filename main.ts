@@ -3,7 +3,7 @@
  * `lib/` and `mod.ts`.
  */
 import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded as a layer worker
-import { type Command, commandHelp, out, parseCommandArgs } from "./lib/cli/command.ts";
+import { type Command, commandHelp, invoke, out } from "./lib/cli/command.ts";
 import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
 import { exportCommand } from "./lib/cli/export.ts";
@@ -17,6 +17,7 @@ import { rmiCommand } from "./lib/cli/rmi.ts";
 import { runCommand } from "./lib/cli/run.ts";
 import { saveCommand } from "./lib/cli/save.ts";
 import { tagCommand } from "./lib/cli/tag.ts";
+import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, messageOf } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
@@ -36,6 +37,7 @@ const commands: Record<string, Command> = {
   run: runCommand,
   save: saveCommand,
   tag: tagCommand,
+  volume: volumeCommand,
 };
 
 let exitFast = false;
@@ -56,13 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const cmd = commands[command];
     if (!cmd) throw new BerthError(`'${command}' is not a berth command.\nSee 'berth --help'.`);
-    const { values, positionals } = parseCommandArgs(cmd, rest);
-    if (values.help) {
-      out(commandHelp(cmd));
-      return 0;
-    }
     exitFast = !!cmd.fastExit;
-    return await cmd.run(global, values, positionals);
+    return await invoke(cmd, global, rest);
   } catch (err) {
     if (err instanceof BerthError) {
       console.error(`berth: ${err.message}`);

@@ -31,3 +31,4 @@ export {
   removeVolume,
   type VolumeInfo,
 } from "./lib/container/volumes.ts";
+export { volumeUsers } from "./lib/container/state.ts";

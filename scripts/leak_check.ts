@@ -1,16 +1,25 @@
 /**
  * Runs after the suite: nothing the tests made may be left on the machine — mounts, test
- * registries, berth processes, temp roots.
+ * registries, berth processes, container cgroups, temp roots.
  */
 import nodeAssert from "node:assert";
 
-Deno.test("leak check: no mounts, processes or temp dirs left by the tests", async () => {
+Deno.test("leak check: no mounts, processes, cgroups or temp dirs left by the tests", async () => {
   const mounts = Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) => /berth/i.test(l));
   nodeAssert.deepStrictEqual(mounts, [], "mounts left behind");
   const ps = await new Deno.Command("ps", { args: ["-eo", "pid,args"], stdout: "piped" }).output();
   const procs = new TextDecoder().decode(ps.stdout).split("\n")
     .filter((l) => /berth-test-registry|dist\/berth|berth\/[0-9a-f]{16}\/deno/.test(l) && !/leak_check/.test(l));
   nodeAssert.deepStrictEqual(procs, [], "processes left behind");
+  const cgroups = ["/sys/fs/cgroup/berth", ...["memory", "pids", "cpu", "cpuacct", "freezer", "devices"].map((c) => `/sys/fs/cgroup/${c}/berth`)]
+    .flatMap((d) => {
+      try {
+        return [...Deno.readDirSync(d)].filter((e) => e.isDirectory).map((e) => `${d}/${e.name}`);
+      } catch {
+        return [];
+      }
+    });
+  nodeAssert.deepStrictEqual(cgroups, [], "container cgroups left behind");
   const tmp = [...Deno.readDirSync("/tmp")].map((e) => e.name).filter((n) => n.startsWith("berth-test-"));
   nodeAssert.deepStrictEqual(tmp, [], "temp dirs left behind");
 });

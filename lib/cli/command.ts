@@ -55,6 +55,16 @@ export function parseCommandArgs(cmd: Command, argv: string[]): { values: Record
   return { values, positionals };
 }
 
+/** Parses `argv` for `cmd`, answers `--help`, else runs it. */
+export async function invoke(cmd: Command, g: GlobalOptions, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(cmd, argv);
+  if (values.help) {
+    out(commandHelp(cmd));
+    return 0;
+  }
+  return await cmd.run(g, values, positionals);
+}
+
 /** Writes text to stdout fully (console.log is line-buffered and slower for tables). */
 export function out(text: string): void {
   const b = new TextEncoder().encode(text.endsWith("\n") ? text : text + "\n");

@@ -29,6 +29,7 @@ export const SYS = {
   symlink: 88,
   chmod: 90,
   umask: 95,
+  socket: 41,
   setsid: 112,
   setgroups: 116,
   setresuid: 117,

@@ -1,5 +1,5 @@
 /**
- * The container's first process: a 125-byte x86-64 Linux program ("the stub") that runs a list of
+ * The container's first process: a 140-byte x86-64 Linux program ("the stub") that runs a list of
  * system calls embedded after it in its own file, the last of which is the `execve` of the
  * container's command.
  *

@@ -26,7 +26,7 @@ export function rootfsPath(dir: string): string {
 export function mountRootfs(dir: string, layers: string[], disposable = false): string {
   const merged = rootfsPath(dir);
   Deno.mkdirSync(merged, { recursive: true });
-  if (Deno.env.get("BERTH_STORAGE") === "copy") return copyRootfs(dir, layers, merged);
+  if (Deno.env.get("BERTH_STORAGE") === "copy") return copyRootfs(layers, merged);
   const upper = join(dir, "upper");
   const work = join(dir, "work");
   Deno.mkdirSync(upper, { recursive: true });
@@ -47,7 +47,7 @@ export function mountRootfs(dir: string, layers: string[], disposable = false): 
     mount("overlay", merged, "overlay", 0, options);
   } catch (err) {
     if (err instanceof ErrnoError && err.code === 19 /* ENODEV: no overlayfs */) {
-      return copyRootfs(dir, layers, merged);
+      return copyRootfs(layers, merged);
     }
     throw new BerthError(`cannot mount the container's root filesystem: ${messageOf(err)}`);
   }
@@ -55,7 +55,7 @@ export function mountRootfs(dir: string, layers: string[], disposable = false): 
 }
 
 /** Layers applied one after another into a private dir, bind-mounted (pivot_root needs a mount point). */
-function copyRootfs(dir: string, layers: string[], merged: string): string {
+function copyRootfs(layers: string[], merged: string): string {
   for (const layer of layers) applyLayerCopy(layer, merged);
   mount(merged, merged, null, MS_BIND);
   return merged;

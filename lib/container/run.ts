@@ -19,12 +19,14 @@ import { type ImageRecord, Store } from "../image/store.ts";
 import { BerthError, messageOf, UsageError } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
+import { prctl } from "../ffi/fd.ts";
 import { capabilitySet, lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
+import { CgroupV1 } from "./cgroups/v1.ts";
 import { type ResourceLimits } from "./cgroups/limits.ts";
 import { reconcile, teardown } from "./cleanup.ts";
 import { writeEtcFiles } from "./etc_files.ts";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
+import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { mountRootfs } from "./rootfs.ts";
 import { prepareMounts } from "./prepare_mounts.ts";
@@ -141,6 +143,11 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
   debug("run: options parsed");
   const record = await findOrPull(root, image, opts);
   const { config } = readImage(root, record.id);
+  // the image's VOLUMEs become anonymous volumes unless a mount already covers them (Docker's rule)
+  for (const dest of Object.keys(config.config?.Volumes ?? {})) {
+    const d = dest.replace(/\/+$/, "") || "/";
+    if (d !== "/" && !mounts.some((m) => m.destination === d)) mounts.push(anonymousVolume(d));
+  }
   const store = new Store(root);
   const id = newContainerId();
   const hostname = opts.hostname ?? (opts.network === "host" ? Deno.hostname() : id.slice(0, 12));
@@ -164,6 +171,8 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     stopSignal: config.config?.StopSignal,
     created: new Date().toISOString(),
   };
+  // nothing in a container may open this process's binary through /proc (the runc CVE-2019-5736 class)
+  prctl(4 /* PR_SET_DUMPABLE */, 0);
   const dir = makeContainerDir(root, id);
   let named = false;
   let tty: ReturnType<typeof openContainerTty> | undefined;
@@ -206,6 +215,8 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
         mounts: plans,
         tty: tty && { fd: tty.slave, devpts: tty.devpts, slavePath: tty.slavePath },
         lastCap: lastCapability(),
+        cgroupVersion: cgroup.version,
+        cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
       })
     );
     const started = { status: "running" as const, pid: init.pid, monitorPid: Deno.pid, startedAt: new Date().toISOString() };
@@ -229,8 +240,11 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
       Deno.addSignalListener(sig, fn);
       return [sig, fn] as const;
     });
+    // repairs what killed berth processes left, while this container runs
+    const repairs = reconcile(root).catch((err) => debug(`reconcile: ${messageOf(err)}`));
     const status = (async (): Promise<ExitResult> => {
       const s = await init!.exited;
+      await repairs;
       debug("container exited");
       for (const [sig, fn] of forward) Deno.removeSignalListener(sig, fn);
       if (attached) {
@@ -243,8 +257,7 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
       await finish(root, spec, { status: "exited", pid: init!.pid, startedAt: started.startedAt, finishedAt: new Date().toISOString(), exitCode, oomKilled });
       return { exitCode: oomKilled && s.signal ? 137 : exitCode, oomKilled };
     })();
-    // repairs for earlier berth processes run while this container does
-    reconcile(root).catch((err) => debug(`reconcile: ${messageOf(err)}`));
+
     return {
       id,
       name: spec.name,

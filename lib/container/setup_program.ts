@@ -30,6 +30,7 @@ const PR_SET_PDEATHSIG = 1;
 const PR_CAPBSET_DROP = 24;
 const PR_SET_NO_NEW_PRIVS = 38;
 const TIOCSCTTY = 0x540e;
+const SIOCSIFFLAGS = 0x8914;
 const CLOSE_RANGE_CLOEXEC = 4;
 
 /** Paths Docker hides from containers (unless --privileged). */
@@ -72,6 +73,9 @@ export interface SetupInput {
   /** -t: the pty's follower end (inherited fd) and the host path of the container's devpts mount */
   tty?: { fd: number; devpts: string; slavePath: string };
   lastCap: number;
+  cgroupVersion: 1 | 2;
+  /** v1: the hierarchies to show in /sys/fs/cgroup (by mount option name, e.g. "memory") */
+  cgroupV1Controllers: string[];
 }
 
 function kind(path: string): "file" | "dir" | null {
@@ -102,6 +106,33 @@ export function firstCalls(p: InitProgram, spec: ContainerSpec, cgroupProcs: str
     const name = new TextEncoder().encode(spec.hostname);
     p.call("sethostname", SYS.sethostname, [name, name.length]);
   }
+  if (spec.network !== "host") {
+    // struct ifreq { char name[16] = "lo"; short flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING; }
+    const ifreq = new Uint8Array(40);
+    ifreq.set([0x6c, 0x6f]);
+    new DataView(ifreq.buffer).setInt16(16, 0x1 | 0x8 | 0x40, true);
+    p.call("socket for lo", SYS.socket, [2 /* AF_INET */, 2 /* SOCK_DGRAM */ | O_CLOEXEC, 0]);
+    p.call("bring lo up", SYS.ioctl, [null, SIOCSIFFLAGS, ifreq], { previousResult: true });
+  }
+}
+
+/**
+ * /sys/fs/cgroup as Docker shows it: read-only, rooted at the container's own cgroup (the cgroup
+ * namespace does that). v2: one cgroup2 mount; v1: a tmpfs with one mount per hierarchy.
+ */
+function cgroupMounts(p: InitProgram, input: SetupInput): void {
+  const base = `${input.rootfs}/sys/fs/cgroup`;
+  const ro = input.spec.privileged ? 0 : MS_RDONLY;
+  if (input.cgroupVersion === 2) {
+    p.call("mount /sys/fs/cgroup", SYS.mount, ["cgroup2", base, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, null]);
+    return;
+  }
+  p.call("mount /sys/fs/cgroup", SYS.mount, ["tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755"]);
+  for (const c of input.cgroupV1Controllers) {
+    p.call(`mkdir /sys/fs/cgroup/${c}`, SYS.mkdir, [`${base}/${c}`, 0o755]);
+    p.call(`mount /sys/fs/cgroup/${c}`, SYS.mount, ["cgroup", `${base}/${c}`, "cgroup", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, c], { ignoreFailure: true });
+  }
+  if (ro) p.call("read-only /sys/fs/cgroup", SYS.mount, [null, base, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null]);
 }
 
 /** The rest: filesystem, identity, terminal, signals, execve. */
@@ -113,6 +144,7 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
 
   mount("mount /proc", "proc", at("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
   mount("mount /sys", "sysfs", at("/sys"), "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | (spec.privileged ? 0 : MS_RDONLY));
+  cgroupMounts(p, input);
   mount("mount /dev", "tmpfs", at("/dev"), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
   p.call("umask", SYS.umask, [0]);
   for (const [name, major, minor] of DEVICES) {

@@ -163,3 +163,9 @@ export function pidAlive(pid: number | undefined): boolean {
     return false;
   }
 }
+
+/** Names of the containers that mount volume `name`. */
+export function volumeUsers(root: string, name: string): string[] {
+  return listRecords(root).filter((r) => r.spec.mounts.some((m) => m.type === "volume" && m.source === name))
+    .map((r) => r.spec.name);
+}

@@ -101,6 +101,8 @@ export interface BuildOptions {
   env?: string[];
   /** history `created_by` per layer (default "test layer N") */
   createdBy?: string[];
+  /** more fields of the image's `config` (Entrypoint, User, WorkingDir, Volumes, …) */
+  config?: Record<string, unknown>;
 }
 
 export function buildImage(opts: BuildOptions): BuiltImage {
@@ -118,7 +120,11 @@ export function buildImage(opts: BuildOptions): BuiltImage {
     architecture: opts.architecture ?? "amd64",
     os: "linux",
     created: "2026-01-02T03:04:05Z",
-    config: { Cmd: opts.cmd ?? ["/bin/sh"], Env: opts.env ?? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"] },
+    config: {
+      Cmd: opts.cmd ?? ["/bin/sh"],
+      Env: opts.env ?? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      ...opts.config,
+    },
     rootfs: { type: "layers", diff_ids: diffIds },
     history: opts.layers.map((_, i) => ({
       created: "2026-01-02T03:04:05Z",

@@ -42,6 +42,11 @@ export class CgroupV1 implements Cgroup {
     }
   }
 
+  /** the hierarchies' names as mounted (e.g. "memory", "cpu,cpuacct"): also their mount options */
+  get hierarchies(): string[] {
+    return [...this.#dirs.values()].map((d) => d.slice(0, -this.path.length - 1).split("/").pop()!);
+  }
+
   get procsFiles(): string[] {
     return [...this.#dirs.values()].map((d) => `${d}/cgroup.procs`);
   }

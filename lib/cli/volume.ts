@@ -1,0 +1,84 @@
+import { createVolume, inspectVolume, listVolumes, removeVolume, volumeUsers } from "../../mod.ts";
+import { UsageError } from "../util/errors.ts";
+import { type Command, invoke, out } from "./command.ts";
+import { formatTable } from "./table.ts";
+
+const create: Command = {
+  name: "volume create",
+  summary: "Create a volume",
+  usage: "[OPTIONS] [VOLUME]",
+  help: ["--label list   set metadata on the volume (key=value)"],
+  options: { label: { type: "string", multiple: true } },
+  args: [0, 1],
+  async run(g, v, [name]) {
+    const labels = Object.fromEntries(((v.label as string[] | undefined) ?? []).map((l) => {
+      const i = l.indexOf("=");
+      return i < 0 ? [l, ""] : [l.slice(0, i), l.slice(i + 1)];
+    }));
+    const { volume } = await createVolume(g.root, name, labels);
+    out(volume.Name);
+    return 0;
+  },
+};
+
+const ls: Command = {
+  name: "volume ls",
+  summary: "List volumes",
+  usage: "[OPTIONS]",
+  help: ["-q, --quiet        only display volume names", "    --format json  one JSON object per line"],
+  options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" } },
+  args: [0, 0],
+  run(g, v) {
+    const vols = listVolumes(g.root);
+    if (v.quiet) {
+      if (vols.length) out(vols.map((x) => x.Name).join("\n"));
+    } else if (v.format === "json") {
+      if (vols.length) out(vols.map((x) => JSON.stringify(x)).join("\n"));
+    } else out(formatTable(["DRIVER", "VOLUME NAME"], vols.map((x) => [x.Driver, x.Name])));
+    return Promise.resolve(0);
+  },
+};
+
+const inspect: Command = {
+  name: "volume inspect",
+  summary: "Display detailed information on one or more volumes",
+  usage: "VOLUME [VOLUME...]",
+  options: {},
+  args: [1, Infinity],
+  run(g, _v, names) {
+    out(JSON.stringify(names.map((n) => inspectVolume(g.root, n)), null, 4));
+    return Promise.resolve(0);
+  },
+};
+
+const rm: Command = {
+  name: "volume rm",
+  summary: "Remove one or more volumes (not while a container uses them)",
+  usage: "VOLUME [VOLUME...]",
+  options: {},
+  args: [1, Infinity],
+  async run(g, _v, names) {
+    for (const n of names) {
+      await removeVolume(g.root, n, volumeUsers(g.root, n));
+      out(n);
+    }
+    return 0;
+  },
+};
+
+const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm };
+
+export const volumeCommand: Command = {
+  name: "volume",
+  summary: "Manage volumes",
+  usage: "COMMAND",
+  help: ["create   Create a volume", "ls       List volumes", "inspect  Display detailed information on volumes", "rm       Remove volumes"],
+  options: {},
+  optionsFirst: true,
+  args: [1, Infinity],
+  async run(g, _v, [sub, ...rest]) {
+    const cmd = subcommands[sub];
+    if (!cmd) throw new UsageError(`'volume ${sub}' is not a berth command.\nSee 'berth volume --help'.`);
+    return await invoke(cmd, g, rest);
+  },
+};
