@@ -14,7 +14,12 @@ import { containerDir, listRecords, pidAlive, readRecord, releaseName, writeReco
 import { removeVolume } from "./volumes.ts";
 
 /** Stops everything the container holds; removes it when `remove` (its volumes only if `removeVolumes`). */
-export async function teardown(root: string, spec: ContainerSpec, remove: boolean, removeVolumes = true): Promise<void> {
+export async function teardown(
+  root: string,
+  spec: Pick<ContainerSpec, "id" | "name" | "mounts">,
+  remove: boolean,
+  removeVolumes = true,
+): Promise<void> {
   const dir = containerDir(root, spec.id);
   await containerCgroup(spec.id).destroy();
   debug("cgroup removed");

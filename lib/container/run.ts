@@ -14,6 +14,7 @@
 import { pull } from "../image/pull.ts";
 import { Progress } from "../image/progress.ts";
 import { readImage } from "../image/inspect.ts";
+import type { ImageConfig } from "../image/image_config.ts";
 import { findImage } from "../image/image_lookup.ts";
 import { type ImageRecord, Store } from "../image/store.ts";
 import { BerthError, messageOf, UsageError } from "../util/errors.ts";
@@ -31,7 +32,7 @@ import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { mountRootfs } from "./rootfs.ts";
 import { prepareMounts } from "./prepare_mounts.ts";
 import { resolveExecutable } from "./exec_path.ts";
-import { firstCalls, setupProgram } from "./setup_program.ts";
+import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
 import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import type { ContainerSpec, MountSpec } from "./spec.ts";
@@ -133,25 +134,18 @@ function securityOpts(list: string[]): { noNewPrivileges: boolean } {
   return { noNewPrivileges };
 }
 
-/** Starts a container and returns at once; `status` settles when it is gone. */
-export async function run(image: string, opts: RunOptions): Promise<RunningContainer> {
-  const root = opts.root;
-  // everything the user typed is checked before anything is created
-  const mounts = parseMounts(opts);
-  const caps = capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
+/** The container's record from the image config and the options. */
+function buildSpec(id: string, image: string, record: ImageRecord, config: ImageConfig, opts: RunOptions, mounts: MountSpec[]): ContainerSpec {
   const { noNewPrivileges } = securityOpts(opts.securityOpt ?? []);
-  debug("run: options parsed");
-  const record = await findOrPull(root, image, opts);
-  const { config } = readImage(root, record.id);
+  const caps = capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   // the image's VOLUMEs become anonymous volumes unless a mount already covers them (Docker's rule)
   for (const dest of Object.keys(config.config?.Volumes ?? {})) {
     const d = dest.replace(/\/+$/, "") || "/";
     if (d !== "/" && !mounts.some((m) => m.destination === d)) mounts.push(anonymousVolume(d));
   }
-  const store = new Store(root);
-  const id = newContainerId();
+  const store = new Store(opts.root);
   const hostname = opts.hostname ?? (opts.network === "host" ? Deno.hostname() : id.slice(0, 12));
-  const spec: ContainerSpec = {
+  return {
     id,
     name: opts.name ?? randomName(),
     image,
@@ -171,9 +165,19 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     stopSignal: config.config?.StopSignal,
     created: new Date().toISOString(),
   };
-  // nothing in a container may open this process's binary through /proc (the runc CVE-2019-5736 class)
-  prctl(4 /* PR_SET_DUMPABLE */, 0);
+}
+
+/** Starts a container and returns at once; `status` settles when it is gone. */
+export async function run(image: string, opts: RunOptions): Promise<RunningContainer> {
+  const root = opts.root;
+  // everything the user typed is checked before anything is created
+  const mounts = parseMounts(opts);
+  capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
+  securityOpts(opts.securityOpt ?? []);
+  debug("run: options parsed");
+  const id = newContainerId();
   const dir = makeContainerDir(root, id);
+  let spec: ContainerSpec | undefined;
   let named = false;
   let tty: ReturnType<typeof openContainerTty> | undefined;
   let init: InitProcess | undefined;
@@ -181,35 +185,42 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
   try {
     const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
     const cgroup = containerCgroup(id);
-    cgroup.create(spec.limits);
+    cgroup.create(opts.limits ?? {});
     debug("cgroup created");
-    // before the init's new mount namespace copies the host's: it must see this mount
-    const rootfs = mountRootfs(dir, spec.layers, spec.autoRemove);
-    debug("rootfs mounted");
-    if (spec.process.tty) tty = openContainerTty(dir);
+    if (opts.tty) tty = openContainerTty(dir);
     await threads;
-    const stdio = containerStdio(opts.stdio, !!tty, spec.process.openStdin);
-    // started early: joining the cgroup waits for an RCU grace period, which overlaps the work below
-    init = spawnInit((p) => firstCalls(p, spec, cgroup.procsFiles, true), stdio.fds, spec.namespaces.pid === "private");
+    const stdio = containerStdio(opts.stdio, !!tty, !!opts.interactive);
+    // The init starts first: its move into the cgroup waits out an RCU grace period (~10 ms) while
+    // berth reads the image, mounts the rootfs and resolves everything below.
+    init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, true), stdio.fds, opts.pid !== "host");
     stdio.closeChildEnds();
     debug(`init spawned, pid ${init.pid}`);
+    // nothing in a container may open this process's binary through /proc (the runc CVE-2019-5736 class)
+    prctl(4 /* PR_SET_DUMPABLE */, 0);
+    const record = await findOrPull(root, image, opts);
+    const { config } = readImage(root, record.id);
+    spec = buildSpec(id, image, record, config, opts, mounts);
     claimName(root, spec.name, id);
     named = true;
     createRecord(root, spec, { status: "created", monitorPid: Deno.pid });
     recorded = true;
     debug("container record written");
+    const rootfs = mountRootfs(dir, spec.layers, spec.autoRemove);
+    debug("rootfs mounted");
     const user = resolveUser(rootfs, spec.process.user, spec.process.groupAdd);
     const env = spec.process.env.some((e) => e.startsWith("HOME=")) ? spec.process.env : [...spec.process.env, `HOME=${user.home}`];
-    const etc = writeEtcFiles(dir, hostname, spec.network === "host");
+    const etc = writeEtcFiles(dir, spec.hostname, spec.network === "host");
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd);
     debug("user, mounts and command resolved");
-    init.start((p) =>
+    const ready = spec;
+    init.start((p) => {
+      namespaceCalls(p, ready);
       setupProgram(p, {
-        spec,
+        spec: ready,
         rootfs,
         execPath,
-        cwd: spec.process.cwd,
+        cwd: ready.process.cwd,
         user,
         env,
         mounts: plans,
@@ -217,8 +228,8 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
         lastCap: lastCapability(),
         cgroupVersion: cgroup.version,
         cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
-      })
-    );
+      });
+    });
     const started = { status: "running" as const, pid: init.pid, monitorPid: Deno.pid, startedAt: new Date().toISOString() };
     writeRecord(root, { spec, state: started });
     try {
@@ -231,10 +242,11 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     const attached = tty && attachTty(tty, spec.process.openStdin);
     if (tty) releaseHostSide(tty);
     const forwarded: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
+    const running = init;
     const forward = forwarded.map((sig) => {
       const fn = () => {
         try {
-          Deno.kill(init!.pid, sig);
+          Deno.kill(running.pid, sig);
         } catch { /* exited */ }
       };
       Deno.addSignalListener(sig, fn);
@@ -243,9 +255,9 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     // repairs what killed berth processes left, while this container runs
     const repairs = reconcile(root).catch((err) => debug(`reconcile: ${messageOf(err)}`));
     const status = (async (): Promise<ExitResult> => {
-      const s = await init!.exited;
-      await repairs;
+      const s = await running.exited;
       debug("container exited");
+      await repairs;
       for (const [sig, fn] of forward) Deno.removeSignalListener(sig, fn);
       if (attached) {
         await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
@@ -253,20 +265,25 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
       }
       const oomKilled = cgroup.oomKilled();
       debug("tearing down");
-      const exitCode = s.code;
-      await finish(root, spec, { status: "exited", pid: init!.pid, startedAt: started.startedAt, finishedAt: new Date().toISOString(), exitCode, oomKilled });
-      return { exitCode: oomKilled && s.signal ? 137 : exitCode, oomKilled };
+      await finish(root, ready, {
+        status: "exited",
+        pid: running.pid,
+        startedAt: started.startedAt,
+        finishedAt: new Date().toISOString(),
+        exitCode: s.code,
+        oomKilled,
+      });
+      return { exitCode: oomKilled && s.signal ? 137 : s.code, oomKilled };
     })();
-
     return {
       id,
       name: spec.name,
-      pid: init.pid,
+      pid: running.pid,
       stdin: stdio.stdin,
       stdout: stdio.stdout,
       stderr: stdio.stderr,
       status,
-      kill: (sig: Deno.Signal = "SIGKILL") => Deno.kill(init!.pid, sig),
+      kill: (sig: Deno.Signal = "SIGKILL") => Deno.kill(running.pid, sig),
     };
   } catch (err) {
     init?.abort();
@@ -275,8 +292,8 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
         releaseHostSide(tty);
       } catch { /* partly made */ }
     }
-    if (!named) spec.name = ""; // never release a name this run did not claim
-    await teardown(root, spec, true, recorded).catch((e) => debug(`teardown: ${messageOf(e)}`));
+    const partial = { id, name: named && spec ? spec.name : "", mounts: spec?.mounts ?? [] };
+    await teardown(root, partial, true, recorded).catch((e) => debug(`teardown: ${messageOf(e)}`));
     throw err;
   }
 }

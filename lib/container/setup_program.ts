@@ -87,15 +87,22 @@ function kind(path: string): "file" | "dir" | null {
 }
 
 /**
- * The calls before the stub waits for the rest (they need nothing from the image): die with berth
- * (foreground runs), join the cgroup, then the new namespaces and the hostname.
+ * The calls before the stub waits for the rest (they need nothing from the image or the rootfs): die
+ * with berth (foreground runs) and join the cgroup.
  */
-export function firstCalls(p: InitProgram, spec: ContainerSpec, cgroupProcs: string[], dieWithParent: boolean): void {
+export function joinCgroup(p: InitProgram, cgroupProcs: string[], dieWithParent: boolean): void {
   if (dieWithParent) p.call("prctl(PR_SET_PDEATHSIG)", SYS.prctl, [PR_SET_PDEATHSIG, 9, 0, 0, 0]);
   for (const procs of cgroupProcs) {
     p.call(`open ${procs}`, SYS.open, [procs, O_WRONLY | O_CLOEXEC, 0]);
     p.call(`join cgroup ${procs}`, SYS.write, [null, "0", 1], { previousResult: true });
   }
+}
+
+/**
+ * New namespaces (after the cgroup join, so the cgroup namespace is rooted at the container's cgroup;
+ * after the rootfs mount, which the new mount namespace must inherit), hostname, loopback up.
+ */
+export function namespaceCalls(p: InitProgram, spec: ContainerSpec): void {
   let flags = CLONE_NEWNS | CLONE_NEWCGROUP;
   if (spec.namespaces.uts === "private") flags |= CLONE_NEWUTS;
   if (spec.namespaces.ipc === "private") flags |= CLONE_NEWIPC;

@@ -9,6 +9,20 @@ export function writeValue(path: string, value: string | number): void {
   }
 }
 
+/** Writes each value with its own write(2) on one open file (cgroupfs takes one rule per write). */
+export function writeEach(path: string, values: string[]): void {
+  const enc = new TextEncoder();
+  let f: Deno.FsFile | undefined;
+  try {
+    f = Deno.openSync(path, { write: true });
+    for (const v of values) f.writeSync(enc.encode(v));
+  } catch (err) {
+    throw new BerthError(`cgroup: cannot write to ${path}: ${messageOf(err)}`);
+  } finally {
+    f?.close();
+  }
+}
+
 export function readValue(path: string): string | undefined {
   try {
     return Deno.readTextFileSync(path).trim();
@@ -40,22 +54,11 @@ export function readKeyed(path: string): Map<string, number> {
 }
 
 /**
- * Kills every process in the cgroup and removes the directory. rmdir fails with EBUSY while a
- * process exits, so it retries for a short while.
+ * Removes the cgroup directory, killing what still runs in it first. rmdir fails with EBUSY while a
+ * process is in it or still exiting, so it retries for a short while (usually the first try works).
  */
 export async function killAndRemove(dir: string, procs = `${dir}/cgroup.procs`): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    let pids: number[];
-    try {
-      pids = readPids(procs);
-    } catch {
-      pids = [];
-    }
-    for (const pid of pids) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* already gone */ }
-    }
     try {
       Deno.removeSync(dir);
       return;
@@ -63,6 +66,11 @@ export async function killAndRemove(dir: string, procs = `${dir}/cgroup.procs`):
       if (err instanceof Deno.errors.NotFound) return;
       if (attempt === 199) throw new BerthError(`cgroup: cannot remove ${dir}: ${messageOf(err)}`);
     }
-    await new Promise((r) => setTimeout(r, 5)); // busy: a process is still exiting
+    for (const pid of readPids(procs)) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* already gone */ }
+    }
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

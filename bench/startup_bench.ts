@@ -1,0 +1,113 @@
+/**
+ * Container start-up side by side in one hyperfine run: `berth run --rm IMAGE true` against `runc run`
+ * and `crun run` of an equivalent bundle (the same busybox rootfs, `true`, no network), `podman run
+ * --rm` and `docker run --rm` (both with `--network none`, like berth's default) of the same image
+ * from a loopback registry. Everything runs inside a private mount namespace where the hybrid host's
+ * /sys/fs/cgroup/unified is unmounted: crun refuses hybrid cgroups otherwise; the others do not use it.
+ *
+ *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/startup_bench.ts [RUNS]
+ */
+import { join } from "../lib/util/path.ts";
+import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
+import { startRegistry } from "../tests/helpers/registry.ts";
+
+const RUNS = Number(Deno.args[0] ?? 40);
+const BERTH = new URL("../dist/berth", import.meta.url).pathname;
+
+async function run(cmd: string, args: string[], opts: { env?: Record<string, string>; quiet?: boolean } = {}): Promise<string> {
+  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", env: opts.env }).output();
+  const text = new TextDecoder().decode(r.stdout);
+  if (!r.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr).slice(0, 800)}`);
+  return text;
+}
+
+const have = async (cmd: string) => (await new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" }).output()).success;
+
+const work = await Deno.makeTempDir({ prefix: "berth-bench-start-" });
+const reg = await startRegistry();
+const cleanups: Array<() => Promise<unknown>> = [];
+try {
+  const rootfs = join(work, "image");
+  await busyboxRootfs(rootfs);
+  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(rootfs, true)], cmd: ["/bin/sh"] }));
+  const image = `${reg.host}/busybox:latest`;
+  const commands: Array<[string, string]> = [];
+
+  const berthRoot = join(work, "berth");
+  await run(BERTH, ["--root", berthRoot, "pull", "-q", image]);
+  commands.push(["berth run --rm", `${BERTH} --root ${berthRoot} run --rm ${image} true`]);
+
+  // one OCI bundle for runc and crun: the same rootfs, `true`, no terminal, no network (own netns)
+  const bundle = join(work, "bundle");
+  await Deno.mkdir(join(bundle, "rootfs"), { recursive: true });
+  await run("sh", ["-c", `${BERTH} --root ${berthRoot} export ${image} | tar -x -C ${bundle}/rootfs`]);
+  await run("runc", ["spec", "--bundle", bundle]);
+  const spec = JSON.parse(await Deno.readTextFile(join(bundle, "config.json")));
+  spec.process.terminal = false;
+  spec.process.args = ["true"];
+  await Deno.writeTextFile(join(bundle, "config.json"), JSON.stringify(spec));
+  if (await have("runc")) commands.push(["runc run", `runc --root ${work}/runc-state run --bundle ${bundle} bench-runc`]);
+  if (await have("crun")) commands.push(["crun run", `crun --root ${work}/crun-state run --bundle ${bundle} bench-crun`]);
+
+  if (await have("podman")) {
+    const conf = join(work, "containers.conf");
+    await Deno.writeTextFile(conf, [
+      "[containers]",
+      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+      "[engine]",
+      'cgroup_manager = "cgroupfs"',
+      'events_logger = "file"',
+      'runtime = "runc"',
+    ].join("\n") + "\n");
+    const p = `CONTAINERS_CONF=${conf} podman --root ${work}/podman --runroot ${work}/podman-run --storage-driver overlay`;
+    try {
+      await run("sh", ["-c", `${p} pull -q --tls-verify=false ${image}`]);
+      commands.push(["podman run --rm", `sh -c '${p} run --rm --network none ${image} true'`]);
+      cleanups.push(() => run("sh", ["-c", `${p} system reset -f`]).catch(() => {}));
+    } catch (err) {
+      console.error(`podman skipped: ${(err as Error).message}`);
+    }
+  }
+
+  if (await have("dockerd")) {
+    const sock = join(work, "docker.sock");
+    const daemon = new Deno.Command("dockerd", {
+      args: [
+        "--data-root", join(work, "docker"), "--exec-root", join(work, "docker-run"), "-H", `unix://${sock}`,
+        "--pidfile", join(work, "docker.pid"), "--iptables=false", "--bridge=none", "--ip-forward=false",
+        "--insecure-registry", reg.host,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    cleanups.push(async () => {
+      daemon.kill("SIGTERM");
+      await daemon.status;
+      await run("sh", ["-c", `grep -o '${work}[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`]).catch(() => {});
+    });
+    const d = `docker -H unix://${sock}`;
+    try {
+      for (let i = 0; i < 100 && !(await new Deno.Command("sh", { args: ["-c", `${d} info`], stdout: "null", stderr: "null" }).output()).success; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await run("sh", ["-c", `${d} pull -q ${image}`]);
+      commands.push(["docker run --rm", `${d} run --rm --network none ${image} true`]);
+    } catch (err) {
+      console.error(`docker skipped: ${(err as Error).message}`);
+    }
+  }
+
+  const md = join(work, "startup.md");
+  const hf = ["hyperfine", "-N", "--warmup", "5", "-r", String(RUNS), "--export-markdown", md,
+    ...commands.flatMap(([name, cmd]) => ["-n", name, cmd])];
+  // crun needs the hybrid host's cgroup2 mount out of sight: hide it in a private mount namespace for all
+  const quoted = hf.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+  const script = `umount /sys/fs/cgroup/unified 2>/dev/null; exec ${quoted}`;
+  const r = await new Deno.Command("unshare", { args: ["-m", "--propagation", "private", "sh", "-c", script], stdout: "inherit", stderr: "inherit" }).output();
+  if (!r.success) throw new Error("hyperfine failed");
+  console.log("\n" + await Deno.readTextFile(md));
+} finally {
+  for (const c of cleanups) await c();
+  await reg.stop();
+  await Deno.remove(work, { recursive: true }).catch(() => {});
+}
