@@ -33,12 +33,21 @@ export function openContainerTty(dir: string): ContainerTty {
     libc.ioctl(master, TIOCGPTN, new Uint8Array(n.buffer));
     const slavePath = `${devpts}/${n[0]}`;
     const slave = libc.openFd(slavePath, libc.O_RDWR | libc.O_NOCTTY);
+    followHostSize(master); // before the command starts: it may ask for the size at once
     return { master, slave, slavePath, devpts };
   } catch (err) {
     if (master >= 0) libc.closeFd(master);
     umount2(devpts, MNT_DETACH);
     throw err;
   }
+}
+
+/** Gives the container's terminal the size of berth's own, if berth has one. */
+function followHostSize(master: number): void {
+  try {
+    const { columns, rows } = Deno.consoleSize();
+    resizeTty(master, columns, rows);
+  } catch { /* berth's stdout is not a terminal */ }
 }
 
 export function resizeTty(fd: number, columns: number, rows: number): void {
@@ -63,13 +72,7 @@ export function releaseHostSide(t: ContainerTty): void {
  */
 export function attachTty(t: ContainerTty, input: boolean): { done: Promise<void>; restore: () => void } {
   const isTerm = Deno.stdin.isTerminal();
-  const follow = () => {
-    try {
-      const { columns, rows } = Deno.consoleSize();
-      resizeTty(t.master, columns, rows);
-    } catch { /* not a terminal */ }
-  };
-  follow();
+  const follow = () => followHostSize(t.master);
   Deno.addSignalListener("SIGWINCH", follow);
   if (input && isTerm) Deno.stdin.setRaw(true, { cbreak: false });
   let stopped = false;
