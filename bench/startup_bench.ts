@@ -97,15 +97,23 @@ try {
     }
   }
 
-  const md = join(work, "startup.md");
-  const hf = ["hyperfine", "-N", "--warmup", "5", "-r", String(RUNS), "--export-markdown", md,
+  const json = join(work, "startup.json");
+  const hf = ["hyperfine", "-N", "--warmup", "5", "-r", String(RUNS), "--export-json", json,
     ...commands.flatMap(([name, cmd]) => ["-n", name, cmd])];
   // crun needs the hybrid host's cgroup2 mount out of sight: hide it in a private mount namespace for all
   const quoted = hf.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
   const script = `umount /sys/fs/cgroup/unified 2>/dev/null; exec ${quoted}`;
   const r = await new Deno.Command("unshare", { args: ["-m", "--propagation", "private", "sh", "-c", script], stdout: "inherit", stderr: "inherit" }).output();
   if (!r.success) throw new Error("hyperfine failed");
-  console.log("\n" + await Deno.readTextFile(md));
+  // medians, and each one against runc's (the issue's yardstick: berth ≤ 2× runc run)
+  const results = JSON.parse(await Deno.readTextFile(json)).results as Array<{ command: string; median: number; mean: number; min: number }>;
+  const runc = results.find((r) => r.command === "runc run")?.median;
+  console.log(`\n${new Date().toISOString().slice(0, 10)}, ${RUNS} runs each after 5 warm-ups:\n`);
+  console.log("| command | median (ms) | mean (ms) | min (ms) | median vs runc run |\n| --- | --- | --- | --- | --- |");
+  for (const r of results) {
+    const ms = (x: number) => (x * 1000).toFixed(1);
+    console.log(`| \`${r.command}\` | ${ms(r.median)} | ${ms(r.mean)} | ${ms(r.min)} | ${runc ? (r.median / runc).toFixed(2) + "×" : "–"} |`);
+  }
 } finally {
   for (const c of cleanups) await c();
   await reg.stop();

@@ -1,9 +1,10 @@
 /**
  * The README's first command: with no internet, build a real busybox image from the machine's
- * busybox-static, serve it from a local docker-registry, and have dist/berth pull, list, inspect and
- * export it into the default root (/var/lib/berth, or $BERTH_ROOT).
+ * busybox-static, serve it from a local docker-registry, have dist/berth pull and list it into the default
+ * root (/var/lib/berth, or $BERTH_ROOT), then run containers from it.
  */
-import { buildImage, busyboxRootfs, pushImage, tarDir } from "../tests/helpers/images.ts";
+import { buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
+import { fullBusybox } from "../tests/helpers/run_images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
 
 const berth = new URL("../dist/berth", import.meta.url).pathname;
@@ -23,7 +24,7 @@ try {
 const reg = await startRegistry({}, port);
 const dir = await Deno.makeTempDir({ prefix: "berth-demo-" });
 try {
-  await busyboxRootfs(dir);
+  await fullBusybox(dir);
   await pushImage(reg.url, "busybox", "latest", buildImage({
     layers: [await tarDir(dir, true)],
     cmd: ["/bin/sh"],
@@ -33,13 +34,8 @@ try {
   await sh(["pull", image]);
   await sh(["images"]);
   await sh(["history", image]);
-  const exp = await new Deno.Command(berth, { args: ["export", image], stdout: "piped" }).output();
-  console.log(`$ berth export ${image} | tar -t | head -5`);
-  const list = await new Deno.Command("tar", { args: ["-t"], stdin: "piped", stdout: "piped" }).spawn();
-  const w = list.stdin.getWriter();
-  await w.write(exp.stdout);
-  await w.close();
-  console.log(new TextDecoder().decode((await list.output()).stdout).split("\n").slice(0, 5).join("\n"));
+  await sh(["run", "--rm", image, "sh", "-c", "echo hello from container $(hostname); id; ps; grep CapEff /proc/self/status"]);
+  await sh(["run", "--rm", "--memory", "32m", "--read-only", "-v", "/etc/debian_version:/host-debian-version:ro", image, "sh", "-c", "echo host Debian $(cat /host-debian-version); touch /x || true"]);
 } finally {
   await reg.stop();
   await Deno.remove(dir, { recursive: true });

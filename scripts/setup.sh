@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry busybox-static skopeo umoci apache2-utils attr openssl tar gzip ca-certificates)
-[ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine podman)
+packages=(docker-registry busybox-static skopeo umoci apache2-utils attr openssl tar gzip ca-certificates procps bsdutils util-linux)
+[ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine podman runc crun docker.io)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,14 +1,11 @@
 /** Finding the command in the container's PATH, as runc does before it execs (Docker's 127/126 errors). */
 import { BerthError } from "../util/errors.ts";
+import { isDir, type StatLite, statLite } from "../ffi/sys.ts";
 import { resolveInRoot } from "./path_in_root.ts";
 import { DEFAULT_PATH } from "./process_spec.ts";
 
-function statIn(rootfs: string, path: string): Deno.FileInfo | null {
-  try {
-    return Deno.statSync(resolveInRoot(rootfs, path));
-  } catch {
-    return null;
-  }
+function statIn(rootfs: string, path: string): StatLite | null {
+  return statLite(resolveInRoot(rootfs, path));
 }
 
 /** The command's path in the container; throws exit 127 when it is not found. */
@@ -25,8 +22,8 @@ export function resolveExecutable(rootfs: string, command: string, env: string[]
   for (const dir of path.split(":")) {
     const candidate = `${dir || "."}/${command}`;
     const st = statIn(rootfs, candidate.startsWith("/") ? candidate : `${cwd}/${candidate}`);
-    if (!st || st.isDirectory) continue;
-    if ((st.mode! & 0o111) === 0) {
+    if (!st || isDir(st)) continue;
+    if ((st.mode & 0o111) === 0) {
       notExecutable ??= candidate;
       continue;
     }

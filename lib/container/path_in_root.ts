@@ -4,17 +4,11 @@
  * touch a host file through a link such as `/etc -> /host/etc` or `../../..`.
  */
 import { BerthError } from "../util/errors.ts";
+import { isDir, isSymlink, statLite } from "../ffi/sys.ts";
 
 const MAX_LINKS = 40;
 
-function lstatOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.lstatSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound || err instanceof Deno.errors.NotADirectory) return null;
-    throw err;
-  }
-}
+const lstatOrNull = (path: string) => statLite(path, false);
 
 /**
  * The host path of `path` inside `root`. Symlinks are followed (the last one too unless
@@ -32,7 +26,7 @@ export function resolveInRoot(root: string, path: string, followLast = true): st
     }
     const host = `${root}/${[...done, c].join("/")}`;
     const st = (todo.length || followLast) ? lstatOrNull(host) : null;
-    if (st?.isSymlink) {
+    if (isSymlink(st)) {
       if (++links > MAX_LINKS) throw new BerthError(`too many levels of symbolic links in ${path}`);
       const target = Deno.readLinkSync(host);
       if (target.startsWith("/")) done.length = 0;
@@ -54,7 +48,7 @@ export function mkdirInRoot(root: string, path: string, mode = 0o755): string {
     host = resolveInRoot(root, cur);
     const st = lstatOrNull(host);
     if (!st) Deno.mkdirSync(host, { mode });
-    else if (!st.isDirectory) throw new BerthError(`${cur} is not a directory in the container`);
+    else if (!isDir(st)) throw new BerthError(`${cur} is not a directory in the container`);
   }
   return host;
 }

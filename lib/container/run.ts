@@ -183,8 +183,8 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
   let init: InitProcess | undefined;
   let recorded = false;
   try {
-    const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
     const cgroup = containerCgroup(id);
+    const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
     cgroup.create(opts.limits ?? {});
     debug("cgroup created");
     if (opts.tty) tty = openContainerTty(dir);

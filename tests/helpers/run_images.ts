@@ -9,7 +9,7 @@ import { buildImage, pushImage, tarDir } from "./images.ts";
 import { startRegistry } from "./registry.ts";
 
 /** A rootfs with busybox-static and all its applets, users, groups and some data. */
-async function fullBusybox(dir: string): Promise<void> {
+export async function fullBusybox(dir: string): Promise<void> {
   await Deno.mkdir(join(dir, "bin"), { recursive: true });
   await Deno.copyFile("/bin/busybox", join(dir, "bin/busybox"));
   await Deno.chmod(join(dir, "bin/busybox"), 0o755);

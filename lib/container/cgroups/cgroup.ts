@@ -7,6 +7,7 @@
 import type { ResourceLimits } from "./limits.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
+import { statLite } from "../../ffi/sys.ts";
 
 export interface CgroupStats {
   memoryBytes?: number;
@@ -40,12 +41,7 @@ let detected: CgroupVersion | undefined;
 /** v2 when /sys/fs/cgroup itself is cgroup2 (unified); v1 otherwise (legacy and hybrid). */
 export function cgroupVersion(mountRoot = "/sys/fs/cgroup"): CgroupVersion {
   if (detected === undefined) {
-    try {
-      Deno.statSync(`${mountRoot}/cgroup.controllers`);
-      detected = 2;
-    } catch {
-      detected = 1;
-    }
+    detected = statLite(`${mountRoot}/cgroup.controllers`) ? 2 : 1;
   }
   return detected;
 }

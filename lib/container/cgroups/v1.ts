@@ -1,5 +1,6 @@
 /** cgroup v1: one directory per controller, `<mount>/<controller>/berth/<id>`. */
 import type { Cgroup, CgroupStats } from "./cgroup.ts";
+import { isSymlink, statLite } from "../../ffi/sys.ts";
 import { killAndRemove, readKeyed, readNumber, readPids, readValue, writeEach, writeValue } from "./fs.ts";
 import type { ResourceLimits } from "./limits.ts";
 
@@ -31,12 +32,10 @@ export class CgroupV1 implements Cgroup {
     this.#dirs = new Map();
     for (const c of CONTROLLERS) {
       let real = `${mountRoot}/${c}`;
-      try {
-        // a link like cpu -> cpu,cpuacct (lstat + readlink: realpath costs Deno ~1 ms a call)
-        if (Deno.lstatSync(real).isSymlink) real = `${mountRoot}/${Deno.readLinkSync(real).replace(/^.*\//, "")}`;
-      } catch {
-        continue; // controller not mounted
-      }
+      const st = statLite(real, false);
+      if (!st) continue; // controller not mounted
+      // a link like cpu -> cpu,cpuacct (lstat + readlink: realpath costs Deno ~1 ms a call)
+      if (isSymlink(st)) real = `${mountRoot}/${Deno.readLinkSync(real).replace(/^.*\//, "")}`;
       if (seen.has(real)) continue;
       seen.add(real);
       this.#dirs.set(c, `${real}/${path}`);
