@@ -47,12 +47,19 @@ export interface RunImages {
 }
 
 let cached: Promise<RunImages> | undefined;
+let rootDir: string | undefined;
+
+// a filtered test run may skip the file's last test: the root still goes when the process ends
+globalThis.addEventListener("unload", () => {
+  if (rootDir) Deno.removeSync(rootDir, { recursive: true });
+});
 
 /** Builds, pushes and pulls the images once; the root stays until {@link removeRunImages}. */
 export function runImages(): Promise<RunImages> {
   cached ??= (async () => {
     const reg = await startRegistry();
     const root = await tempRoot();
+    rootDir = root;
     const dir = await Deno.makeTempDir({ prefix: "berth-test-rootfs-" });
     try {
       await fullBusybox(dir);
@@ -84,5 +91,6 @@ export async function removeRunImages(): Promise<void> {
   if (!cached) return;
   const { root } = await cached;
   cached = undefined;
+  rootDir = undefined;
   await Deno.remove(root, { recursive: true });
 }
