@@ -1,5 +1,7 @@
 /** What a container is, once every flag and image default is resolved: the record kept under the root. */
 import type { ResourceLimits } from "./cgroups/limits.ts";
+import type { LogConfig } from "./logs.ts";
+import type { RestartPolicy } from "./restart_policy.ts";
 
 export interface MountSpec {
   type: "bind" | "volume" | "tmpfs";
@@ -46,6 +48,10 @@ export interface ContainerSpec {
   privileged: boolean;
   limits: ResourceLimits;
   autoRemove: boolean;
+  restartPolicy: RestartPolicy;
+  log: LogConfig;
+  /** -t: a terminal (also for starts by the supervisor) */
+  tty: boolean;
   stopSignal?: string;
   created: string;
 }

@@ -23,6 +23,12 @@ export interface ContainerState {
   exitCode?: number;
   oomKilled?: boolean;
   error?: string;
+  paused?: boolean;
+  restartCount?: number;
+  /** stopped or killed by a berth command: restart policies leave it alone */
+  manuallyStopped?: boolean;
+  /** a restart is scheduled (restart policy back-off) */
+  restarting?: boolean;
 }
 
 export interface ContainerRecord {

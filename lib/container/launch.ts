@@ -1,0 +1,226 @@
+/**
+ * Starting a container's process, shared by `berth run` (in the foreground), `berth start` and the
+ * supervisor of detached containers: cgroup, the init stub (started first: its move into the cgroup
+ * waits out an RCU grace period while berth does the rest), rootfs, user, mounts, the command's path,
+ * then the stub's setup program; and, when the process exits, the teardown and the exit record.
+ */
+import { BerthError, messageOf } from "../util/errors.ts";
+import { debug } from "../util/log.ts";
+import { prestartHelperThreads } from "../ffi/sys.ts";
+import { prctl } from "../ffi/fd.ts";
+import { lastCapability } from "./capabilities.ts";
+import { containerCgroup } from "./cgroups/cgroup.ts";
+import { CgroupV1 } from "./cgroups/v1.ts";
+import type { ResourceLimits } from "./cgroups/limits.ts";
+import { teardown } from "./cleanup.ts";
+import { writeEtcFiles } from "./etc_files.ts";
+import { resolveExecutable } from "./exec_path.ts";
+import { prepareMounts } from "./prepare_mounts.ts";
+import { mountRootfs } from "./rootfs.ts";
+import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
+import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
+import type { ContainerSpec } from "./spec.ts";
+import { type ContainerState, containerDir, readRecord, writeRecord } from "./state.ts";
+import { containerStdio, type Stdio } from "./stdio.ts";
+import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
+import { resolveUser } from "./user.ts";
+
+export interface ExitResult {
+  exitCode: number;
+  oomKilled: boolean;
+}
+
+export interface RunningContainer {
+  id: string;
+  name: string;
+  /** host pid of the container's first process */
+  pid: number;
+  stdin: WritableStream<Uint8Array> | null;
+  stdout: ReadableStream<Uint8Array> | null;
+  stderr: ReadableStream<Uint8Array> | null;
+  /** resolves when the container has exited and is cleaned up */
+  status: Promise<ExitResult>;
+  kill(signal?: Deno.Signal): void;
+}
+
+export interface LaunchPlan {
+  root: string;
+  id: string;
+  limits: ResourceLimits;
+  tty: boolean;
+  interactive: boolean;
+  pidHost: boolean;
+  stdio?: { stdin?: Stdio; stdout?: Stdio; stderr?: Stdio };
+  /** -t: copy the terminal to and from berth's own stdio (foreground) */
+  attachTerminal: boolean;
+  /** forward berth's signals to the container (foreground) */
+  forwardSignals: boolean;
+  /** the spec, produced while the init joins its cgroup (and the record written, if new) */
+  spec: () => Promise<ContainerSpec>;
+  /** the first state written once the process runs (restart counts etc. are carried over) */
+  baseState?: Partial<ContainerState>;
+  /** undo what `spec()` made if the start fails (a new container's record); default: nothing */
+  onStartFailure?: (spec: ContainerSpec | undefined) => Promise<void>;
+}
+
+/** Docker's rules for exit codes of a failed start: 127 not found, 126 not executable, else 125. */
+function startFailure(err: SetupError, command: string): BerthError {
+  if (err.step === "exec") {
+    if (err.code === 2) return new BerthError(`exec: "${command}": stat ${command}: no such file or directory`, 127);
+    return new BerthError(`exec: "${command}": ${err.message.replace(/^exec: /, "").toLowerCase()}`, 126);
+  }
+  return new BerthError(`container setup failed: ${err.message}`);
+}
+
+export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
+  const { root, id } = plan;
+  const dir = containerDir(root, id);
+  let spec: ContainerSpec | undefined;
+  let tty: ReturnType<typeof openContainerTty> | undefined;
+  let init: InitProcess | undefined;
+  try {
+    const cgroup = containerCgroup(id);
+    const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
+    cgroup.create(plan.limits);
+    if (plan.tty) tty = openContainerTty(dir);
+    await threads;
+    const stdio = containerStdio(plan.stdio, !!tty, plan.interactive);
+    init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, true), stdio.fds, !plan.pidHost);
+    stdio.closeChildEnds();
+    debug(`init spawned, pid ${init.pid}`);
+    // nothing in a container may open this process's binary through /proc (the runc CVE-2019-5736 class)
+    prctl(4 /* PR_SET_DUMPABLE */, 0);
+    spec = await plan.spec();
+    debug("spec ready");
+    const rootfs = mountRootfs(dir, spec.layers, spec.autoRemove);
+    debug("rootfs mounted");
+    const user = resolveUser(rootfs, spec.process.user, spec.process.groupAdd);
+    const env = spec.process.env.some((e) => e.startsWith("HOME=")) ? spec.process.env : [...spec.process.env, `HOME=${user.home}`];
+    const etc = writeEtcFiles(dir, spec.hostname, spec.network === "host");
+    const plans = await prepareMounts(root, rootfs, spec, etc);
+    const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd);
+    debug("user, mounts and command resolved");
+    const ready = spec;
+    init.start((p) => {
+      namespaceCalls(p, ready);
+      setupProgram(p, {
+        spec: ready,
+        rootfs,
+        execPath,
+        cwd: ready.process.cwd,
+        user,
+        env,
+        mounts: plans,
+        tty: tty && { fd: tty.slave, devpts: tty.devpts, slavePath: tty.slavePath },
+        lastCap: lastCapability(),
+        cgroupVersion: cgroup.version,
+        cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
+      });
+    });
+    const started: ContainerState = {
+      ...plan.baseState,
+      status: "running",
+      pid: init.pid,
+      monitorPid: Deno.pid,
+      startedAt: new Date(Date.now()).toISOString(),
+      exitCode: undefined,
+      finishedAt: undefined,
+      oomKilled: undefined,
+      error: undefined,
+      restarting: false,
+      paused: false,
+    };
+    writeRecord(root, { spec, state: started });
+    try {
+      await init.ready;
+    } catch (err) {
+      await init.exited;
+      throw err instanceof SetupError ? startFailure(err, spec.process.args[0]) : err;
+    }
+    debug("command exec'd");
+    const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin) : undefined;
+    const master = tty && !plan.attachTerminal ? tty.master : undefined;
+    if (tty) releaseHostSide(tty);
+    const running = init;
+    const forward = (plan.forwardSignals ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"] as Deno.Signal[] : [])
+      .map((sig) => {
+        const fn = () => {
+          try {
+            Deno.kill(running.pid, sig);
+          } catch { /* exited */ }
+        };
+        Deno.addSignalListener(sig, fn);
+        return [sig, fn] as const;
+      });
+    const status = (async (): Promise<ExitResult> => {
+      const s = await running.exited;
+      debug("container exited");
+      for (const [sig, fn] of forward) Deno.removeSignalListener(sig, fn);
+      if (attached) {
+        await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
+        attached.restore();
+      }
+      const oomKilled = cgroup.oomKilled();
+      const exitCode = oomKilled && s.signal ? 137 : s.code;
+      await finish(root, ready, started, { exitCode, oomKilled });
+      return { exitCode, oomKilled };
+    })();
+    return {
+      id,
+      name: spec.name,
+      pid: running.pid,
+      stdin: stdio.stdin,
+      // a detached -t container's terminal output comes out of the pty's leader end
+      stdout: master !== undefined ? (await import("../ffi/fd.ts")).fdReadable(master) : stdio.stdout,
+      stderr: stdio.stderr,
+      status,
+      kill: (sig: Deno.Signal = "SIGKILL") => Deno.kill(running.pid, sig),
+    };
+  } catch (err) {
+    init?.abort();
+    if (tty) {
+      try {
+        releaseHostSide(tty);
+      } catch { /* partly made */ }
+    }
+    await containerCgroup(id).destroy().catch(() => {});
+    try {
+      (await import("./rootfs.ts")).unmountRootfs(dir);
+    } catch { /* not mounted */ }
+    if (plan.onStartFailure) await plan.onStartFailure(spec).catch((e) => debug(`start failure cleanup: ${messageOf(e)}`));
+    else if (spec) {
+      const rec = readRecord(root, id);
+      if (rec) writeRecord(root, { spec: rec.spec, state: { ...rec.state, status: "exited", exitCode: 128, error: messageOf(err), pid: undefined } });
+    }
+    throw err;
+  }
+}
+
+/** After the exit: cgroup, mounts (and everything, for --rm) go; the record says how it ended. */
+async function finish(
+  root: string,
+  spec: ContainerSpec,
+  started: ContainerState,
+  result: { exitCode: number; oomKilled: boolean },
+): Promise<void> {
+  try {
+    await teardown(root, spec, spec.autoRemove);
+    if (spec.autoRemove) return;
+    // carry what other commands wrote meanwhile (a manual stop, pause)
+    const current = readRecord(root, spec.id)?.state ?? started;
+    writeRecord(root, {
+      spec,
+      state: {
+        ...current,
+        status: "exited",
+        pid: undefined,
+        paused: false,
+        finishedAt: new Date(Date.now()).toISOString(),
+        exitCode: result.exitCode,
+        oomKilled: result.oomKilled,
+      },
+    });
+  } catch (err) {
+    console.error(`berth: cleaning up container ${spec.id.slice(0, 12)}: ${messageOf(err)}`);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Logs of detached containers in Docker's json-file format: one JSON object per line,
+ * `{"log":"text\n","stream":"stdout","time":"2026-…Z"}`, in `ROOT/containers/ID/ID-json.log`, rotated
+ * to `.1`, `.2`, … when it reaches `max-size` (`--log-opt max-size=10m,max-file=3`).
+ */
+import { UsageError } from "../util/errors.ts";
+import { parseBytes } from "./cgroups/limits.ts";
+
+export interface LogConfig {
+  /** bytes before rotation; 0 = never */
+  maxSize: number;
+  /** files kept, the live one included */
+  maxFile: number;
+}
+
+export interface LogEntry {
+  log: string;
+  stream: "stdout" | "stderr";
+  time: string;
+}
+
+export function parseLogOptions(opts: string[]): LogConfig {
+  const c: LogConfig = { maxSize: 0, maxFile: 1 };
+  for (const o of opts) {
+    const i = o.indexOf("=");
+    const [k, v] = i < 0 ? [o, ""] : [o.slice(0, i), o.slice(i + 1)];
+    if (k === "max-size") c.maxSize = parseBytes("--log-opt max-size", v);
+    else if (k === "max-file") {
+      c.maxFile = Number(v);
+      if (!Number.isInteger(c.maxFile) || c.maxFile < 1) throw new UsageError(`invalid value for max-file: ${v}`);
+    } else throw new UsageError(`unknown log opt '${k}' for json-file log driver`);
+  }
+  if (c.maxFile > 1 && c.maxSize === 0) throw new UsageError("max-file cannot be set without max-size");
+  return c;
+}
+
+export function logPath(dir: string, id: string): string {
+  return `${dir}/${id}-json.log`;
+}
+
+const enc = new TextEncoder();
+
+/** Appends lines to the log, rotating by size. Splits chunks into lines (a partial last line waits). */
+export class LogWriter {
+  #file: Deno.FsFile;
+  #size: number;
+  #pending: Record<string, string> = { stdout: "", stderr: "" };
+
+  constructor(readonly path: string, readonly config: LogConfig) {
+    this.#file = Deno.openSync(path, { append: true, create: true, mode: 0o640 });
+    this.#size = this.#file.statSync().size;
+  }
+
+  write(stream: "stdout" | "stderr", text: string): void {
+    const all = this.#pending[stream] + text;
+    const lines = all.split("\n");
+    this.#pending[stream] = lines.pop()!;
+    for (const l of lines) this.#append({ log: l + "\n", stream, time: new Date(Date.now()).toISOString() });
+  }
+
+  /** Writes what is left of unterminated lines (at the end of a container's run). */
+  flush(): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      if (this.#pending[stream]) this.#append({ log: this.#pending[stream], stream, time: new Date(Date.now()).toISOString() });
+      this.#pending[stream] = "";
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.#file.close();
+  }
+
+  #append(e: LogEntry): void {
+    const b = enc.encode(JSON.stringify(e) + "\n");
+    if (this.config.maxSize > 0 && this.#size + b.length > this.config.maxSize && this.#size > 0) this.#rotate();
+    let off = 0;
+    while (off < b.length) off += this.#file.writeSync(b.subarray(off));
+    this.#size += b.length;
+  }
+
+  #rotate(): void {
+    this.#file.close();
+    for (let i = this.config.maxFile - 1; i >= 1; i--) {
+      const from = i === 1 ? this.path : `${this.path}.${i - 1}`;
+      try {
+        Deno.renameSync(from, `${this.path}.${i}`);
+      } catch { /* not there yet */ }
+    }
+    if (this.config.maxFile <= 1) Deno.writeFileSync(this.path, new Uint8Array());
+    this.#file = Deno.openSync(this.path, { append: true, create: true, mode: 0o640 });
+    this.#size = 0;
+  }
+}
+
+/** All entries, oldest first (rotated files included). */
+export function readLog(path: string, maxFile: number): LogEntry[] {
+  const out: LogEntry[] = [];
+  const files = [...Array.from({ length: Math.max(0, maxFile - 1) }, (_, i) => `${path}.${maxFile - 1 - i}`), path];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(f);
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n")) {
+      if (!line) continue;
+      try {
+        out.push(JSON.parse(line) as LogEntry);
+      } catch { /* a torn last line of a killed writer */ }
+    }
+  }
+  return out;
+}
+
+/** `--since`: RFC 3339, a Unix time, or a duration back from now ("10m", "1h30m", "45s"). */
+export function parseSince(s: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
+  const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
+  if (dur && s) return now - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
+  const t = Date.parse(s);
+  if (Number.isNaN(t)) throw new UsageError(`invalid value for "since": ${s}`);
+  return t;
+}
