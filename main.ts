@@ -6,6 +6,24 @@ import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded
 import { type Command, commandHelp, invoke, out } from "./lib/cli/command.ts";
 import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
+import { createCommand } from "./lib/cli/create.ts";
+import { cpCommand } from "./lib/cli/cp.ts";
+import { diffCommand } from "./lib/cli/diff.ts";
+import { execCommand } from "./lib/cli/exec.ts";
+import { killCommand } from "./lib/cli/kill.ts";
+import { logsCommand } from "./lib/cli/logs.ts";
+import { pauseCommand, unpauseCommand } from "./lib/cli/pause.ts";
+import { pruneCommand } from "./lib/cli/prune.ts";
+import { psCommand } from "./lib/cli/ps.ts";
+import { renameCommand } from "./lib/cli/rename.ts";
+import { restartCommand } from "./lib/cli/restart.ts";
+import { rmCommand } from "./lib/cli/rm.ts";
+import { startCommand } from "./lib/cli/start.ts";
+import { statsCommand } from "./lib/cli/stats.ts";
+import { stopCommand } from "./lib/cli/stop.ts";
+import { superviseCommand } from "./lib/cli/supervise.ts";
+import { topCommand } from "./lib/cli/top.ts";
+import { waitCommand } from "./lib/cli/wait.ts";
 import { exportCommand } from "./lib/cli/export.ts";
 import { historyCommand } from "./lib/cli/history.ts";
 import { imagesCommand } from "./lib/cli/images.ts";
@@ -25,7 +43,26 @@ import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
+  cp: cpCommand,
+  create: createCommand,
+  diff: diffCommand,
+  exec: execCommand,
   export: exportCommand,
+  kill: killCommand,
+  logs: logsCommand,
+  pause: pauseCommand,
+  prune: pruneCommand,
+  ps: psCommand,
+  rename: renameCommand,
+  restart: restartCommand,
+  rm: rmCommand,
+  start: startCommand,
+  stats: statsCommand,
+  stop: stopCommand,
+  supervise: superviseCommand,
+  top: topCommand,
+  unpause: unpauseCommand,
+  wait: waitCommand,
   history: historyCommand,
   images: imagesCommand,
   inspect: inspectCommand,

@@ -22,7 +22,24 @@ export { exportImage } from "./lib/image/export.ts";
 export { type SaveFormat, saveImages, type SaveOptions } from "./lib/image/save.ts";
 export { type LoadedImage, loadImages, type LoadOptions } from "./lib/image/load.ts";
 export { login, type LoginOptions, logout } from "./lib/image/login.ts";
-export { type ExitResult, run, type RunningContainer, type RunOptions } from "./lib/container/run.ts";
+export { type ExitResult, run, type RunningContainer, type RunOptions, startContainer, type StartOptions } from "./lib/container/run.ts";
+export { createContainer } from "./lib/container/create.ts";
+export { startDetached } from "./lib/container/supervisor_client.ts";
+export {
+  getContainer,
+  killContainer,
+  pauseContainer,
+  pruneContainers,
+  removeContainer,
+  renameContainer,
+  stopContainer,
+  waitContainer,
+} from "./lib/container/lifecycle.ts";
+export { execInContainer, type ExecOptions } from "./lib/container/exec.ts";
+export { inspectRecord as inspectContainer } from "./lib/container/describe.ts";
+export { type ContainerRecord, listRecords as listContainers } from "./lib/container/state.ts";
+export { followLogs as containerLogs, type LogOptions } from "./lib/container/log_follow.ts";
+export { copyFromContainer, copyToContainer, diffContainer, exportContainer } from "./lib/container/files.ts";
 export { type ResourceLimits } from "./lib/container/cgroups/limits.ts";
 export {
   createVolume,

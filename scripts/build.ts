@@ -51,7 +51,8 @@ if [ ! -f "$d/ok" ]; then
     rm -rf "$t"; echo "berth: cannot unpack runtime into $d" >&2; exit 125
   fi
 fi
-DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/berth.js" "$@"
+case "$0" in /*) self="$0" ;; *) self="$PWD/$0" ;; esac # berth re-executes itself (the supervisor)
+BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/berth.js" "$@"
 exit 125
 `;
   const head = new TextEncoder().encode(header);

@@ -47,6 +47,8 @@ export async function teardown(
   }
 }
 
+export const KILLED_WITH_BERTH = "the berth process watching the container was killed, and the container with it";
+
 /**
  * Repairs what berth processes that died (kill -9, power cut) left: a container whose watching berth
  * process is gone was killed with it (PR_SET_PDEATHSIG), so it is torn down and recorded as exited
@@ -66,7 +68,7 @@ export async function reconcile(root: string): Promise<string[]> {
           status: "exited",
           exitCode: 137,
           finishedAt: new Date().toISOString(),
-          error: "berth was killed while the container ran",
+          error: KILLED_WITH_BERTH,
         };
         writeRecord(root, rec);
       }

@@ -42,6 +42,7 @@ export const SYS = {
   sethostname: 170,
   exit_group: 231,
   unshare: 272,
+  setns: 308,
   close_range: 436,
 } as const;
 

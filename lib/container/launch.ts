@@ -59,6 +59,10 @@ export interface LaunchPlan {
   spec: () => Promise<ContainerSpec>;
   /** the first state written once the process runs (restart counts etc. are carried over) */
   baseState?: Partial<ContainerState>;
+  /** runs after the exit, before the exit record (the supervisor writes the last log lines) */
+  drain?: () => Promise<void>;
+  /** more of the exit record, decided with it (the supervisor's restart decision) */
+  exitState?: (result: ExitResult, current: ContainerState) => Partial<ContainerState>;
   /** undo what `spec()` made if the start fails (a new container's record); default: nothing */
   onStartFailure?: (spec: ContainerSpec | undefined) => Promise<void>;
 }
@@ -85,7 +89,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     if (plan.tty) tty = openContainerTty(dir);
     await threads;
     const stdio = containerStdio(plan.stdio, !!tty, plan.interactive);
-    init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, true), stdio.fds, !plan.pidHost);
+    init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, true), stdio.fds, plan.pidHost ? "inherit" : "new");
     stdio.closeChildEnds();
     debug(`init spawned, pid ${init.pid}`);
     // nothing in a container may open this process's binary through /proc (the runc CVE-2019-5736 class)
@@ -160,9 +164,10 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
         attached.restore();
       }
+      if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
       const oomKilled = cgroup.oomKilled();
       const exitCode = oomKilled && s.signal ? 137 : s.code;
-      await finish(root, ready, started, { exitCode, oomKilled });
+      await finish(root, ready, started, { exitCode, oomKilled }, plan.exitState);
       return { exitCode, oomKilled };
     })();
     return {
@@ -201,7 +206,8 @@ async function finish(
   root: string,
   spec: ContainerSpec,
   started: ContainerState,
-  result: { exitCode: number; oomKilled: boolean },
+  result: ExitResult,
+  exitState?: LaunchPlan["exitState"],
 ): Promise<void> {
   try {
     await teardown(root, spec, spec.autoRemove);
@@ -218,6 +224,7 @@ async function finish(
         finishedAt: new Date(Date.now()).toISOString(),
         exitCode: result.exitCode,
         oomKilled: result.oomKilled,
+        ...exitState?.(result, current),
       },
     });
   } catch (err) {

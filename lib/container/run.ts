@@ -15,7 +15,7 @@ import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { reconcile, teardown } from "./cleanup.ts";
 import { buildSpec, checkOptions, findOrPull, type RunOptions } from "./create.ts";
-import { launch, type RunningContainer } from "./launch.ts";
+import { launch, type LaunchPlan, type RunningContainer } from "./launch.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, readRecord } from "./state.ts";
 import type { Stdio } from "./stdio.ts";
@@ -70,6 +70,8 @@ export interface StartOptions {
   /** this process shows the container's terminal and forwards signals (start -a) */
   attach?: boolean;
   interactive?: boolean;
+  exitState?: LaunchPlan["exitState"];
+  drain?: LaunchPlan["drain"];
 }
 
 /** Starts an existing container (created or exited) in this process. */
@@ -90,5 +92,7 @@ export async function startContainer(ref: string, opts: StartOptions): Promise<R
     forwardSignals: !!opts.attach,
     spec: () => Promise.resolve(readRecord(opts.root, spec.id)?.spec ?? spec),
     baseState: { restartCount: rec.state.restartCount ?? 0, manuallyStopped: false },
+    exitState: opts.exitState,
+    drain: opts.drain,
   });
 }

@@ -200,20 +200,49 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
   p.call("chdir /", SYS.chdir, ["/"]);
   p.call(`chdir ${input.cwd}`, SYS.chdir, [input.cwd]);
 
-  const caps = new Set(spec.capabilities);
+  processCalls(p, {
+    capabilities: spec.capabilities,
+    lastCap: input.lastCap,
+    noNewPrivileges: spec.noNewPrivileges,
+    user: input.user,
+    ttyFd: input.tty?.fd,
+    execPath: input.execPath,
+    args: spec.process.args,
+    env: input.env,
+  });
+}
+
+export interface ProcessCallsInput {
+  capabilities: number[];
+  lastCap: number;
+  noNewPrivileges: boolean;
+  user: ProcessUser;
+  /** the terminal's follower end, inherited, to become stdio and controlling terminal */
+  ttyFd?: number;
+  execPath: string;
+  args: string[];
+  env: string[];
+}
+
+/**
+ * The process's own setup, shared by a container's first process and `exec`: bounding set,
+ * no_new_privs, groups/gid/uid, terminal, default signals, umask, close-on-exec of berth's fds, execve.
+ */
+export function processCalls(p: InitProgram, input: ProcessCallsInput): void {
+  const caps = new Set(input.capabilities);
   for (let c = 0; c <= input.lastCap; c++) {
     if (!caps.has(c)) p.call(`drop capability ${c}`, SYS.prctl, [PR_CAPBSET_DROP, c, 0, 0, 0]);
   }
-  if (spec.noNewPrivileges) p.call("no_new_privs", SYS.prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]);
+  if (input.noNewPrivileges) p.call("no_new_privs", SYS.prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]);
   const { uid, gid, additionalGids } = input.user;
   p.call("setgroups", SYS.setgroups, [additionalGids.length, new Uint8Array(Uint32Array.from(additionalGids).buffer)]);
   p.call(`setresgid ${gid}`, SYS.setresgid, [gid, gid, gid]);
   p.call(`setresuid ${uid}`, SYS.setresuid, [uid, uid, uid]);
 
-  if (input.tty) {
+  if (input.ttyFd !== undefined) {
     p.call("setsid", SYS.setsid, []);
-    p.call("set controlling terminal", SYS.ioctl, [input.tty.fd, TIOCSCTTY, 0]);
-    for (const fd of [0, 1, 2]) p.call(`dup2 tty to ${fd}`, SYS.dup2, [input.tty.fd, fd]);
+    p.call("set controlling terminal", SYS.ioctl, [input.ttyFd, TIOCSCTTY, 0]);
+    for (const fd of [0, 1, 2]) p.call(`dup2 tty to ${fd}`, SYS.dup2, [input.ttyFd, fd]);
   }
   const defaultAction = new Uint8Array(32); // struct sigaction { SIG_DFL, flags 0, no restorer, empty mask }
   for (let sig = 1; sig <= 64; sig++) {
@@ -224,6 +253,6 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
   p.call("unblock signals", SYS.rt_sigprocmask, [2, new Uint8Array(8), null, 8]);
   p.call("umask 022", SYS.umask, [0o022]);
   p.call("close berth's fds on exec", SYS.close_range, [3, 0xffffffff, CLOSE_RANGE_CLOEXEC], { ignoreFailure: true });
-  p.call("exec", SYS.execve, [input.execPath, p.strings(spec.process.args), p.strings(input.env)]);
+  p.call("exec", SYS.execve, [input.execPath, p.strings(input.args), p.strings(input.env)]);
   p.call("exit", SYS.exit_group, [127]);
 }

@@ -10,7 +10,7 @@
 import * as libc from "../ffi/fd.ts";
 import { ErrnoError } from "../ffi/sys.ts";
 import { debug } from "../util/log.ts";
-import { CLONE_NEWPID, restoreNamespaces, saveNamespaces, unshare } from "../ffi/namespaces.ts";
+import { CLONE_NEWPID, restoreNamespaces, saveNamespaces, setns, unshare } from "../ffi/namespaces.ts";
 import { type ExitStatus, spawnProcess, waitProcess } from "../ffi/spawn.ts";
 import { InitProgram, SYS } from "./init_program.ts";
 import { PART1_ADDRESS, PART2_ADDRESS, PART2_MAX, stubExecutable } from "./init_stub.ts";
@@ -42,7 +42,8 @@ export interface InitProcess {
 export function spawnInit(
   first: (p: InitProgram) => void,
   fds: Record<number, number>,
-  newPidNamespace: boolean,
+  /** "new": pid 1 of a new PID namespace; "inherit": berth's; a path: join that namespace (exec) */
+  pidNamespace: "new" | "inherit" | string,
 ): InitProcess {
   debug("spawnInit: start");
   const [reportRead, reportWrite] = libc.pipe();
@@ -67,9 +68,10 @@ export function spawnInit(
     libc.setCloseOnExec(reportWrite, false);
     libc.setCloseOnExec(programRead, false);
     debug("spawnInit: memfd");
-    const saved = newPidNamespace ? saveNamespaces(["pid"]) : [];
+    const saved = pidNamespace !== "inherit" ? saveNamespaces(["pid"]) : [];
     try {
-      if (newPidNamespace) unshare(CLONE_NEWPID);
+      if (pidNamespace === "new") unshare(CLONE_NEWPID);
+      else if (pidNamespace !== "inherit") joinNamespace(pidNamespace, CLONE_NEWPID);
       pid = spawnProcess(`/proc/self/fd/${memfd}`, ["berth-init"], []);
     } finally {
       restoreNamespaces(saved);
@@ -135,4 +137,13 @@ export function spawnInit(
       closeWrite();
     },
   };
+}
+
+function joinNamespace(path: string, type: number): void {
+  const fd = libc.openFd(path, libc.O_RDONLY | libc.O_CLOEXEC);
+  try {
+    setns(fd, type);
+  } finally {
+    libc.closeFd(fd);
+  }
 }

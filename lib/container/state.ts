@@ -160,11 +160,12 @@ export function findContainer(root: string, ref: string): ContainerRecord | unde
   return hits[0];
 }
 
+/** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
-    Deno.statSync(`/proc/${pid}`);
-    return true;
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat[stat.lastIndexOf(")") + 2] !== "Z";
   } catch {
     return false;
   }

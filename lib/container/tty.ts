@@ -25,6 +25,16 @@ export function openContainerTty(dir: string): ContainerTty {
   const devpts = join(dir, "pts");
   Deno.mkdirSync(devpts, { recursive: true });
   mount("devpts", devpts, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+  try {
+    return { ...openTtyIn(devpts), devpts };
+  } catch (err) {
+    umount2(devpts, MNT_DETACH);
+    throw err;
+  }
+}
+
+/** A new terminal pair from the devpts mounted at `devpts` (for exec: the container's own /dev/pts). */
+export function openTtyIn(devpts: string): { master: number; slave: number; slavePath: string } {
   let master = -1;
   try {
     master = libc.openFd(`${devpts}/ptmx`, libc.O_RDWR | libc.O_NOCTTY | libc.O_CLOEXEC);
@@ -34,10 +44,9 @@ export function openContainerTty(dir: string): ContainerTty {
     const slavePath = `${devpts}/${n[0]}`;
     const slave = libc.openFd(slavePath, libc.O_RDWR | libc.O_NOCTTY);
     followHostSize(master); // before the command starts: it may ask for the size at once
-    return { master, slave, slavePath, devpts };
+    return { master, slave, slavePath };
   } catch (err) {
     if (master >= 0) libc.closeFd(master);
-    umount2(devpts, MNT_DETACH);
     throw err;
   }
 }
@@ -70,7 +79,7 @@ export function releaseHostSide(t: ContainerTty): void {
  * container's side closes; puts berth's own terminal in raw mode meanwhile. Returns a function that
  * stops and restores the terminal.
  */
-export function attachTty(t: ContainerTty, input: boolean): { done: Promise<void>; restore: () => void } {
+export function attachTty(t: { master: number }, input: boolean): { done: Promise<void>; restore: () => void } {
   const isTerm = Deno.stdin.isTerminal();
   const follow = () => followHostSize(t.master);
   Deno.addSignalListener("SIGWINCH", follow);

@@ -63,8 +63,8 @@ function* readFile(path: string, size: number): Generator<Uint8Array> {
   }
 }
 
-/** Writes the merged view of `layers` (lowest first) through `w`. */
-export async function writeFlattened(layers: string[], w: TarWriter): Promise<void> {
+/** Writes the merged view of `layers` (lowest first) through `w`, names under `prefix` if given. */
+export async function writeFlattened(layers: string[], w: TarWriter, prefix = ""): Promise<void> {
   const top = layers.slice().reverse();
   const links = new Map<string, string>();
   const walk = async (rel: string, sources: string[]) => {
@@ -131,5 +131,5 @@ export async function writeFlattened(layers: string[], w: TarWriter): Promise<vo
       }
     }
   };
-  await walk("", top);
+  await walk(prefix, top);
 }

@@ -1,0 +1,127 @@
+/** The options `berth run` and `berth create` share (Docker's names), and their conversion to RunOptions. */
+import type { RunOptions } from "../../mod.ts";
+import { parseLimits } from "../container/cgroups/limits.ts";
+import { UsageError } from "../util/errors.ts";
+import type { GlobalOptions } from "./command.ts";
+import type { OptionsConfig } from "./parse_args.ts";
+
+const list = (v: unknown) => (v as string[] | undefined) ?? [];
+
+function hostOrPrivate(flag: string, v: unknown): "host" | undefined {
+  if (v === undefined || v === "" || v === "private") return undefined;
+  if (v === "host") return "host";
+  throw new UsageError(`--${flag}: "${v}" is not supported (use host)`);
+}
+
+export const CREATE_HELP = [
+  "-i, --interactive          keep STDIN open",
+  "-t, --tty                  allocate a pseudo-TTY",
+  "    --rm                   remove the container when it exits",
+  "    --name string          assign a name to the container",
+  "    --restart string       no, on-failure[:max-retries], always, unless-stopped",
+  "    --log-opt list         json-file log options: max-size=10m, max-file=3",
+  "-e, --env list             set environment variables",
+  "    --env-file list        read in a file of environment variables",
+  "-w, --workdir string       working directory inside the container",
+  "-u, --user string          username or UID (format: <name|uid>[:<group|gid>])",
+  "    --group-add list       additional groups to join",
+  "    --entrypoint string    overwrite the default ENTRYPOINT of the image",
+  "-h, --hostname string      container host name",
+  "    --network string       none (default) or host",
+  "    --pid, --ipc, --uts    host: share the host's namespace",
+  "-v, --volume list          bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr)",
+  "    --mount mount          type=bind|volume|tmpfs,source=…,target=…[,readonly]",
+  "    --tmpfs list           mount a tmpfs directory (/ctr[:size=64m,mode=1777])",
+  "    --read-only            mount the container's root filesystem as read only",
+  "    --cap-add list         add Linux capabilities",
+  "    --cap-drop list        drop Linux capabilities",
+  "    --privileged           give extended privileges to this container",
+  "    --security-opt list    no-new-privileges",
+  "-m, --memory bytes         memory limit",
+  "    --memory-swap bytes    memory + swap limit (-1: unlimited swap)",
+  "    --cpus decimal         number of CPUs",
+  "-c, --cpu-shares int       CPU shares (relative weight)",
+  "    --pids-limit int       tune container pids limit (-1 for unlimited)",
+  "    --pull string          pull image before running (missing, never)",
+  "    --platform string      platform if the image has to be pulled",
+];
+
+export const CREATE_OPTIONS: OptionsConfig = {
+  interactive: { type: "boolean", short: "i" },
+  tty: { type: "boolean", short: "t" },
+  rm: { type: "boolean" },
+  name: { type: "string" },
+  restart: { type: "string" },
+  "log-opt": { type: "string", multiple: true },
+  env: { type: "string", short: "e", multiple: true },
+  "env-file": { type: "string", multiple: true },
+  workdir: { type: "string", short: "w" },
+  user: { type: "string", short: "u" },
+  "group-add": { type: "string", multiple: true },
+  entrypoint: { type: "string" },
+  hostname: { type: "string", short: "h" },
+  network: { type: "string" },
+  net: { type: "string" },
+  pid: { type: "string" },
+  ipc: { type: "string" },
+  uts: { type: "string" },
+  volume: { type: "string", short: "v", multiple: true },
+  mount: { type: "string", multiple: true },
+  tmpfs: { type: "string", multiple: true },
+  "read-only": { type: "boolean" },
+  "cap-add": { type: "string", multiple: true },
+  "cap-drop": { type: "string", multiple: true },
+  privileged: { type: "boolean" },
+  "security-opt": { type: "string", multiple: true },
+  memory: { type: "string", short: "m" },
+  "memory-swap": { type: "string" },
+  cpus: { type: "string" },
+  "cpu-shares": { type: "string", short: "c" },
+  "pids-limit": { type: "string" },
+  pull: { type: "string" },
+  platform: { type: "string" },
+};
+
+export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, command: string[]): RunOptions {
+  const network = (v.network ?? v.net ?? "none") as string;
+  if (network !== "none" && network !== "host") {
+    throw new UsageError(`network ${network} not found (this berth knows "none" and "host")`);
+  }
+  const pullPolicy = (v.pull as string | undefined) ?? "missing";
+  if (pullPolicy !== "missing" && pullPolicy !== "never") {
+    throw new UsageError(`invalid pull option: '${pullPolicy}': must be one of "missing" or "never"`);
+  }
+  return {
+    root: g.root,
+    command,
+    interactive: !!v.interactive,
+    tty: !!v.tty,
+    rm: !!v.rm,
+    name: v.name as string | undefined,
+    restart: v.restart as string | undefined,
+    logOpts: list(v["log-opt"]),
+    env: list(v.env),
+    envFile: list(v["env-file"]),
+    workdir: v.workdir as string | undefined,
+    user: v.user as string | undefined,
+    groupAdd: list(v["group-add"]),
+    entrypoint: v.entrypoint as string | undefined,
+    hostname: v.hostname as string | undefined,
+    network,
+    pid: hostOrPrivate("pid", v.pid),
+    ipc: hostOrPrivate("ipc", v.ipc),
+    uts: hostOrPrivate("uts", v.uts),
+    volumes: list(v.volume),
+    mounts: list(v.mount),
+    tmpfs: list(v.tmpfs),
+    readOnly: !!v["read-only"],
+    capAdd: list(v["cap-add"]),
+    capDrop: list(v["cap-drop"]),
+    privileged: !!v.privileged,
+    securityOpt: list(v["security-opt"]),
+    limits: parseLimits(v),
+    pull: pullPolicy !== "never",
+    platform: v.platform as string | undefined,
+    insecureRegistries: g.insecureRegistries,
+  };
+}

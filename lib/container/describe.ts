@@ -1,0 +1,119 @@
+/** How containers look to `ps` and `inspect`: Docker's status strings, durations and JSON shape. */
+import type { ContainerRecord } from "./state.ts";
+import { containerDir } from "./state.ts";
+import { logPath } from "./logs.ts";
+
+/** Docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return "Less than a second";
+  if (s === 1) return "1 second";
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return "About a minute";
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(m / 60);
+  if (h === 1) return "About an hour";
+  if (h < 48) return `${h} hours`;
+  const d = Math.floor(h / 24);
+  if (d < 14) return `${d} days`;
+  if (d < 90) return `${Math.floor(d / 7)} weeks`;
+  if (d < 730) return `${Math.floor(d / 30)} months`;
+  return `${Math.floor(d / 365)} years`;
+}
+
+/** "Up 3 seconds", "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Restarting (1) …", "Created". */
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const st = rec.state;
+  if (st.restarting) return `Restarting (${st.exitCode ?? 0}) ${humanDuration(now - Date.parse(st.finishedAt ?? rec.spec.created))} ago`;
+  if (st.status === "running") {
+    return `Up ${humanDuration(now - Date.parse(st.startedAt ?? rec.spec.created))}${st.paused ? " (Paused)" : ""}`;
+  }
+  if (st.status === "exited") return `Exited (${st.exitCode ?? 0}) ${humanDuration(now - Date.parse(st.finishedAt ?? rec.spec.created))} ago`;
+  return "Created";
+}
+
+/** Docker's state names: created, running, paused, restarting, exited. */
+export function stateName(rec: ContainerRecord): string {
+  if (rec.state.restarting) return "restarting";
+  if (rec.state.status === "running") return rec.state.paused ? "paused" : "running";
+  return rec.state.status;
+}
+
+/** The COMMAND column: quoted, cut to 20 characters like Docker's. */
+export function commandText(rec: ContainerRecord): string {
+  const full = rec.spec.process.args.join(" ");
+  return `"${full.length > 20 ? full.slice(0, 19) + "…" : full}"`;
+}
+
+/** `berth inspect CONTAINER`, in Docker's shape. */
+export function inspectRecord(root: string, rec: ContainerRecord): Record<string, unknown> {
+  const { spec, state } = rec;
+  const dir = containerDir(root, spec.id);
+  const name = stateName(rec);
+  return {
+    Id: spec.id,
+    Created: spec.created,
+    Path: spec.process.args[0],
+    Args: spec.process.args.slice(1),
+    State: {
+      Status: name,
+      Running: state.status === "running",
+      Paused: !!state.paused,
+      Restarting: !!state.restarting,
+      OOMKilled: !!state.oomKilled,
+      Dead: false,
+      Pid: state.status === "running" ? state.pid ?? 0 : 0,
+      ExitCode: state.exitCode ?? 0,
+      Error: state.error ?? "",
+      StartedAt: state.startedAt ?? "0001-01-01T00:00:00Z",
+      FinishedAt: state.finishedAt ?? "0001-01-01T00:00:00Z",
+    },
+    Image: spec.imageId,
+    ResolvConfPath: `${dir}/resolv.conf`,
+    HostnamePath: `${dir}/hostname`,
+    HostsPath: `${dir}/hosts`,
+    LogPath: logPath(dir, spec.id),
+    Name: `/${spec.name}`,
+    RestartCount: state.restartCount ?? 0,
+    Driver: "overlay",
+    Platform: "linux",
+    HostConfig: {
+      Binds: spec.mounts.filter((m) => m.type === "bind").map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
+      NetworkMode: spec.network,
+      PidMode: spec.namespaces.pid === "host" ? "host" : "",
+      IpcMode: spec.namespaces.ipc === "host" ? "host" : "private",
+      UTSMode: spec.namespaces.uts === "host" ? "host" : "",
+      RestartPolicy: { Name: spec.restartPolicy?.name ?? "no", MaximumRetryCount: spec.restartPolicy?.maximumRetryCount ?? 0 },
+      AutoRemove: spec.autoRemove,
+      Privileged: spec.privileged,
+      ReadonlyRootfs: spec.readOnlyRootfs,
+      Memory: spec.limits.memory ?? 0,
+      MemorySwap: spec.limits.memorySwap ?? 0,
+      NanoCpus: spec.limits.cpus ? Math.round(spec.limits.cpus * 1e9) : 0,
+      CpuShares: spec.limits.cpuShares ?? 0,
+      PidsLimit: spec.limits.pidsLimit ?? null,
+      SecurityOpt: spec.noNewPrivileges ? ["no-new-privileges"] : null,
+      LogConfig: { Type: "json-file", Config: spec.log?.maxSize ? { "max-size": String(spec.log.maxSize), "max-file": String(spec.log.maxFile) } : {} },
+    },
+    Mounts: spec.mounts.map((m) => ({
+      Type: m.type,
+      Name: m.type === "volume" ? m.source : undefined,
+      Source: m.type === "volume" ? `${root}/volumes/${m.source}/_data` : m.source,
+      Destination: m.destination,
+      RW: !m.readOnly,
+    })),
+    Config: {
+      Hostname: spec.hostname,
+      User: spec.process.user,
+      Tty: spec.tty,
+      OpenStdin: spec.process.openStdin,
+      Env: spec.process.env,
+      Cmd: spec.process.args,
+      Image: spec.image,
+      WorkingDir: spec.process.cwd,
+      StopSignal: spec.stopSignal ?? "SIGTERM",
+    },
+    NetworkSettings: { Networks: { [spec.network]: {} }, IPAddress: "", Gateway: "", MacAddress: "", Ports: {} },
+  };
+}

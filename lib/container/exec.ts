@@ -1,0 +1,109 @@
+/**
+ * `berth exec`: a new process in a running container — all its namespaces (the PID namespace joined
+ * by berth's JS thread for the spawn, the others by the stub with setns), its cgroup, its root, its
+ * capabilities and user rules, the image's environment plus `-e`.
+ */
+import { BerthError } from "../util/errors.ts";
+import { prestartHelperThreads } from "../ffi/sys.ts";
+import { lastCapability } from "./capabilities.ts";
+import { containerCgroup } from "./cgroups/cgroup.ts";
+import { resolveExecutable } from "./exec_path.ts";
+import { SYS } from "./init_program.ts";
+import { getContainer } from "./lifecycle.ts";
+import { mergeEnv } from "./process_spec.ts";
+import { joinCgroup, processCalls } from "./setup_program.ts";
+import { SetupError, spawnInit } from "./spawn_init.ts";
+import { containerStdio, type Stdio } from "./stdio.ts";
+import { attachTty, openTtyIn } from "./tty.ts";
+import { resolveUser } from "./user.ts";
+import { mkdirInRoot } from "./path_in_root.ts";
+import type { ExitResult } from "./launch.ts";
+
+export interface ExecOptions {
+  root: string;
+  command: string[];
+  interactive?: boolean;
+  tty?: boolean;
+  /** start it and return at once */
+  detach?: boolean;
+  env?: string[];
+  user?: string;
+  workdir?: string;
+  privileged?: boolean;
+  stdio?: { stdin?: Stdio; stdout?: Stdio; stderr?: Stdio };
+}
+
+const O_RDONLY_CLOEXEC = 0o2000000;
+
+export async function execInContainer(ref: string, opts: ExecOptions): Promise<{ pid: number; status: Promise<ExitResult> }> {
+  const rec = await getContainer(opts.root, ref);
+  const { spec, state } = rec;
+  if (state.status !== "running" || !state.pid) throw new BerthError(`container ${spec.id} is not running`);
+  if (state.paused) throw new BerthError(`container ${spec.id} is paused, unpause the container before exec`);
+  if (!opts.command.length) throw new BerthError("exec requires a command");
+  const pid = state.pid;
+  const rootfs = `/proc/${pid}/root`;
+  const user = resolveUser(rootfs, opts.user ?? spec.process.user, spec.process.groupAdd);
+  const env = mergeEnv(spec.process.env, opts.tty ? ["TERM=xterm"] : [], opts.env ?? []);
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
+  const cwd = opts.workdir ?? spec.process.cwd;
+  if (!cwd.startsWith("/")) throw new BerthError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
+  if (opts.workdir) mkdirInRoot(rootfs, cwd);
+  const execPath = resolveExecutable(rootfs, opts.command[0], env, cwd);
+  await prestartHelperThreads(3);
+  const tty = opts.tty ? openTtyIn(`${rootfs}/dev/pts`) : undefined; // the container's own devpts: `tty` says /dev/pts/N
+  const stdio = containerStdio(
+    opts.detach ? { stdin: "null", stdout: "null", stderr: "null", ...opts.stdio } : opts.stdio,
+    !!tty,
+    !!opts.interactive,
+  );
+  const cgroup = containerCgroup(spec.id);
+  const init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, false), stdio.fds, spec.namespaces.pid === "host" ? "inherit" : `/proc/${pid}/ns/pid`);
+  stdio.closeChildEnds();
+  init.start((p) => {
+    // the mount namespace last: after it, /proc is the container's
+    const kinds: Array<[string, boolean]> = [
+      ["ipc", spec.namespaces.ipc !== "host"],
+      ["uts", spec.namespaces.uts !== "host"],
+      ["net", spec.network !== "host"],
+      ["cgroup", true],
+      ["mnt", true],
+    ];
+    for (const [ns, join] of kinds) {
+      if (!join) continue;
+      p.call(`open /proc/${pid}/ns/${ns}`, SYS.open, [`/proc/${pid}/ns/${ns}`, O_RDONLY_CLOEXEC, 0]);
+      p.call(`setns ${ns}`, SYS.setns, [null, 0], { previousResult: true });
+    }
+    p.call(`chdir ${cwd}`, SYS.chdir, [cwd]);
+    processCalls(p, {
+      capabilities: opts.privileged ? Array.from({ length: lastCapability() + 1 }, (_, i) => i) : spec.capabilities,
+      lastCap: lastCapability(),
+      noNewPrivileges: spec.noNewPrivileges,
+      user,
+      ttyFd: tty?.slave,
+      execPath,
+      args: opts.command,
+      env,
+    });
+  });
+  try {
+    await init.ready;
+  } catch (err) {
+    await init.exited;
+    if (err instanceof SetupError && err.step === "exec") {
+      throw new BerthError(`exec: "${opts.command[0]}": ${err.message.replace(/^exec: /, "").toLowerCase()}`, err.code === 2 ? 127 : 126);
+    }
+    throw err instanceof SetupError ? new BerthError(`exec failed: ${err.message}`) : err;
+  }
+  const attached = tty && !opts.detach ? attachTty(tty, !!opts.interactive) : undefined;
+  if (tty) (await import("../ffi/fd.ts")).closeFd(tty.slave);
+  const status = (async (): Promise<ExitResult> => {
+    const s = await init.exited;
+    if (attached) {
+      await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
+      attached.restore();
+    }
+    return { exitCode: s.code, oomKilled: false };
+  })();
+  return { pid: init.pid, status };
+}

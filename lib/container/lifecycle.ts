@@ -1,0 +1,150 @@
+/**
+ * What berth commands do to containers that exist: stop, kill, wait, remove, pause, rename, prune.
+ * The process watching a container (a foreground `berth run` or the supervisor) records its exit;
+ * these commands signal and then wait for that record, so every exit code is the real one.
+ */
+import { BerthError } from "../util/errors.ts";
+import { containerCgroup } from "./cgroups/cgroup.ts";
+import { reconcile, teardown } from "./cleanup.ts";
+import { parseSignal } from "./signals.ts";
+import {
+  claimName,
+  type ContainerRecord,
+  findContainer,
+  listRecords,
+  pidAlive,
+  readRecord,
+  releaseName,
+  writeRecord,
+} from "./state.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The container, with the state of killed monitors repaired first (so it tells the truth). */
+export async function getContainer(root: string, ref: string): Promise<ContainerRecord> {
+  await reconcile(root);
+  const rec = findContainer(root, ref);
+  if (!rec) throw new BerthError(`No such container: ${ref}`);
+  return rec;
+}
+
+/** A pid that is gone or a zombie (its watcher has not reaped it yet). */
+const exited = (pid: number | undefined) => !pidAlive(pid);
+
+/** Waits until the watcher has recorded the exit (or is gone itself); returns the record. */
+async function untilRecordedExit(root: string, id: string, timeoutMs = 30_000): Promise<ContainerRecord | undefined> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const rec = readRecord(root, id);
+    if (!rec || (rec.state.status !== "running" && !rec.state.restarting)) return rec;
+    if (!pidAlive(rec.state.monitorPid)) {
+      await reconcile(root);
+      return readRecord(root, id);
+    }
+    if (Date.now() > until) throw new BerthError(`container ${id.slice(0, 12)} did not finish within ${timeoutMs / 1000}s`);
+    await sleep(20);
+  }
+}
+
+function markStopped(root: string, rec: ContainerRecord): void {
+  const now = readRecord(root, rec.spec.id) ?? rec;
+  writeRecord(root, { spec: now.spec, state: { ...now.state, manuallyStopped: true } });
+}
+
+/** `stop`: the image's StopSignal (or SIGTERM), then SIGKILL after `timeoutSec`. */
+export async function stopContainer(root: string, ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+  const rec = await getContainer(root, ref);
+  markStopped(root, rec);
+  const pid = rec.state.pid;
+  if (rec.state.status === "running" && pid) {
+    const paused = rec.state.paused;
+    if (paused) containerCgroup(rec.spec.id).freeze(false);
+    try {
+      Deno.kill(pid, parseSignal(rec.spec.stopSignal ?? "SIGTERM"));
+    } catch { /* already gone */ }
+    const until = Date.now() + timeoutSec * 1000;
+    while (!exited(pid) && Date.now() < until) await sleep(20);
+    if (!exited(pid)) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
+  return (await untilRecordedExit(root, rec.spec.id)) ?? rec;
+}
+
+/** `kill -s SIG`: a signal to the container's first process (it must run). */
+export async function killContainer(root: string, ref: string, signal = "SIGKILL"): Promise<ContainerRecord> {
+  const sig = parseSignal(signal);
+  const rec = await getContainer(root, ref);
+  if (rec.state.status !== "running" || !rec.state.pid) {
+    throw new BerthError(`Cannot kill container: ${ref}: container ${rec.spec.id} is not running`);
+  }
+  if (sig === "SIGKILL" || sig === "SIGTERM") markStopped(root, rec);
+  if (rec.state.paused && sig === "SIGKILL") containerCgroup(rec.spec.id).freeze(false);
+  Deno.kill(rec.state.pid, sig);
+  return rec;
+}
+
+/** `wait`: blocks until the container has exited (and will not restart); returns its exit code. */
+export async function waitContainer(root: string, ref: string): Promise<number> {
+  const rec = await getContainer(root, ref);
+  for (;;) {
+    const now = readRecord(root, rec.spec.id);
+    if (!now) return rec.state.exitCode ?? 0; // removed (--rm) meanwhile
+    if (now.state.status !== "running" && !now.state.restarting) return now.state.exitCode ?? 0;
+    if (!pidAlive(now.state.monitorPid)) await reconcile(root);
+    await sleep(50);
+  }
+}
+
+/** `rm [-f] [-v]`: a running container only with force (killed first); -v also its anonymous volumes. */
+export async function removeContainer(root: string, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+  let rec = await getContainer(root, ref);
+  if (rec.state.status === "running" || rec.state.restarting) {
+    if (!opts.force) {
+      throw new BerthError(
+        `cannot remove container "/${rec.spec.name}": container is running: stop the container before removing or force remove`,
+      );
+    }
+    markStopped(root, rec);
+    if (rec.state.pid && rec.state.status === "running") {
+      if (rec.state.paused) containerCgroup(rec.spec.id).freeze(false);
+      try {
+        Deno.kill(rec.state.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+    rec = (await untilRecordedExit(root, rec.spec.id)) ?? rec;
+  }
+  await teardown(root, rec.spec, true, !!opts.volumes);
+  return rec.spec.id;
+}
+
+export function pauseContainer(root: string, rec: ContainerRecord, paused: boolean): void {
+  if (rec.state.status !== "running") throw new BerthError(`Container ${rec.spec.id} is not running`);
+  if (!!rec.state.paused === paused) {
+    throw new BerthError(`Container ${rec.spec.id} is ${paused ? "already paused" : "not paused"}`);
+  }
+  containerCgroup(rec.spec.id).freeze(paused);
+  writeRecord(root, { spec: rec.spec, state: { ...rec.state, paused } });
+}
+
+export async function renameContainer(root: string, ref: string, newName: string): Promise<void> {
+  const rec = await getContainer(root, ref);
+  claimName(root, newName, rec.spec.id);
+  const old = rec.spec.name;
+  writeRecord(root, { spec: { ...rec.spec, name: newName.replace(/^\//, "") }, state: rec.state });
+  releaseName(root, old, rec.spec.id);
+}
+
+/** `prune`: removes every container that is not running; returns their IDs. */
+export async function pruneContainers(root: string): Promise<string[]> {
+  await reconcile(root);
+  const out: string[] = [];
+  for (const rec of listRecords(root)) {
+    if (rec.state.status === "running" || rec.state.restarting) continue;
+    await teardown(root, rec.spec, true, false);
+    out.push(rec.spec.id);
+  }
+  return out;
+}

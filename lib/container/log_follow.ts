@@ -1,0 +1,81 @@
+/** `berth logs` (and attaching to a supervised container): print the json-file log, optionally following it. */
+import { BerthError } from "../util/errors.ts";
+import { type LogEntry, logPath, parseSince, readLog } from "./logs.ts";
+import { containerDir, findContainer, pidAlive, readRecord } from "./state.ts";
+
+export interface LogOptions {
+  follow?: boolean;
+  /** last N lines ("all" or undefined: everything) */
+  tail?: number;
+  timestamps?: boolean;
+  since?: string;
+}
+
+const enc = new TextEncoder();
+
+function emit(e: LogEntry, timestamps: boolean): void {
+  const text = timestamps ? `${e.time} ${e.log}` : e.log;
+  const b = enc.encode(text);
+  const out = e.stream === "stderr" ? Deno.stderr : Deno.stdout;
+  let off = 0;
+  while (off < b.length) off += out.writeSync(b.subarray(off));
+}
+
+/** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
+export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
+  const rec = findContainer(root, ref);
+  if (!rec) throw new BerthError(`No such container: ${ref}`);
+  const id = rec.spec.id;
+  const path = logPath(containerDir(root, id), id);
+  const since = opts.since ? parseSince(opts.since) : undefined;
+  const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since;
+  let entries = readLog(path, rec.spec.log?.maxFile ?? 1).filter(keep);
+  if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
+  for (const e of entries) emit(e, !!opts.timestamps);
+  if (!opts.follow) return;
+  // follow the live file from its current end; a rotation (the file got shorter) starts it over
+  let offset = fileSize(path);
+  let partial = "";
+  for (;;) {
+    const now = readRecord(root, id);
+    const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
+    const size = fileSize(path);
+    if (size < offset) offset = 0;
+    if (size > offset) {
+      const f = Deno.openSync(path, { read: true });
+      try {
+        f.seekSync(offset, Deno.SeekMode.Start);
+        const buf = new Uint8Array(size - offset);
+        let got = 0;
+        while (got < buf.length) {
+          const n = f.readSync(buf.subarray(got));
+          if (!n) break;
+          got += n;
+        }
+        offset += got;
+        const lines = (partial + new TextDecoder().decode(buf.subarray(0, got))).split("\n");
+        partial = lines.pop()!;
+        for (const l of lines) {
+          if (!l) continue;
+          try {
+            const e = JSON.parse(l) as LogEntry;
+            if (keep(e)) emit(e, !!opts.timestamps);
+          } catch { /* torn line */ }
+        }
+      } finally {
+        f.close();
+      }
+      continue;
+    }
+    if (done) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function fileSize(path: string): number {
+  try {
+    return Deno.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

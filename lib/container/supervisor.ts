@@ -1,0 +1,228 @@
+/**
+ * The supervisor of detached containers: one `berth supervise` process per root, started by the first
+ * command that needs it and gone once no container needs it (after a short idle time). It is the
+ * parent of every detached container's init, so it learns their exit codes; it writes their logs
+ * (json-file, rotated) and applies restart policies with Docker's back-off.
+ *
+ * One process for all containers keeps the cost per container low: an idle Deno process costs ~35 MB,
+ * shared by every container it watches (bench/README.md has the measurement).
+ *
+ * Containers with restart policy always or unless-stopped that died with an earlier supervisor (kill -9)
+ * are started again when the next one starts, as Docker's daemon does when it starts.
+ *
+ * Protocol: one JSON object per line over `ROOT/supervisor.sock`; `{"op":"start","id":…}` →
+ * `{"ok":true,"pid":…}` or `{"ok":false,"error":…,"exitCode":…}`.
+ */
+import { join } from "../util/path.ts";
+import { BerthError, messageOf } from "../util/errors.ts";
+import { debug } from "../util/log.ts";
+import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
+import { logPath, LogWriter } from "./logs.ts";
+import { restartDelay, shouldRestart } from "./restart_policy.ts";
+import { startContainer } from "./run.ts";
+import { listRecords, readRecord, writeRecord } from "./state.ts";
+
+const IDLE_EXIT_MS = 3000;
+
+export interface SupervisorRequest {
+  op: "start";
+  id: string;
+}
+
+export interface SupervisorReply {
+  ok: boolean;
+  pid?: number;
+  error?: string;
+  exitCode?: number;
+}
+
+export function socketPath(root: string): string {
+  return join(root, "supervisor.sock");
+}
+
+class Supervisor {
+  #running = new Map<string, number>();
+  /** starts in progress (not yet in #running): the supervisor must not go idle under them */
+  #starting = 0;
+  #pendingRestarts = new Map<string, ReturnType<typeof setTimeout>>();
+  #delays = new Map<string, number>();
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  #listener: Deno.Listener | undefined;
+
+  constructor(readonly root: string) {}
+
+  async serve(): Promise<void> {
+    const path = socketPath(this.root);
+    try {
+      Deno.removeSync(path); // stale: the lock says no other supervisor runs
+    } catch { /* none */ }
+    this.#listener = Deno.listen({ transport: "unix", path });
+    Deno.chmodSync(path, 0o600);
+    // a container that was running under a killed supervisor died with it: record it, restart it if its policy says so
+    await reconcile(this.root);
+    for (const rec of listRecords(this.root)) {
+      const policy = rec.spec.restartPolicy?.name;
+      if ((policy === "always" || policy === "unless-stopped") && rec.state.status === "exited" && !rec.state.manuallyStopped &&
+        rec.state.error === KILLED_WITH_BERTH) {
+        this.#scheduleRestart(rec.spec.id, 0);
+      }
+    }
+    this.#armIdle();
+    for await (const conn of this.#listener) this.#handle(conn).catch((err) => debug(`supervisor: ${messageOf(err)}`));
+  }
+
+  async #handle(conn: Deno.Conn): Promise<void> {
+    this.#disarmIdle();
+    try {
+      const line = await readLine(conn);
+      const req = JSON.parse(line) as SupervisorRequest;
+      let reply: SupervisorReply;
+      if (req.op === "start") reply = await this.#startReply(req.id);
+      else reply = { ok: false, error: `unknown request ${JSON.stringify(req.op)}` };
+      await conn.write(new TextEncoder().encode(JSON.stringify(reply) + "\n"));
+    } finally {
+      conn.close();
+      this.#armIdle();
+    }
+  }
+
+  async #startReply(id: string): Promise<SupervisorReply> {
+    try {
+      const pid = await this.start(id);
+      return { ok: true, pid };
+    } catch (err) {
+      return { ok: false, error: messageOf(err), exitCode: err instanceof BerthError ? err.exitCode : 125 };
+    }
+  }
+
+  /** Starts container `id` under this process, with its output going to its log. */
+  async start(id: string): Promise<number> {
+    this.#starting++;
+    try {
+      return await this.#start(id);
+    } finally {
+      this.#starting--;
+    }
+  }
+
+  async #start(id: string): Promise<number> {
+    const pending = this.#pendingRestarts.get(id);
+    if (pending !== undefined) {
+      clearTimeout(pending);
+      this.#pendingRestarts.delete(id);
+    }
+    const rec = readRecord(this.root, id);
+    if (!rec) throw new BerthError(`No such container: ${id}`);
+    const dir = join(this.root, "containers", id);
+    const log = new LogWriter(logPath(dir, id), rec.spec.log ?? { maxSize: 0, maxFile: 1 });
+    let c;
+    const startedAt = Date.now();
+    let restartIn: number | undefined;
+    let pumps: Promise<void>[] = [];
+    try {
+      c = await startContainer(id, {
+        root: this.root,
+        stdio: { stdin: "null", stdout: "piped", stderr: "piped" },
+        drain: async () => {
+          await Promise.all(pumps);
+          log.close();
+        },
+        // decided with the exit record, so nobody sees "exited" for a container about to restart
+        exitState: ({ exitCode }, state) => {
+          const policy = rec.spec.restartPolicy;
+          if (!policy || !shouldRestart(policy, exitCode, state.restartCount ?? 0, !!state.manuallyStopped)) return {};
+          restartIn = restartDelay(this.#delays.get(id) ?? 0, Date.now() - startedAt);
+          return { restarting: true, restartCount: (state.restartCount ?? 0) + 1 };
+        },
+      });
+    } catch (err) {
+      log.close();
+      throw err;
+    }
+    this.#running.set(id, c.pid);
+    this.#disarmIdle();
+    pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
+    c.status.then(() => {
+      this.#running.delete(id);
+      if (restartIn !== undefined) {
+        this.#delays.set(id, restartIn);
+        this.#scheduleRestart(id, restartIn);
+      } else {
+        this.#delays.delete(id);
+        this.#armIdle();
+      }
+    });
+    return c.pid;
+  }
+
+  #scheduleRestart(id: string, delay: number): void {
+    this.#disarmIdle();
+    this.#pendingRestarts.set(
+      id,
+      setTimeout(() => {
+        this.#pendingRestarts.delete(id);
+        const rec = readRecord(this.root, id);
+        if (!rec || rec.state.manuallyStopped) return this.#armIdle();
+        this.start(id).catch((err) => {
+          debug(`restart ${id}: ${messageOf(err)}`);
+          const now = readRecord(this.root, id);
+          if (now) writeRecord(this.root, { spec: now.spec, state: { ...now.state, restarting: false, error: messageOf(err) } });
+          this.#armIdle();
+        });
+      }, delay),
+    );
+  }
+
+  #busy(): boolean {
+    return this.#running.size > 0 || this.#pendingRestarts.size > 0 || this.#starting > 0;
+  }
+
+  #disarmIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+  }
+
+  #armIdle(): void {
+    this.#disarmIdle();
+    if (this.#busy()) return;
+    this.#idleTimer = setTimeout(() => {
+      if (this.#busy()) return;
+      try {
+        Deno.removeSync(socketPath(this.root));
+      } catch { /* gone */ }
+      this.#listener?.close();
+    }, IDLE_EXIT_MS);
+  }
+}
+
+async function readLine(conn: Deno.Conn): Promise<string> {
+  const buf = new Uint8Array(65536);
+  let text = "";
+  while (!text.includes("\n")) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    text += new TextDecoder().decode(buf.subarray(0, n));
+  }
+  return text.split("\n")[0];
+}
+
+async function pump(stream: ReadableStream<Uint8Array> | null, write: (text: string) => void): Promise<void> {
+  if (!stream) return;
+  const dec = new TextDecoder();
+  for await (const chunk of stream) write(dec.decode(chunk, { stream: true }));
+}
+
+/**
+ * `berth supervise`: runs the supervisor for `root` unless one already does (the lock file decides),
+ * until it has nothing left to watch.
+ */
+export async function supervise(root: string): Promise<void> {
+  Deno.mkdirSync(root, { recursive: true });
+  const lock = Deno.openSync(join(root, "supervisor.lock"), { read: true, write: true, create: true, mode: 0o600 });
+  // one supervisor per root: wait a little for one that is shutting down; give up if another serves
+  const got = await Promise.race([lock.lock(true).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+  if (!got) Deno.exit(0);
+  // no terminal can stop it: it has its own session (detached spawn); SIGHUP is ignored anyway
+  Deno.addSignalListener("SIGHUP", () => {});
+  await new Supervisor(root).serve();
+}
