@@ -26,7 +26,7 @@ Deno.test("images, inspect, history, tag", PROC, async () => {
     assertEquals(inspect.Os, "linux");
     const missing = await berth(root, ["inspect", "nope"]);
     assertEquals(missing.code, 1);
-    assertEquals(missing.stderr, "berth: No such image: nope\n");
+    assertEquals(missing.stderr, "berth: No such object: nope\n");
 
     const hist = await berth(root, ["history", `${reg.host}/app:1.0`]);
     assertEquals(hist.code, 0, hist.stderr);
