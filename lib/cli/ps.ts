@@ -1,7 +1,7 @@
 import { reconcile } from "../container/cleanup.ts";
 import { commandText, inspectRecord, stateName, statusText } from "../container/describe.ts";
 import { listRecords } from "../container/state.ts";
-import { humanDuration } from "../container/describe.ts";
+import { humanDuration } from "../util/human.ts";
 import { UsageError } from "../util/errors.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";

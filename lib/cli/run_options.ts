@@ -125,3 +125,13 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     insecureRegistries: g.insecureRegistries,
   };
 }
+
+/** `stop -t` / `restart -t`: seconds before SIGKILL (default 10). */
+export const STOP_TIME_OPTION = { time: { type: "string", short: "t" } } as const;
+export const STOP_TIME_HELP = "-t, --time int   seconds to wait before killing the container (default 10)";
+
+export function stopTimeout(v: Record<string, unknown>): number {
+  const t = v.time === undefined ? 10 : Number(v.time);
+  if (!Number.isFinite(t) || t < 0) throw new UsageError(`invalid argument "${v.time}" for "-t, --time" flag`);
+  return t;
+}

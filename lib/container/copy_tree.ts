@@ -7,20 +7,20 @@ export function copyTree(src: string, dst: string): void {
     const s = `${src}/${e.name}`;
     const d = `${dst}/${e.name}`;
     const st = Deno.lstatSync(s);
-    if (st.isSymlink) {
-      Deno.symlinkSync(Deno.readLinkSync(s), d);
-    } else if (st.isDirectory) {
+    if (st.isDirectory) {
       Deno.mkdirSync(d);
-      copyTree(s, d);
-      continue; // copyTree set its metadata
-    } else if (st.isFile) {
-      Deno.copyFileSync(s, d);
-    } else {
-      libc.mknod(d, st.mode!, Math.floor(st.rdev! / 256) & 0xfff, st.rdev! & 0xff);
-    }
-    copyMeta(st, d);
+      copyTree(s, d); // sets its metadata too
+    } else copyEntry(s, d, st);
   }
   copyMeta(Deno.lstatSync(src), dst);
+}
+
+/** Copies one entry that is not a directory (file, symlink, device, fifo) with its metadata. */
+export function copyEntry(s: string, d: string, st: Deno.FileInfo): void {
+  if (st.isSymlink) Deno.symlinkSync(Deno.readLinkSync(s), d);
+  else if (st.isFile) Deno.copyFileSync(s, d);
+  else libc.mknod(d, st.mode!, (st.rdev! >> 8) & 0xfff, st.rdev! & 0xff);
+  copyMeta(st, d);
 }
 
 function copyMeta(st: Deno.FileInfo, path: string): void {

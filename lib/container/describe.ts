@@ -2,25 +2,7 @@
 import type { ContainerRecord } from "./state.ts";
 import { containerDir } from "./state.ts";
 import { logPath } from "./logs.ts";
-
-/** Docker's units.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  if (s < 1) return "Less than a second";
-  if (s === 1) return "1 second";
-  if (s < 60) return `${s} seconds`;
-  const m = Math.floor(s / 60);
-  if (m === 1) return "About a minute";
-  if (m < 60) return `${m} minutes`;
-  const h = Math.round(m / 60);
-  if (h === 1) return "About an hour";
-  if (h < 48) return `${h} hours`;
-  const d = Math.floor(h / 24);
-  if (d < 14) return `${d} days`;
-  if (d < 90) return `${Math.floor(d / 7)} weeks`;
-  if (d < 730) return `${Math.floor(d / 30)} months`;
-  return `${Math.floor(d / 365)} years`;
-}
+import { humanDuration } from "../util/human.ts";
 
 /** "Up 3 seconds", "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Restarting (1) …", "Created". */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {

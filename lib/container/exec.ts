@@ -5,6 +5,7 @@
  */
 import { BerthError } from "../util/errors.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
+import { closeFd } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { resolveExecutable } from "./exec_path.ts";
@@ -96,7 +97,7 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<{
     throw err instanceof SetupError ? new BerthError(`exec failed: ${err.message}`) : err;
   }
   const attached = tty && !opts.detach ? attachTty(tty, !!opts.interactive) : undefined;
-  if (tty) (await import("../ffi/fd.ts")).closeFd(tty.slave);
+  if (tty) closeFd(tty.slave);
   const status = (async (): Promise<ExitResult> => {
     const s = await init.exited;
     if (attached) {

@@ -7,7 +7,7 @@
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
-import { prctl } from "../ffi/fd.ts";
+import { fdReadable, prctl } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { CgroupV1 } from "./cgroups/v1.ts";
@@ -16,7 +16,7 @@ import { teardown } from "./cleanup.ts";
 import { writeEtcFiles } from "./etc_files.ts";
 import { resolveExecutable } from "./exec_path.ts";
 import { prepareMounts } from "./prepare_mounts.ts";
-import { mountRootfs } from "./rootfs.ts";
+import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
 import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
@@ -176,7 +176,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       pid: running.pid,
       stdin: stdio.stdin,
       // a detached -t container's terminal output comes out of the pty's leader end
-      stdout: master !== undefined ? (await import("../ffi/fd.ts")).fdReadable(master) : stdio.stdout,
+      stdout: master !== undefined ? fdReadable(master) : stdio.stdout,
       stderr: stdio.stderr,
       status,
       kill: (sig: Deno.Signal = "SIGKILL") => Deno.kill(running.pid, sig),
@@ -190,7 +190,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     }
     await containerCgroup(id).destroy().catch(() => {});
     try {
-      (await import("./rootfs.ts")).unmountRootfs(dir);
+      unmountRootfs(dir);
     } catch { /* not mounted */ }
     if (plan.onStartFailure) await plan.onStartFailure(spec).catch((e) => debug(`start failure cleanup: ${messageOf(e)}`));
     else if (spec) {

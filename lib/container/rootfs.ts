@@ -12,6 +12,7 @@
 import { join } from "../util/path.ts";
 import * as libc from "../ffi/libc.ts";
 import { ErrnoError } from "../ffi/sys.ts";
+import { copyEntry } from "./copy_tree.ts";
 import { MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
 
@@ -90,14 +91,6 @@ function applyLayerCopy(src: string, dst: string): void {
     if (existing) Deno.removeSync(d, { recursive: true });
     copyEntry(s, d, st);
   }
-}
-
-function copyEntry(s: string, d: string, st: Deno.FileInfo): void {
-  if (st.isSymlink) Deno.symlinkSync(Deno.readLinkSync(s), d);
-  else if (st.isFile) Deno.copyFileSync(s, d);
-  else libc.mknod(d, st.mode!, (st.rdev! >> 8) & 0xfff, st.rdev! & 0xff);
-  libc.lchown(d, st.uid!, st.gid!);
-  if (!st.isSymlink) libc.chmod(d, st.mode! & 0o7777);
 }
 
 /** Unmounts the rootfs (lazily: a process that still holds it does not block cleanup). */

@@ -195,7 +195,8 @@ class Supervisor {
   }
 }
 
-async function readLine(conn: Deno.Conn): Promise<string> {
+/** One line of the protocol (without its newline; "" when the peer closed first). */
+export async function readLine(conn: Deno.Conn): Promise<string> {
   const buf = new Uint8Array(65536);
   let text = "";
   while (!text.includes("\n")) {

@@ -1,7 +1,7 @@
 /** Talking to the supervisor of detached containers, starting it when none runs for the root. */
 import { BerthError, messageOf } from "../util/errors.ts";
 import { selfCommand } from "./self_command.ts";
-import { socketPath, type SupervisorReply, type SupervisorRequest } from "./supervisor.ts";
+import { readLine, socketPath, type SupervisorReply, type SupervisorRequest } from "./supervisor.ts";
 
 async function connect(root: string): Promise<Deno.UnixConn | undefined> {
   try {
@@ -37,15 +37,9 @@ export async function askSupervisor(root: string, req: SupervisorRequest): Promi
   }
   try {
     await conn.write(new TextEncoder().encode(JSON.stringify(req) + "\n"));
-    const buf = new Uint8Array(65536);
-    let text = "";
-    while (!text.includes("\n")) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      text += new TextDecoder().decode(buf.subarray(0, n));
-    }
-    if (!text.trim()) throw new BerthError("the supervisor closed the connection without an answer");
-    return JSON.parse(text.split("\n")[0]) as SupervisorReply;
+    const line = await readLine(conn);
+    if (!line.trim()) throw new BerthError("the supervisor closed the connection without an answer");
+    return JSON.parse(line) as SupervisorReply;
   } catch (err) {
     if (err instanceof BerthError) throw err;
     throw new BerthError(`supervisor: ${messageOf(err)}`);

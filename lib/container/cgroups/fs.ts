@@ -61,6 +61,7 @@ export async function killAndRemove(dir: string, procs = `${dir}/cgroup.procs`):
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
       Deno.removeSync(dir);
+      removeIfEmpty(dir.slice(0, dir.lastIndexOf("/")));
       return;
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return;
@@ -73,4 +74,11 @@ export async function killAndRemove(dir: string, procs = `${dir}/cgroup.procs`):
     }
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** berth's parent cgroup goes with its last container (rmdir fails while others are in it: fine). */
+function removeIfEmpty(parent: string): void {
+  try {
+    Deno.removeSync(parent);
+  } catch { /* other containers, or already gone */ }
 }
