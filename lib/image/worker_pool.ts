@@ -1,6 +1,7 @@
 /**
- * A small pool of layer workers (see `pull_worker.ts`). One job runs inline: a Worker costs a
- * second isolate start, worth paying only when layers can really run side by side.
+ * A small pool of layer workers (see `pull_worker.ts`). The main thread is always one of the lanes
+ * (it is otherwise idle, and a Worker costs an isolate start): one job runs inline only, n jobs at a
+ * concurrency of c use c − 1 workers.
  */
 import { BerthError } from "../util/errors.ts";
 import { PULL_WORKER_NAME, runJob, type WorkerJob, type WorkerReply } from "./pull_worker.ts";
@@ -22,16 +23,26 @@ function spawn(): Worker {
 }
 
 let warm: Worker[] = [];
+let warmTimer: number | undefined;
 
 /**
- * Starts `n` layer workers ahead of need, so their isolates load while the manifest and config are
- * still being fetched. {@link runJobs} uses them first; {@link releaseWorkers} ends the unused ones.
+ * Starts the layer workers that `runJobs(…, n)` will use (n − 1: the main thread is a lane too), so
+ * their isolates load while the manifest and config are still being fetched. `new Worker` blocks the
+ * main thread for ~15 ms each, so they are started one per macrotask and the fetches make progress in
+ * between. {@link releaseWorkers} ends the unused ones.
  */
 export function prewarmWorkers(n: number): void {
-  while (warm.length < n) warm.push(spawn());
+  clearTimeout(warmTimer);
+  const next = () => {
+    if (warm.length >= n - 1) return;
+    warm.push(spawn());
+    warmTimer = setTimeout(next, 0);
+  };
+  warmTimer = setTimeout(next, 0);
 }
 
 export function releaseWorkers(): void {
+  clearTimeout(warmTimer);
   for (const w of warm) w.terminate();
   warm = [];
 }
@@ -58,7 +69,8 @@ export async function runJobs(
     }
     return out;
   }
-  const size = Math.min(concurrency, jobs.length);
+  clearTimeout(warmTimer);
+  const size = Math.min(concurrency, jobs.length) - 1;
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -86,23 +98,26 @@ export async function runJobs(
   }
   const results: UnpackResult[] = new Array(jobs.length);
   let cursor = 0;
-  const lane = async (w: Worker) => {
+  const inWorker = (w: Worker, index: number) =>
+    new Promise<UnpackResult>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject, onProgress: (b) => onProgress(index, b) });
+      w.postMessage({ id, job: jobs[index] });
+    });
+  const inline = (index: number) => runJob(jobs[index], (b) => onProgress(index, b));
+  const lane = async (w?: Worker) => {
     while (cursor < jobs.length && !failed) {
       const index = cursor++;
       onStart(index);
-      const id = nextId++;
       try {
-        results[index] = await new Promise<UnpackResult>((resolve, reject) => {
-          pending.set(id, { resolve, reject, onProgress: (b) => onProgress(index, b) });
-          w.postMessage({ id, job: jobs[index] });
-        });
+        results[index] = await (w ? inWorker(w, index) : inline(index));
       } catch (err) {
         failed ??= err as Error;
       }
     }
   };
   try {
-    await Promise.all(workers.map(lane));
+    await Promise.all([...workers.map(lane), lane()]);
   } finally {
     for (const w of workers) w.terminate();
   }
