@@ -77,6 +77,8 @@ const commands: Record<string, Command> = {
   volume: volumeCommand,
 };
 
+const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove: "rm" };
+
 let exitFast = false;
 
 /** Runs one berth command line and returns the exit code. */
@@ -93,10 +95,12 @@ export async function main(argv: string[]): Promise<number> {
       out(topic && commands[topic] ? commandHelp(commands[topic]) : generalHelp(commands));
       return command || help ? 0 : 1;
     }
-    const cmd = commands[command];
-    if (!cmd) throw new BerthError(`'${command}' is not a berth command.\nSee 'berth --help'.`);
+    // `berth container CMD …` is `berth CMD …`, as `docker container CMD` is `docker CMD` (ls is ps)
+    const [name, args] = command === "container" && rest.length ? [containerAliases[rest[0]] ?? rest[0], rest.slice(1)] : [command, rest];
+    const cmd = commands[name];
+    if (!cmd) throw new BerthError(`'${name}' is not a berth command.\nSee 'berth --help'.`);
     exitFast = !!cmd.fastExit;
-    return await invoke(cmd, global, rest);
+    return await invoke(cmd, global, args);
   } catch (err) {
     if (err instanceof BerthError) {
       console.error(`berth: ${err.message}`);

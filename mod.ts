@@ -35,10 +35,11 @@ export {
   stopContainer,
   waitContainer,
 } from "./lib/container/lifecycle.ts";
-export { execInContainer, type ExecOptions } from "./lib/container/exec.ts";
+export { execInContainer, type ExecOptions, type ExecProcess } from "./lib/container/exec.ts";
 export { inspectRecord as inspectContainer } from "./lib/container/describe.ts";
 export { type ContainerRecord, listRecords as listContainers } from "./lib/container/state.ts";
-export { followLogs as containerLogs, type LogOptions } from "./lib/container/log_follow.ts";
+export { containerLogs, followLogs, type LogOptions } from "./lib/container/log_follow.ts";
+export type { LogEntry } from "./lib/container/logs.ts";
 export { copyFromContainer, copyToContainer, diffContainer, exportContainer } from "./lib/container/files.ts";
 export { type ResourceLimits } from "./lib/container/cgroups/limits.ts";
 export {

@@ -10,7 +10,7 @@ import { debug } from "../util/log.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import type { ContainerSpec } from "./spec.ts";
-import { containerDir, listRecords, pidAlive, readRecord, releaseName, writeRecord } from "./state.ts";
+import { containerDir, listRecords, pidAlive, releaseName, updateRecord } from "./state.ts";
 import { removeVolume } from "./volumes.ts";
 
 /** Stops everything the container holds; removes it when `remove` (its volumes only if `removeVolumes`). */
@@ -62,15 +62,11 @@ export async function reconcile(root: string): Promise<string[]> {
     if (state.status === "created" && !state.monitorPid) continue; // created, never started
     try {
       await teardown(root, spec, spec.autoRemove);
-      if (!spec.autoRemove && readRecord(root, spec.id)) {
-        rec.state = {
-          ...state,
-          status: "exited",
-          exitCode: 137,
-          finishedAt: new Date().toISOString(),
-          error: KILLED_WITH_BERTH,
-        };
-        writeRecord(root, rec);
+      if (!spec.autoRemove) {
+        updateRecord(root, spec.id, (now) => ({
+          spec: now.spec,
+          state: { ...now.state, status: "exited", exitCode: 137, finishedAt: new Date().toISOString(), error: KILLED_WITH_BERTH },
+        }));
       }
       repaired.push(spec.id);
     } catch (err) {

@@ -36,7 +36,25 @@ export interface ExecOptions {
 
 const O_RDONLY_CLOEXEC = 0o2000000;
 
-export async function execInContainer(ref: string, opts: ExecOptions): Promise<{ pid: number; status: Promise<ExitResult> }> {
+export interface ExecProcess {
+  pid: number;
+  /** the ends of `piped` stdio (null otherwise) */
+  stdin: WritableStream<Uint8Array> | null;
+  stdout: ReadableStream<Uint8Array> | null;
+  stderr: ReadableStream<Uint8Array> | null;
+  status: Promise<ExitResult>;
+}
+
+/**
+ * Runs a command in a running container.
+ *
+ * @example
+ * ```ts
+ * const p = await execInContainer("web", { root: "/var/lib/berth", command: ["hostname"], stdio: { stdout: "piped" } });
+ * console.log(await new Response(p.stdout).text(), (await p.status).exitCode);
+ * ```
+ */
+export async function execInContainer(ref: string, opts: ExecOptions): Promise<ExecProcess> {
   const rec = await getContainer(opts.root, ref);
   const { spec, state } = rec;
   if (state.status !== "running" || !state.pid) throw new BerthError(`container ${spec.id} is not running`);
@@ -106,5 +124,5 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<{
     }
     return { exitCode: s.code, oomKilled: false };
   })();
-  return { pid: init.pid, status };
+  return { pid: init.pid, stdin: stdio.stdin, stdout: stdio.stdout, stderr: stdio.stderr, status };
 }

@@ -20,7 +20,7 @@ import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
 import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
-import { type ContainerState, containerDir, readRecord, writeRecord } from "./state.ts";
+import { type ContainerState, containerDir, updateRecord } from "./state.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
 import { resolveUser } from "./user.ts";
@@ -134,7 +134,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       restarting: false,
       paused: false,
     };
-    writeRecord(root, { spec, state: started });
+    updateRecord(root, id, (rec) => ({ spec: rec.spec, state: started }));
     try {
       await init.ready;
     } catch (err) {
@@ -167,7 +167,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
       const oomKilled = cgroup.oomKilled();
       const exitCode = oomKilled && s.signal ? 137 : s.code;
-      await finish(root, ready, started, { exitCode, oomKilled }, plan.exitState);
+      await finish(root, ready, { exitCode, oomKilled }, plan.exitState);
       return { exitCode, oomKilled };
     })();
     return {
@@ -194,8 +194,10 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     } catch { /* not mounted */ }
     if (plan.onStartFailure) await plan.onStartFailure(spec).catch((e) => debug(`start failure cleanup: ${messageOf(e)}`));
     else if (spec) {
-      const rec = readRecord(root, id);
-      if (rec) writeRecord(root, { spec: rec.spec, state: { ...rec.state, status: "exited", exitCode: 128, error: messageOf(err), pid: undefined } });
+      updateRecord(root, id, (rec) => ({
+        spec: rec.spec,
+        state: { ...rec.state, status: "exited", exitCode: 128, error: messageOf(err), pid: undefined },
+      }));
     }
     throw err;
   }
@@ -205,28 +207,26 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
 async function finish(
   root: string,
   spec: ContainerSpec,
-  started: ContainerState,
   result: ExitResult,
   exitState?: LaunchPlan["exitState"],
 ): Promise<void> {
   try {
     await teardown(root, spec, spec.autoRemove);
     if (spec.autoRemove) return;
-    // carry what other commands wrote meanwhile (a manual stop, pause)
-    const current = readRecord(root, spec.id)?.state ?? started;
-    writeRecord(root, {
-      spec,
+    // carry what other commands wrote meanwhile (a manual stop, a pause, a rename)
+    updateRecord(root, spec.id, (rec) => ({
+      spec: rec.spec,
       state: {
-        ...current,
+        ...rec.state,
         status: "exited",
         pid: undefined,
         paused: false,
         finishedAt: new Date(Date.now()).toISOString(),
         exitCode: result.exitCode,
         oomKilled: result.oomKilled,
-        ...exitState?.(result, current),
+        ...exitState?.(result, rec.state),
       },
-    });
+    }));
   } catch (err) {
     console.error(`berth: cleaning up container ${spec.id.slice(0, 12)}: ${messageOf(err)}`);
   }

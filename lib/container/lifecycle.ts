@@ -15,7 +15,7 @@ import {
   pidAlive,
   readRecord,
   releaseName,
-  writeRecord,
+  updateRecord,
 } from "./state.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -46,9 +46,9 @@ async function untilRecordedExit(root: string, id: string, timeoutMs = 30_000): 
   }
 }
 
+/** Stopped by hand: restart policies leave it alone, and a back-off restart still pending is off. */
 function markStopped(root: string, rec: ContainerRecord): void {
-  const now = readRecord(root, rec.spec.id) ?? rec;
-  writeRecord(root, { spec: now.spec, state: { ...now.state, manuallyStopped: true } });
+  updateRecord(root, rec.spec.id, (now) => ({ spec: now.spec, state: { ...now.state, manuallyStopped: true, restarting: false } }));
 }
 
 /** `stop`: the image's StopSignal (or SIGTERM), then SIGKILL after `timeoutSec`. */
@@ -126,14 +126,14 @@ export function pauseContainer(root: string, rec: ContainerRecord, paused: boole
     throw new BerthError(`Container ${rec.spec.id} is ${paused ? "already paused" : "not paused"}`);
   }
   containerCgroup(rec.spec.id).freeze(paused);
-  writeRecord(root, { spec: rec.spec, state: { ...rec.state, paused } });
+  updateRecord(root, rec.spec.id, (now) => ({ spec: now.spec, state: { ...now.state, paused } }));
 }
 
 export async function renameContainer(root: string, ref: string, newName: string): Promise<void> {
   const rec = await getContainer(root, ref);
   claimName(root, newName, rec.spec.id);
   const old = rec.spec.name;
-  writeRecord(root, { spec: { ...rec.spec, name: newName.replace(/^\//, "") }, state: rec.state });
+  updateRecord(root, rec.spec.id, (now) => ({ spec: { ...now.spec, name: newName.replace(/^\//, "") }, state: now.state }));
   releaseName(root, old, rec.spec.id);
 }
 

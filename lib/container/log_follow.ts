@@ -21,8 +21,7 @@ function emit(e: LogEntry, timestamps: boolean): void {
   while (off < b.length) off += out.writeSync(b.subarray(off));
 }
 
-/** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
-export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
+function logOf(root: string, ref: string, opts: LogOptions) {
   const rec = findContainer(root, ref);
   if (!rec) throw new BerthError(`No such container: ${ref}`);
   const id = rec.spec.id;
@@ -31,6 +30,24 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
   const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since;
   let entries = readLog(path, rec.spec.log?.maxFile ?? 1).filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
+  return { id, path, keep, entries };
+}
+
+/**
+ * The container's log as it is now (rotated files included), after `tail` and `since`.
+ *
+ * @example
+ * ```ts
+ * for (const e of containerLogs("/var/lib/berth", "web", { tail: 10 })) console.log(e.stream, e.time, e.log);
+ * ```
+ */
+export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, "follow" | "timestamps"> = {}): LogEntry[] {
+  return logOf(root, ref, opts).entries;
+}
+
+/** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
+export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
+  const { id, path, keep, entries } = logOf(root, ref, opts);
   for (const e of entries) emit(e, !!opts.timestamps);
   if (!opts.follow) return;
   // follow the live file from its current end; a rotation (the file got shorter) starts it over

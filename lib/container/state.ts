@@ -74,6 +74,34 @@ export function writeRecord(root: string, rec: ContainerRecord): void {
   Deno.renameSync(tmp, path);
 }
 
+/**
+ * Read-modify-write of a record under the container's lock, so two berth processes (a command and the
+ * supervisor, say) never lose each other's change. `fn` returns the new record, or undefined to leave
+ * it as it is. Returns the record as it now is, or undefined when the container is gone.
+ */
+export function updateRecord(
+  root: string,
+  id: string,
+  fn: (rec: ContainerRecord) => ContainerRecord | undefined,
+): ContainerRecord | undefined {
+  let lock: Deno.FsFile;
+  try {
+    lock = Deno.openSync(join(containerDir(root, id), "lock"), { read: true, write: true, create: true, mode: 0o600 });
+  } catch {
+    return undefined; // the container's directory is gone: removed
+  }
+  try {
+    lock.lockSync(true);
+    const rec = readRecord(root, id);
+    if (!rec) return undefined;
+    const next = fn(rec);
+    if (next) writeRecord(root, next);
+    return next ?? rec;
+  } finally {
+    lock.close();
+  }
+}
+
 /** IDs of all container directories (including broken ones, for cleanup). */
 export function containerIds(root: string): string[] {
   try {

@@ -20,7 +20,7 @@ import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
 import { logPath, LogWriter } from "./logs.ts";
 import { restartDelay, shouldRestart } from "./restart_policy.ts";
 import { startContainer } from "./run.ts";
-import { listRecords, readRecord, writeRecord } from "./state.ts";
+import { listRecords, readRecord, updateRecord } from "./state.ts";
 
 const IDLE_EXIT_MS = 3000;
 
@@ -165,8 +165,7 @@ class Supervisor {
         if (!rec || rec.state.manuallyStopped) return this.#armIdle();
         this.start(id).catch((err) => {
           debug(`restart ${id}: ${messageOf(err)}`);
-          const now = readRecord(this.root, id);
-          if (now) writeRecord(this.root, { spec: now.spec, state: { ...now.state, restarting: false, error: messageOf(err) } });
+          updateRecord(this.root, id, (now) => ({ spec: now.spec, state: { ...now.state, restarting: false, error: messageOf(err) } }));
           this.#armIdle();
         });
       }, delay),

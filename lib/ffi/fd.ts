@@ -1,5 +1,6 @@
 /** File descriptors through plain system calls (./sys.ts): pipes, memfds, reads and writes, ioctls. */
 import { cstr, ErrnoError, NR, sys, sysLib } from "./sys.ts";
+import { forget, whenReadable } from "./poller.ts";
 
 export const O_RDONLY = 0;
 export const O_RDWR = 0o2;
@@ -16,6 +17,7 @@ export function openFd(path: string, flags: number, mode = 0): number {
 }
 
 export function closeFd(fd: number): void {
+  forget(fd);
   sys("close", NR.close, fd);
 }
 
@@ -25,11 +27,18 @@ export function writeAllSync(fd: number, data: Uint8Array): void {
   while (off < data.length) off += sys("write", NR.write, fd, data.subarray(off), data.length - off);
 }
 
-/** Reads up to `buf.length` bytes on a helper thread (for fds that block); 0 at the end. */
+const EAGAIN = 11;
+
+/** Reads up to `buf.length` bytes once `fd` is readable (see ./poller.ts); 0 at the end. */
 export async function readAsync(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
-  const n = Number(await sysLib().readBlocking(fd, buf, BigInt(buf.length)));
-  if (n < 0) throw new ErrnoError("read", 0);
-  return n;
+  for (;;) {
+    await whenReadable(fd);
+    try {
+      return sys("read", NR.read, fd, buf, buf.length);
+    } catch (err) {
+      if (!(err instanceof ErrnoError) || err.code !== EAGAIN) throw err;
+    }
+  }
 }
 
 /** Writes all of `data` on a helper thread (for pipes that may be full). */

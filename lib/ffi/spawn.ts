@@ -6,6 +6,8 @@
  * The child inherits berth's fds 0–2 and every fd not marked close-on-exec.
  */
 import { cstr, ErrnoError, sysLib } from "./sys.ts";
+import { closeFd } from "./fd.ts";
+import { whenReadable } from "./poller.ts";
 
 function pointerArray(items: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const a = new BigUint64Array(items.length + 1);
@@ -29,14 +31,30 @@ export interface ExitStatus {
   signal: number | null;
 }
 
-/** Waits (on a helper thread) for the child `pid` to exit. */
+/**
+ * Waits for the child `pid` to exit and reaps it: its pidfd becomes readable in the shared poller
+ * (./poller.ts), so a thousand children cost no more threads than one. Kernels without pidfd_open
+ * (< 5.3) wait with waitpid on a helper thread.
+ */
 export async function waitProcess(pid: number): Promise<ExitStatus> {
   const status = new Int32Array(1);
-  // errno belongs to the helper thread; the only expected failure is EINTR, so retry a while
-  for (let attempt = 0;; attempt++) {
-    const r = await sysLib().waitpid(pid, new Uint8Array(status.buffer), 0);
-    if (r === pid) break;
-    if (attempt > 100) throw new Error(`waitpid ${pid} keeps failing`);
+  const statusBytes = new Uint8Array(status.buffer);
+  const pidfd = Number(sysLib().syscall(434n /* pidfd_open */, BigInt(pid), 0n, 0n, 0n, 0n, 0n));
+  if (pidfd >= 0) {
+    try {
+      await whenReadable(pidfd);
+      const r = Number(sysLib().syscall(61n /* wait4 */, BigInt(pid), BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(statusBytes))), 0n, 0n, 0n, 0n));
+      if (r !== pid) throw new Error(`wait4 ${pid} failed`);
+    } finally {
+      closeFd(pidfd);
+    }
+  } else {
+    // errno belongs to the helper thread; the only expected failure is EINTR, so retry a while
+    for (let attempt = 0;; attempt++) {
+      const r = await sysLib().waitpid(pid, statusBytes, 0);
+      if (r === pid) break;
+      if (attempt > 100) throw new Error(`waitpid ${pid} keeps failing`);
+    }
   }
   const s = status[0];
   const sig = s & 0x7f;

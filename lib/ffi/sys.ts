@@ -1,6 +1,6 @@
 /**
  * The one libc handle `berth run` needs: `syscall(2)` for every system call, plus posix_spawn,
- * waitpid and blocking reads/writes that run on a helper thread. A single small `Deno.dlopen` —
+ * and the calls that run on a helper thread (waitpid, epoll_wait, blocking writes). A single small `Deno.dlopen` —
  * each symbol Deno binds costs start-up time, and a container start is measured in milliseconds.
  */
 
@@ -10,9 +10,9 @@ const symbols = {
   strerror: { parameters: ["i32"], result: "pointer" },
   posix_spawn: { parameters: ["buffer", "buffer", "pointer", "pointer", "buffer", "buffer"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
-  readBlocking: { name: "read", parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
   writeBlocking: { name: "write", parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
   nopBlocking: { name: "getpid", parameters: [], result: "i32", nonblocking: true },
+  epollWait: { name: "epoll_wait", parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
 } as const;
 
 let lib: Deno.DynamicLibrary<typeof symbols>["symbols"] | undefined;

@@ -23,7 +23,7 @@ function spawn(): Worker {
 }
 
 let warm: Worker[] = [];
-let warmTimer: number | undefined;
+let warmTimer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Starts the layer workers that `runJobs(…, n)` will use (n − 1: the main thread is a lane too), so
