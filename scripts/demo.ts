@@ -1,7 +1,7 @@
 /**
  * The README's first command: with no internet, build a real busybox image from the machine's
  * busybox-static, serve it from a local docker-registry, have dist/berth pull and list it into the default
- * root (/var/lib/berth, or $BERTH_ROOT), then run containers from it.
+ * root (/var/lib/berth, or $BERTH_ROOT), then run containers from it, one of them detached.
  */
 import { buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { fullBusybox } from "../tests/helpers/run_images.ts";
@@ -36,6 +36,16 @@ try {
   await sh(["history", image]);
   await sh(["run", "--rm", image, "sh", "-c", "echo hello from container $(hostname); id; ps; grep CapEff /proc/self/status"]);
   await sh(["run", "--rm", "--memory", "32m", "--read-only", "-v", "/etc/debian_version:/host-debian-version:ro", image, "sh", "-c", "echo host Debian $(cat /host-debian-version); touch /x || true"]);
+  // a detached container under the supervisor: ps, logs, exec, graceful stop, rm
+  // (a container of that name left by an interrupted demo goes first)
+  await new Deno.Command(berth, { args: ["rm", "-f", "berth-demo"], stdout: "null", stderr: "null" }).output();
+  await sh(["run", "-d", "--name", "berth-demo", image, "sh", "-c", "trap 'echo bye; exit 0' TERM; echo up; while :; do sleep 1; done"]);
+  await new Promise((r) => setTimeout(r, 300));
+  await sh(["ps"]);
+  await sh(["exec", "berth-demo", "sh", "-c", "echo exec in $(hostname) as pid $$"]);
+  await sh(["stop", "berth-demo"]);
+  await sh(["logs", "berth-demo"]);
+  await sh(["rm", "berth-demo"]);
 } finally {
   await reg.stop();
   await Deno.remove(dir, { recursive: true });
