@@ -8,7 +8,7 @@
  * went away with them and that no mount or cgroup of theirs is left.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { berth, type BerthResult } from "./helpers/berth.ts";
+import { berth, BERTH, type BerthResult } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
 
@@ -76,7 +76,7 @@ function berthMounts(): string[] {
   return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) => l.includes("berth-test-root"));
 }
 
-Deno.test("lifecycle: run -d prints the id and returns; ps, logs, inspect, exec, top, stats see it", PROC, withCleanup(async () => {
+Deno.test("lifecycle: run -d prints the id and returns; ps, logs, inspect, exec (-i, -t, -d, -u, -w, -e), top, stats see it", PROC, withCleanup(async () => {
   const t0 = Date.now();
   const id = await detached("echo started; echo oops >&2; exec sleep 60", ["--name", "web1", "-e", "GREETING=hi", "-h", "box"]);
   assertMatch(id, /^[0-9a-f]{64}$/);
@@ -124,13 +124,25 @@ Deno.test("lifecycle: run -d prints the id and returns; ps, logs, inspect, exec,
   assertEquals((await b(["exec", "-i", "web1", "cat"], 0, "through stdin\n")).stdout, "through stdin\n");
   const missing = await b(["exec", "web1", "no-such-cmd"], 127);
   assertMatch(missing.stderr, /executable file not found/);
+  // -d: in the background; -t: a terminal of the container's own devpts, with berth's window size
+  assertEquals((await b(["exec", "-d", "web1", "sh", "-c", "sleep 0.2; echo bg > /tmp/bg"])).stdout, "");
+  await until("the background exec", async () => (await berth((await runImages()).root, ["exec", "web1", "cat", "/tmp/bg"])).stdout === "bg\n");
+  const { root } = await runImages();
+  const pty = await new Deno.Command("script", {
+    args: ["-qec", `stty rows 21 cols 77; ${BERTH} --root ${root} exec -t web1 sh -c 'tty; stty size; exit 3'`, "/dev/null"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const ptyOut = new TextDecoder().decode(pty.stdout).replaceAll("\r", "");
+  assertEquals(pty.code, 3, ptyOut);
+  assertMatch(ptyOut, /^\/dev\/pts\/\d+\n21 77\n$/);
 
   const top = (await b(["top", "web1"])).stdout;
   assertMatch(top, /^UID\s+PID\s+PPID/);
   assertMatch(top, /sleep 60/);
   const stats = (await b(["stats", "--no-stream", "web1"])).stdout.split("\n");
   assertMatch(stats[0], /CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %.*PIDS/);
-  assertMatch(stats[1], new RegExp(`^${id.slice(0, 12)}\\s+web1\\s+\\d+\\.\\d+%\\s+\\S+ / \\S+\\s+\\d+\\.\\d+%.*\\s1$`));
+  assertMatch(stats[1], new RegExp(`^${id.slice(0, 12)}\\s+web1\\s+\\d+\\.\\d+%\\s+\\S+ / \\S+\\s+\\d+\\.\\d+%.*\\s\\d+$`));
 }));
 
 Deno.test("lifecycle: stop runs the TERM trap (exit code kept), -t kills what ignores it; wait prints the code", PROC, withCleanup(async () => {
@@ -174,7 +186,7 @@ Deno.test("lifecycle: stop runs the TERM trap (exit code kept), -t kills what ig
   assertEquals((await b(["wait", "stubborn"])).stdout, "5\n");
 }));
 
-Deno.test("lifecycle: create + start -a, names are unique, rm refuses a running container, rename, pause, prune", PROC, withCleanup(async () => {
+Deno.test("lifecycle: create + start -a, names are unique, rm refuses a running container, rename, pause, rm -v, prune", PROC, withCleanup(async () => {
   const { base } = await runImages();
   const id = (await b(["create", "--name", "two-step", base, "sh", "-c", "echo out; echo err >&2; exit 4"])).stdout.trim();
   assertMatch(id, /^[0-9a-f]{64}$/);
@@ -211,6 +223,16 @@ Deno.test("lifecycle: create + start -a, names are unique, rm refuses a running 
   await b(["pause", "renamed"]);
   await b(["rm", "-f", "renamed"]);
   assertMatch((await b(["inspect", "renamed"], 1)).stderr, /No such object/);
+
+  // rm -v takes the container's anonymous volumes (an image VOLUME), not named ones
+  const { volume } = await runImages();
+  const vid = (await b(["run", "-d", "-v", "keepme:/data", volume, "sleep", "60"])).stdout.trim();
+  const anon = ((await inspect(vid)).Mounts as Array<{ Name?: string; Destination: string }>).find((m) => m.Destination === "/seed")!.Name!;
+  assertMatch((await b(["volume", "ls"])).stdout, new RegExp(anon));
+  await b(["rm", "-f", "-v", vid]);
+  const vols = (await b(["volume", "ls"])).stdout;
+  assert(!vols.includes(anon) && vols.includes("keepme"), vols);
+  await b(["volume", "rm", "keepme"]);
 
   const pruned = (await b(["container", "prune", "-f"])).stdout;
   assertMatch(pruned, new RegExp(id));
@@ -314,14 +336,14 @@ Deno.test("lifecycle: cp both ways (files, directories, tar on -), diff, export"
     // tar on stdout, read by GNU tar
     const { root } = await runImages();
     const tarOut = await new Deno.Command("sh", {
-      args: ["-c", `"$0" --root "$1" cp files:/data - | tar -tf -`, (await import("./helpers/berth.ts")).BERTH, root],
+      args: ["-c", `"$0" --root "$1" cp files:/data - | tar -tf -`, BERTH, root],
       stdout: "piped",
       stderr: "piped",
     }).output();
     assertEquals(new TextDecoder().decode(tarOut.stdout).split("\n").filter(Boolean).sort(), ["data/", "data/sub/", "data/sub/f"]);
     // a tar on stdin, written by GNU tar
     const tarIn = await new Deno.Command("sh", {
-      args: ["-c", `tar -C "$2/dir" -cf - deep | "$0" --root "$1" cp - files:/srv`, (await import("./helpers/berth.ts")).BERTH, root, host],
+      args: ["-c", `tar -C "$2/dir" -cf - deep | "$0" --root "$1" cp - files:/srv`, BERTH, root, host],
       stderr: "piped",
     }).output();
     assert(tarIn.success, new TextDecoder().decode(tarIn.stderr));
@@ -339,7 +361,7 @@ Deno.test("lifecycle: cp both ways (files, directories, tar on -), diff, export"
   }
 
   const exp = await new Deno.Command("sh", {
-    args: ["-c", `"$0" --root "$1" export files | tar -tf - | sort`, (await import("./helpers/berth.ts")).BERTH, (await runImages()).root],
+    args: ["-c", `"$0" --root "$1" export files | tar -tf - | sort`, BERTH, (await runImages()).root],
     stdout: "piped",
   }).output();
   const names = new TextDecoder().decode(exp.stdout).split("\n");
@@ -347,7 +369,7 @@ Deno.test("lifecycle: cp both ways (files, directories, tar on -), diff, export"
   assert(!names.includes("etc/group"), "export leaves out what the container deleted");
 }));
 
-Deno.test("lifecycle: kill -9 of the supervisor — ps tells the truth, rm -f cleans everything", PROC, withCleanup(async () => {
+Deno.test("lifecycle: kill -9 of the supervisor — ps tells the truth, rm -f cleans everything, the next one restarts always/unless-stopped", PROC, withCleanup(async () => {
   const { root } = await runImages();
   const id = await detached("exec sleep 60", ["--name", "orphan"]);
   const [sup] = supervisorPids(root);
@@ -366,10 +388,26 @@ Deno.test("lifecycle: kill -9 of the supervisor — ps tells the truth, rm -f cl
   const info = await inspect("orphan");
   assertEquals([info.State.Status, info.State.Running, info.State.ExitCode], ["exited", false, 137]);
   assert(!berthMounts().some((m) => m.includes(id)), "its rootfs was unmounted");
-  // a new supervisor takes over for new containers
+  // a new supervisor takes over for new containers, and starts again what Docker's daemon would
   await detached("exec sleep 60", ["--name", "next"]);
   assertEquals((await b(["exec", "next", "echo", "ok"])).stdout, "ok\n");
   await b(["rm", "-f", "orphan", "next"]);
+  assertEquals((await b(["ps", "-aq"])).stdout, "");
+  assertEquals(berthMounts(), []);
+
+  await detached("exec sleep 60", ["--name", "always", "--restart", "always"]);
+  await detached("exec sleep 60", ["--name", "unless", "--restart", "unless-stopped"]);
+  await detached("exec sleep 60", ["--name", "stopped", "--restart", "unless-stopped"]);
+  await b(["stop", "-t", "0", "stopped"]);
+  for (const p of supervisorPids(root)) Deno.kill(p, "SIGKILL");
+  await until("the supervisor's containers to die", async () => (await b(["ps", "-q"])).stdout === "");
+  await detached("exec sleep 60", ["--name", "trigger"]); // starts the next supervisor
+  await until("always and unless-stopped to run again", async () => {
+    const ps = (await b(["ps", "--format", "json"])).stdout.trim().split("\n").map((l) => JSON.parse(l).Names).sort();
+    return ps.join(",") === "always,trigger,unless";
+  });
+  assertEquals((await inspect("stopped")).State.Status, "exited");
+  await b(["rm", "-f", "always", "unless", "stopped", "trigger"]);
   assertEquals((await b(["ps", "-aq"])).stdout, "");
   assertEquals(berthMounts(), []);
 }));
