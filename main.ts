@@ -35,6 +35,7 @@ import { rmiCommand } from "./lib/cli/rmi.ts";
 import { runCommand } from "./lib/cli/run.ts";
 import { saveCommand } from "./lib/cli/save.ts";
 import { tagCommand } from "./lib/cli/tag.ts";
+import { networkCommand } from "./lib/cli/network.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, messageOf } from "./lib/util/errors.ts";
@@ -75,6 +76,7 @@ const commands: Record<string, Command> = {
   save: saveCommand,
   tag: tagCommand,
   volume: volumeCommand,
+  network: networkCommand,
 };
 
 const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove: "rm" };

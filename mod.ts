@@ -50,3 +50,10 @@ export {
   type VolumeInfo,
 } from "./lib/container/volumes.ts";
 export { volumeUsers } from "./lib/container/state.ts";
+export {
+  createNetwork,
+  listNetworks,
+  networkInspect,
+  type NetworkRecord,
+  removeNetwork,
+} from "./lib/container/network/networks.ts";

@@ -4,7 +4,7 @@
  */
 import nodeAssert from "node:assert";
 
-Deno.test("leak check: no mounts, processes, cgroups or temp dirs left by the tests", async () => {
+Deno.test("leak check: no mounts, processes, cgroups, network links, iptables rules or temp dirs left by the tests", async () => {
   const mounts = Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) => /berth/i.test(l));
   nodeAssert.deepStrictEqual(mounts, [], "mounts left behind");
   const ps = await new Deno.Command("ps", { args: ["-eo", "pid,args"], stdout: "piped" }).output();
@@ -22,6 +22,15 @@ Deno.test("leak check: no mounts, processes, cgroups or temp dirs left by the te
       }
     });
   nodeAssert.deepStrictEqual(cgroups, [], "container cgroups left behind");
+  // bridges and veths of berth, and its iptables chains
+  const links = new TextDecoder().decode((await new Deno.Command("ip", { args: ["-o", "link"], stdout: "piped" }).output()).stdout)
+    .split("\n").filter((l) => /: (berth\d+|vb[0-9a-f]{11})[:@]/.test(l));
+  nodeAssert.deepStrictEqual(links, [], "network links left behind");
+  for (const table of ["filter", "nat"]) {
+    const rules = new TextDecoder().decode((await new Deno.Command("iptables", { args: ["-w", "-t", table, "-S"], stdout: "piped" }).output()).stdout)
+      .split("\n").filter((l) => /BERTH/.test(l));
+    nodeAssert.deepStrictEqual(rules, [], `iptables ${table} rules left behind`);
+  }
   const tmp = [...Deno.readDirSync("/tmp")].map((e) => e.name).filter((n) => n.startsWith("berth-test-"));
   nodeAssert.deepStrictEqual(tmp, [], "temp dirs left behind");
 });

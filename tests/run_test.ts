@@ -85,7 +85,7 @@ Deno.test("run: entrypoint and cmd, env, working dir and users as Docker resolve
 });
 
 Deno.test("run: namespaces — pid 1, hostname, only lo (up) with --network none, host modes", PROC, async () => {
-  const r = await sh("base", "echo $$; hostname; cat /etc/hostname; ps -o pid | tail -n +2 | tr '\\n' ' '; echo; ip -o link");
+  const r = await sh("base", "echo $$; hostname; cat /etc/hostname; ps -o pid | tail -n +2 | tr '\\n' ' '; echo; ip -o link", ["--network", "none"]);
   const [pid, host, etcHost, procs, ...links] = r.stdout.trim().split("\n");
   assertEquals(pid, "1");
   assertMatch(host, /^[0-9a-f]{12}$/);

@@ -71,3 +71,21 @@ export function out(text: string): void {
   let off = 0;
   while (off < b.length) off += Deno.stdout.writeSync(b.subarray(off));
 }
+
+/** `berth GROUP SUB …` (volume, network): dispatches to `subcommands[SUB]`. */
+export function commandGroup(name: string, summary: string, subcommands: Record<string, Command>, help: string[]): Command {
+  return {
+    name,
+    summary,
+    usage: "COMMAND",
+    help,
+    options: {},
+    optionsFirst: true,
+    args: [1, Infinity],
+    async run(g, _v, [sub, ...rest]) {
+      const cmd = subcommands[sub];
+      if (!cmd) throw new UsageError(`'${name} ${sub}' is not a berth command.\nSee 'berth ${name} --help'.`);
+      return await invoke(cmd, g, rest);
+    },
+  };
+}

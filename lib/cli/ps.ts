@@ -5,6 +5,7 @@ import { humanDuration } from "../util/human.ts";
 import { UsageError } from "../util/errors.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { portsText } from "../container/network/ports.ts";
 
 export const psCommand: Command = {
   name: "ps",
@@ -57,7 +58,7 @@ export const psCommand: Command = {
             RunningFor: `${humanDuration(now - Date.parse(r.spec.created))} ago`,
             State: stateName(r),
             Status: statusText(r, now),
-            Ports: "",
+            Ports: portsText(r.state.network?.ports),
             Names: r.spec.name,
             RestartCount: (inspectRecord(g.root, r) as { RestartCount: number }).RestartCount,
           })
@@ -73,7 +74,7 @@ export const psCommand: Command = {
         commandText(r),
         `${humanDuration(now - Date.parse(r.spec.created))} ago`,
         statusText(r, now),
-        "",
+        portsText(r.state.network?.ports),
         r.spec.name,
       ]),
     ));

@@ -27,7 +27,13 @@ export const CREATE_HELP = [
   "    --group-add list       additional groups to join",
   "    --entrypoint string    overwrite the default ENTRYPOINT of the image",
   "-h, --hostname string      container host name",
-  "    --network string       none (default) or host",
+  "    --network string       bridge (default), a network's name, none, host, container:NAME|ID",
+  "    --ip string            IPv4 address on a user network (e.g. 10.90.0.10)",
+  "    --network-alias list   more names for the container on a user network",
+  "    --add-host list        add a custom host-to-IP mapping (host:ip)",
+  "    --dns list             set custom DNS servers",
+  "-p, --publish list         publish a container's port: [hostip:][hostport:]ctrport[/tcp|udp]",
+  "-P, --publish-all          publish all exposed ports to free host ports",
   "    --pid, --ipc, --uts    host: share the host's namespace",
   "-v, --volume list          bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr)",
   "    --mount mount          type=bind|volume|tmpfs,source=…,target=…[,readonly]",
@@ -62,6 +68,12 @@ export const CREATE_OPTIONS: OptionsConfig = {
   hostname: { type: "string", short: "h" },
   network: { type: "string" },
   net: { type: "string" },
+  ip: { type: "string" },
+  "network-alias": { type: "string", multiple: true },
+  "add-host": { type: "string", multiple: true },
+  dns: { type: "string", multiple: true },
+  publish: { type: "string", short: "p", multiple: true },
+  "publish-all": { type: "boolean", short: "P" },
   pid: { type: "string" },
   ipc: { type: "string" },
   uts: { type: "string" },
@@ -83,10 +95,7 @@ export const CREATE_OPTIONS: OptionsConfig = {
 };
 
 export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, command: string[]): RunOptions {
-  const network = (v.network ?? v.net ?? "none") as string;
-  if (network !== "none" && network !== "host") {
-    throw new UsageError(`network ${network} not found (this berth knows "none" and "host")`);
-  }
+  const network = (v.network ?? v.net ?? "bridge") as string;
   const pullPolicy = (v.pull as string | undefined) ?? "missing";
   if (pullPolicy !== "missing" && pullPolicy !== "never") {
     throw new UsageError(`invalid pull option: '${pullPolicy}': must be one of "missing" or "never"`);
@@ -108,6 +117,12 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     entrypoint: v.entrypoint as string | undefined,
     hostname: v.hostname as string | undefined,
     network,
+    ip: v.ip as string | undefined,
+    networkAliases: list(v["network-alias"]),
+    addHosts: list(v["add-host"]),
+    dns: list(v.dns),
+    publish: list(v.publish),
+    publishAll: !!v["publish-all"],
     pid: hostOrPrivate("pid", v.pid),
     ipc: hostOrPrivate("ipc", v.ipc),
     uts: hostOrPrivate("uts", v.uts),

@@ -1,6 +1,5 @@
 import { createVolume, inspectVolume, listVolumes, removeVolume, volumeUsers } from "../../mod.ts";
-import { UsageError } from "../util/errors.ts";
-import { type Command, invoke, out } from "./command.ts";
+import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 
 const create: Command = {
@@ -68,17 +67,4 @@ const rm: Command = {
 
 const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm };
 
-export const volumeCommand: Command = {
-  name: "volume",
-  summary: "Manage volumes",
-  usage: "COMMAND",
-  help: ["create   Create a volume", "ls       List volumes", "inspect  Display detailed information on volumes", "rm       Remove volumes"],
-  options: {},
-  optionsFirst: true,
-  args: [1, Infinity],
-  async run(g, _v, [sub, ...rest]) {
-    const cmd = subcommands[sub];
-    if (!cmd) throw new UsageError(`'volume ${sub}' is not a berth command.\nSee 'berth volume --help'.`);
-    return await invoke(cmd, g, rest);
-  },
-};
+export const volumeCommand = commandGroup("volume", "Manage volumes", subcommands, ["create   Create a volume", "ls       List volumes", "inspect  Display detailed information on volumes", "rm       Remove volumes"]);

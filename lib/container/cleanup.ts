@@ -11,6 +11,8 @@ import { containerCgroup } from "./cgroups/cgroup.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { containerDir, listRecords, pidAlive, releaseName, updateRecord } from "./state.ts";
+import { detachEndpoint } from "./network/endpoint.ts";
+import { refreshNetworkHosts } from "./network/hosts.ts";
 import { removeVolume } from "./volumes.ts";
 
 /** Stops everything the container holds; removes it when `remove` (its volumes only if `removeVolumes`). */
@@ -61,11 +63,22 @@ export async function reconcile(root: string): Promise<string[]> {
     if (state.status === "exited" || pidAlive(state.monitorPid)) continue;
     if (state.status === "created" && !state.monitorPid) continue; // created, never started
     try {
+      if (state.network) {
+        await detachEndpoint(root, spec.id, state.network);
+        refreshNetworkHosts(root, state.network.network);
+      }
       await teardown(root, spec, spec.autoRemove);
       if (!spec.autoRemove) {
         updateRecord(root, spec.id, (now) => ({
           spec: now.spec,
-          state: { ...now.state, status: "exited", exitCode: 137, finishedAt: new Date().toISOString(), error: KILLED_WITH_BERTH },
+          state: {
+            ...now.state,
+            status: "exited",
+            exitCode: 137,
+            finishedAt: new Date().toISOString(),
+            error: KILLED_WITH_BERTH,
+            network: undefined,
+          },
         }));
       }
       repaired.push(spec.id);

@@ -14,10 +14,12 @@ import { type ResourceLimits } from "./cgroups/limits.ts";
 import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
-import type { ContainerSpec, MountSpec } from "./spec.ts";
+import type { ContainerSpec, MountSpec, PortSpec } from "./spec.ts";
+import { parsePublish, publishAll } from "./network/ports.ts";
 import { parseLogOptions } from "./logs.ts";
 import type { Stdio } from "./stdio.ts";
-import { claimName, createRecord, makeContainerDir, newContainerId, randomName } from "./state.ts";
+import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
+import { DEFAULT_NETWORK, readNetwork } from "./network/networks.ts";
 
 
 export interface RunOptions extends ProcessFlags {
@@ -26,7 +28,17 @@ export interface RunOptions extends ProcessFlags {
   hostname?: string;
   /** remove the container when it exits */
   rm?: boolean;
-  network?: "none" | "host";
+  /** none, host, container:ID or a network's name (default: bridge) */
+  network?: string;
+  ip?: string;
+  networkAliases?: string[];
+  /** `--add-host NAME:IP` */
+  addHosts?: string[];
+  dns?: string[];
+  /** `-p` */
+  publish?: string[];
+  /** `-P`: the image's EXPOSEd ports, each on a free host port */
+  publishAll?: boolean;
   pid?: "host";
   ipc?: "host";
   uts?: "host";
@@ -93,6 +105,19 @@ export function securityOpts(list: string[]): { noNewPrivileges: boolean } {
   return { noNewPrivileges };
 }
 
+function publishedSpecs(opts: RunOptions, config: ImageConfig): PortSpec[] | undefined {
+  const ports = [...(opts.publish ?? []).map(parsePublish), ...(opts.publishAll ? publishAll(config.config?.ExposedPorts) : [])];
+  return ports.length && opts.network !== "host" ? ports : undefined; // Docker ignores -p with the host's network
+}
+
+/** `--add-host NAME:IP` → "IP\tNAME" */
+export function parseAddHost(s: string): string {
+  const i = s.indexOf(":");
+  const [name, ip] = i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)];
+  if (!name || !/^[\d.]+$|^[0-9a-fA-F:]+$/.test(ip)) throw new UsageError(`invalid argument "${s}" for "--add-host" flag: expected NAME:IP`);
+  return `${ip}\t${name}`;
+}
+
 /** The container's record from the image config and the options. */
 export function buildSpec(id: string, image: string, record: ImageRecord, config: ImageConfig, opts: RunOptions, mounts: MountSpec[]): ContainerSpec {
   const { noNewPrivileges } = securityOpts(opts.securityOpt ?? []);
@@ -112,7 +137,12 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     layers: record.layers.map((l) => store.layerPath(l.diffId)),
     process: processSpec(config.config ?? {}, opts, hostname),
     hostname,
-    network: opts.network ?? "none",
+    network: opts.network ?? DEFAULT_NETWORK,
+    ip: opts.ip,
+    networkAliases: opts.networkAliases?.length ? opts.networkAliases : undefined,
+    extraHosts: opts.addHosts?.length ? opts.addHosts.map(parseAddHost) : undefined,
+    dns: opts.dns?.length ? opts.dns : undefined,
+    ports: publishedSpecs(opts, config),
     namespaces: { pid: opts.pid ?? "private", ipc: opts.ipc ?? "private", uts: opts.uts ?? "private" },
     mounts,
     readOnlyRootfs: !!opts.readOnly,
@@ -138,7 +168,28 @@ export function checkOptions(opts: RunOptions): MountSpec[] {
   const policy = parseRestartPolicy(opts.restart);
   if (policy.name !== "no" && opts.rm) throw new UsageError("Conflicting options: --restart and --rm");
   parseLogOptions(opts.logOpts ?? []);
+  opts.network = checkNetwork(opts);
+  for (const h of opts.addHosts ?? []) parseAddHost(h);
+  for (const p of opts.publish ?? []) parsePublish(p);
+  if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {
+    throw new UsageError("conflicting options: port publishing and the container type network mode");
+  }
   return mounts;
+}
+
+/** The network as the spec records it (container:NAME → container:ID); refuses what cannot work. */
+function checkNetwork(opts: RunOptions): string {
+  const net = opts.network ?? DEFAULT_NETWORK;
+  const userNetwork = !["none", "host", DEFAULT_NETWORK].includes(net) && !net.startsWith("container:");
+  if (opts.ip && !userNetwork) throw new UsageError("user specified IP address is supported on user defined networks only");
+  if (opts.networkAliases?.length && !userNetwork) throw new UsageError("network-scoped aliases are supported for user-defined networks only");
+  if (net.startsWith("container:")) {
+    const other = findContainer(opts.root, net.slice(10));
+    if (!other) throw new BerthError(`No such container: ${net.slice(10)}`);
+    return `container:${other.spec.id}`;
+  }
+  if (userNetwork && !readNetwork(opts.root, net)) throw new BerthError(`network ${net} not found`);
+  return net;
 }
 
 /**

@@ -28,6 +28,33 @@ export function commandText(rec: ContainerRecord): string {
   return `"${full.length > 20 ? full.slice(0, 19) + "…" : full}"`;
 }
 
+/** Docker's NetworkSettings: the address while the container runs on a bridge network. */
+function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+  const ep = rec.state.network;
+  const net = rec.spec.network;
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
+  for (const p of ep?.ports ?? rec.spec.ports ?? []) {
+    (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
+  }
+  const endpoint = {
+    Aliases: rec.spec.networkAliases ?? null,
+    NetworkID: "",
+    IPAddress: ep?.ip ?? "",
+    IPPrefixLen: ep?.prefix ?? 0,
+    Gateway: ep?.gateway ?? "",
+    MacAddress: ep?.mac ?? "",
+  };
+  return {
+    Bridge: ep?.bridge ?? "",
+    IPAddress: ep?.ip ?? "",
+    IPPrefixLen: ep?.prefix ?? 0,
+    Gateway: ep?.gateway ?? "",
+    MacAddress: ep?.mac ?? "",
+    Ports: ports,
+    Networks: net.startsWith("container:") ? {} : { [net]: endpoint },
+  };
+}
+
 /** `berth inspect CONTAINER`, in Docker's shape. */
 export function inspectRecord(root: string, rec: ContainerRecord): Record<string, unknown> {
   const { spec, state } = rec;
@@ -96,6 +123,6 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       WorkingDir: spec.process.cwd,
       StopSignal: spec.stopSignal ?? "SIGTERM",
     },
-    NetworkSettings: { Networks: { [spec.network]: {} }, IPAddress: "", Gateway: "", MacAddress: "", Ports: {} },
+    NetworkSettings: networkSettings(rec),
   };
 }

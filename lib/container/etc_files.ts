@@ -7,8 +7,21 @@ export interface EtcFiles {
   resolvConf: string;
 }
 
+export interface EtcOptions {
+  hostNetwork: boolean;
+  /** `--add-host NAME:IP` lines, as "IP\tNAME" */
+  extraHosts?: string[];
+  /** the container's own address on its network: "IP\tHOSTNAME" is added, as Docker does */
+  ip?: string;
+  /** `--dns`: these nameservers instead of the host's */
+  dns?: string[];
+  /** other containers of its network: "IP\tNAME ALIAS…" lines */
+  peers?: string[];
+}
+
 /** Host nameservers a container can use: loopback ones do not work from another network namespace. */
-function resolvConf(hostNetwork: boolean): string {
+function resolvConf(hostNetwork: boolean, dns?: string[]): string {
+  if (dns?.length) return dns.map((d) => `nameserver ${d}`).join("\n") + "\n";
   let text = "";
   try {
     text = Deno.readTextFileSync("/etc/resolv.conf");
@@ -19,19 +32,29 @@ function resolvConf(hostNetwork: boolean): string {
   return lines.join("\n").trimEnd() + "\n";
 }
 
-export function writeEtcFiles(dir: string, hostname: string, hostNetwork: boolean, extraHosts: string[] = []): EtcFiles {
-  const files = { hostname: join(dir, "hostname"), hosts: join(dir, "hosts"), resolvConf: join(dir, "resolv.conf") };
-  Deno.writeTextFileSync(files.hostname, hostname + "\n");
-  const hosts = [
+export function hostsText(hostname: string, opts: EtcOptions): string {
+  const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
     "fe00::0\tip6-localnet",
     "ff00::0\tip6-mcastprefix",
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
-    ...extraHosts,
+    ...(opts.extraHosts ?? []),
   ];
-  Deno.writeTextFileSync(files.hosts, hosts.join("\n") + "\n");
-  Deno.writeTextFileSync(files.resolvConf, resolvConf(hostNetwork));
+  if (opts.ip) lines.push(`${opts.ip}\t${hostname}`);
+  lines.push(...(opts.peers ?? []));
+  return lines.join("\n") + "\n";
+}
+
+export function etcPaths(dir: string): EtcFiles {
+  return { hostname: join(dir, "hostname"), hosts: join(dir, "hosts"), resolvConf: join(dir, "resolv.conf") };
+}
+
+export function writeEtcFiles(dir: string, hostname: string, opts: EtcOptions): EtcFiles {
+  const files = etcPaths(dir);
+  Deno.writeTextFileSync(files.hostname, hostname + "\n");
+  Deno.writeTextFileSync(files.hosts, hostsText(hostname, opts));
+  Deno.writeTextFileSync(files.resolvConf, resolvConf(opts.hostNetwork, opts.dns));
   return files;
 }

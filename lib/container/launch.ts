@@ -7,7 +7,7 @@
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
-import { fdReadable, prctl } from "../ffi/fd.ts";
+import { closeFd, fdReadable, prctl } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { CgroupV1 } from "./cgroups/v1.ts";
@@ -20,7 +20,9 @@ import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
 import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
-import { type ContainerState, containerDir, updateRecord } from "./state.ts";
+import { type ContainerState, containerDir, readRecord, updateRecord } from "./state.ts";
+import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } from "./network/endpoint.ts";
+import { refreshNetworkHosts } from "./network/hosts.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
 import { resolveUser } from "./user.ts";
@@ -82,6 +84,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   let spec: ContainerSpec | undefined;
   let tty: ReturnType<typeof openContainerTty> | undefined;
   let init: InitProcess | undefined;
+  let endpoint: Endpoint | undefined;
   try {
     const cgroup = containerCgroup(id);
     const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
@@ -100,13 +103,15 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     debug("rootfs mounted");
     const user = resolveUser(rootfs, spec.process.user, spec.process.groupAdd);
     const env = spec.process.env.some((e) => e.startsWith("HOME=")) ? spec.process.env : [...spec.process.env, `HOME=${user.home}`];
-    const etc = writeEtcFiles(dir, spec.hostname, spec.network === "host");
+    const net = await joinNetwork(root, id, spec);
+    endpoint = net.endpoint;
+    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns });
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd);
     debug("user, mounts and command resolved");
     const ready = spec;
     init.start((p) => {
-      namespaceCalls(p, ready);
+      namespaceCalls(p, ready, net.netns);
       setupProgram(p, {
         spec: ready,
         rootfs,
@@ -133,6 +138,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       error: undefined,
       restarting: false,
       paused: false,
+      network: endpoint && endpointState(endpoint),
     };
     updateRecord(root, id, (rec) => ({ spec: rec.spec, state: started }));
     try {
@@ -142,6 +148,12 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       throw err instanceof SetupError ? startFailure(err, spec.process.args[0]) : err;
     }
     debug("command exec'd");
+    if (endpoint) {
+      closeFd(endpoint.netnsFd); // the container holds its namespace now
+      endpoint.netnsFd = -1;
+      refreshNetworkHosts(root, endpoint.network);
+    }
+    const ep = endpoint;
     const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin) : undefined;
     const master = tty && !plan.attachTerminal ? tty.master : undefined;
     if (tty) releaseHostSide(tty);
@@ -165,6 +177,11 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         attached.restore();
       }
       if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
+      if (ep) {
+        await detachEndpoint(root, id, ep).catch((e) => debug(`network: ${messageOf(e)}`));
+        updateRecord(root, id, (rec) => ({ spec: rec.spec, state: { ...rec.state, network: undefined } }));
+        refreshNetworkHosts(root, ep.network);
+      }
       const oomKilled = cgroup.oomKilled();
       const exitCode = oomKilled && s.signal ? 137 : s.code;
       await finish(root, ready, { exitCode, oomKilled }, plan.exitState);
@@ -183,6 +200,10 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     };
   } catch (err) {
     init?.abort();
+    if (endpoint) {
+      if (endpoint.netnsFd >= 0) closeFd(endpoint.netnsFd);
+      await detachEndpoint(root, id, endpoint).catch(() => {});
+    }
     if (tty) {
       try {
         releaseHostSide(tty);
@@ -201,6 +222,30 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     }
     throw err;
   }
+}
+
+/**
+ * The network namespace the container's init is to join: a bridge network's (berth builds it with
+ * eth0, address and route: see network/endpoint.ts), another container's, or none (a new, empty one
+ * for `none`; the host's for `host`).
+ */
+async function joinNetwork(root: string, id: string, spec: ContainerSpec): Promise<{ netns?: string; endpoint?: Endpoint }> {
+  if (spec.network === "none" || spec.network === "host") return {};
+  if (spec.network.startsWith("container:")) {
+    const other = readRecord(root, spec.network.slice(10));
+    if (!other || other.state.status !== "running" || !other.state.pid) {
+      throw new BerthError(`cannot join network of a non running container: ${spec.network.slice(10, 22)}`);
+    }
+    return { netns: `/proc/${other.state.pid}/ns/net` };
+  }
+  const endpoint = await attachEndpoint(root, id, spec.network, spec.ip, spec.ports);
+  // the stub opens berth's fd of the namespace (berth is not dumpable, but the stub still has every capability here)
+  return { netns: `/proc/${Deno.pid}/fd/${endpoint.netnsFd}`, endpoint };
+}
+
+function endpointState(e: Endpoint): EndpointState {
+  const { netnsFd: _fd, ...rest } = e;
+  return rest;
 }
 
 /** After the exit: cgroup, mounts (and everything, for --rm) go; the record says how it ended. */

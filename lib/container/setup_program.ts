@@ -101,19 +101,24 @@ export function joinCgroup(p: InitProgram, cgroupProcs: string[], dieWithParent:
 /**
  * New namespaces (after the cgroup join, so the cgroup namespace is rooted at the container's cgroup;
  * after the rootfs mount, which the new mount namespace must inherit), hostname, loopback up.
+ * `netns` is a network namespace to join instead of a new one (a bridge network's, made by berth
+ * with the container's eth0 in it, or another container's): a path the stub opens.
  */
-export function namespaceCalls(p: InitProgram, spec: ContainerSpec): void {
+export function namespaceCalls(p: InitProgram, spec: ContainerSpec, netns?: string): void {
   let flags = CLONE_NEWNS | CLONE_NEWCGROUP;
   if (spec.namespaces.uts === "private") flags |= CLONE_NEWUTS;
   if (spec.namespaces.ipc === "private") flags |= CLONE_NEWIPC;
-  if (spec.network !== "host") flags |= CLONE_NEWNET;
+  if (netns) {
+    p.call(`open ${netns}`, SYS.open, [netns, 0o2000000 /* O_RDONLY|O_CLOEXEC */, 0]);
+    p.call("join the network namespace", SYS.setns, [null, CLONE_NEWNET], { previousResult: true });
+  } else if (spec.network !== "host") flags |= CLONE_NEWNET;
   p.call("unshare namespaces", SYS.unshare, [flags]);
   p.call("make mounts private to the container", SYS.mount, [null, "/", null, MS_REC | MS_SLAVE, null]);
   if (spec.namespaces.uts === "private") {
     const name = new TextEncoder().encode(spec.hostname);
     p.call("sethostname", SYS.sethostname, [name, name.length]);
   }
-  if (spec.network !== "host") {
+  if (spec.network !== "host" && !netns) {
     // struct ifreq { char name[16] = "lo"; short flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING; }
     const ifreq = new Uint8Array(40);
     ifreq.set([0x6c, 0x6f]);

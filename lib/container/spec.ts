@@ -18,6 +18,14 @@ export interface MountSpec {
 
 export type NamespaceMode = "private" | "host";
 
+/** `-p [HOSTIP:]HOSTPORT:CTRPORT[/PROTO]`; hostPort 0: a free one, chosen at each start */
+export interface PortSpec {
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  protocol: "tcp" | "udp";
+}
+
 export interface ProcessSpec {
   args: string[];
   env: string[];
@@ -39,7 +47,18 @@ export interface ContainerSpec {
   layers: string[];
   process: ProcessSpec;
   hostname: string;
-  network: "none" | "host";
+  /** "none", "host", "container:ID", or the name of a bridge network ("bridge" is the default one) */
+  network: string;
+  /** `--ip` on a bridge network */
+  ip?: string;
+  /** `--network-alias`: more names on a user network */
+  networkAliases?: string[];
+  /** `--add-host`: "IP\tNAME" lines for /etc/hosts */
+  extraHosts?: string[];
+  /** `--dns` */
+  dns?: string[];
+  /** `-p`, `-P` */
+  ports?: PortSpec[];
   namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
   mounts: MountSpec[];
   readOnlyRootfs: boolean;

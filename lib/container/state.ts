@@ -9,6 +9,7 @@ import { tempNameFor } from "../util/atomic_write.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLockSync } from "../util/lock.ts";
 import type { ContainerSpec } from "./spec.ts";
+import type { EndpointState } from "./network/endpoint.ts";
 
 export type ContainerStatus = "created" | "running" | "exited";
 
@@ -29,6 +30,8 @@ export interface ContainerState {
   manuallyStopped?: boolean;
   /** a restart is scheduled (restart policy back-off) */
   restarting?: boolean;
+  /** its place on a bridge network while it runs */
+  network?: EndpointState;
 }
 
 export interface ContainerRecord {

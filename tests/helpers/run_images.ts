@@ -49,9 +49,19 @@ export interface RunImages {
 let cached: Promise<RunImages> | undefined;
 let rootDir: string | undefined;
 
+/** The root's networks go first: their bridges and iptables rules are the host's, not the root's. */
+export function removeNetworksSync(root: string): void {
+  const ls = new Deno.Command(BERTH, { args: ["--root", root, "network", "ls", "--format", "json"], stdout: "piped", stderr: "null" }).outputSync();
+  const names = new TextDecoder().decode(ls.stdout).split("\n").filter(Boolean).map((l) => JSON.parse(l))
+    .filter((n) => n.ID).map((n) => n.Name as string);
+  if (names.length) new Deno.Command(BERTH, { args: ["--root", root, "network", "rm", ...names], stdout: "null", stderr: "null" }).outputSync();
+}
+
 // a filtered test run may skip the file's last test: the root still goes when the process ends
 globalThis.addEventListener("unload", () => {
-  if (rootDir) Deno.removeSync(rootDir, { recursive: true });
+  if (!rootDir) return;
+  removeNetworksSync(rootDir);
+  Deno.removeSync(rootDir, { recursive: true });
 });
 
 /** Builds, pushes and pulls the images once; the root stays until {@link removeRunImages}. */
@@ -92,5 +102,6 @@ export async function removeRunImages(): Promise<void> {
   const { root } = await cached;
   cached = undefined;
   rootDir = undefined;
+  removeNetworksSync(root);
   await Deno.remove(root, { recursive: true });
 }

@@ -1,0 +1,380 @@
+/**
+ * Bridge networks: `ROOT/networks/NAME.json` (name, id, subnet, gateway, bridge), a Linux bridge per
+ * network, berth's own IPAM, and the rules that give a network NAT to the outside and keep it apart
+ * from every other berth network.
+ *
+ * - `bridge` is the default network: made on first use with a free private /16 (10.88.0.0/16, or the
+ *   next one no host route uses) and kept, as docker0 is (making it costs ~100 ms of iptables); unlike
+ *   Docker's, `network rm bridge` removes it while no container runs on it (it comes back when needed).
+ *   User networks (`network create`) stay until `network rm`. The last network's removal also removes
+ *   berth's iptables chains: the host is as it was.
+ * - Leases are files `ROOT/networks/NAME.leases/IP` (a symlink to the container's id), created with
+ *   O_EXCL semantics (symlink), so two concurrent starts never get one address; a lease whose
+ *   container is gone is taken back.
+ * - All of it happens under `ROOT/networks/.lock`.
+ */
+import { join } from "../../util/path.ts";
+import { BerthError } from "../../util/errors.ts";
+import { withLock } from "../../util/lock.ts";
+import { tempNameFor } from "../../util/atomic_write.ts";
+import { Netlink } from "../../ffi/netlink.ts";
+import { addRules, pruneChains, removeRules, type Rule } from "./iptables.ts";
+
+export const DEFAULT_NETWORK = "bridge";
+
+export interface NetworkRecord {
+  name: string;
+  id: string;
+  driver: "bridge";
+  /** e.g. 10.88.0.0/16 */
+  subnet: string;
+  gateway: string;
+  bridge: string;
+  created: string;
+  /** made by berth for the default network: removed with its last container */
+  auto?: boolean;
+}
+
+export function networksDir(root: string): string {
+  return join(root, "networks");
+}
+
+const recordPath = (root: string, name: string) => join(networksDir(root), `${name}.json`);
+const leaseDir = (root: string, name: string) => join(networksDir(root), `${name}.leases`);
+
+export function readNetwork(root: string, name: string): NetworkRecord | undefined {
+  try {
+    return JSON.parse(Deno.readTextFileSync(recordPath(root, name))) as NetworkRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function listNetworks(root: string): NetworkRecord[] {
+  try {
+    return [...Deno.readDirSync(networksDir(root))].filter((e) => e.name.endsWith(".json"))
+      .map((e) => readNetwork(root, e.name.slice(0, -5))).filter((n): n is NetworkRecord => !!n)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  } catch {
+    return [];
+  }
+}
+
+/** A network by name, full or short id. */
+export function findNetwork(root: string, ref: string): NetworkRecord | undefined {
+  const all = listNetworks(root);
+  return all.find((n) => n.name === ref) ?? (/^[0-9a-f]{3,64}$/.test(ref) ? all.find((n) => n.id.startsWith(ref)) : undefined);
+}
+
+function writeNetwork(root: string, rec: NetworkRecord): void {
+  const path = recordPath(root, rec.name);
+  const tmp = tempNameFor(path);
+  Deno.writeTextFileSync(tmp, JSON.stringify(rec, null, 2));
+  Deno.renameSync(tmp, path);
+}
+
+export function withNetworkLock<T>(root: string, fn: () => Promise<T> | T): Promise<T> {
+  Deno.mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
+  return withLock(join(networksDir(root), ".lock"), fn);
+}
+
+// --- addresses -------------------------------------------------------------------------------
+
+export function ipToInt(ip: string): number {
+  const p = ip.split(".").map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new BerthError(`invalid IP address: ${ip}`);
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+export function intToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+export function parseSubnet(s: string): { base: number; prefix: number } {
+  const m = s.match(/^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/);
+  if (!m) throw new BerthError(`invalid subnet ${s}: expected CIDR, e.g. 10.90.0.0/16`);
+  const prefix = Number(m[2]);
+  if (prefix < 8 || prefix > 30) throw new BerthError(`invalid subnet ${s}: the prefix must be /8 to /30`);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
+}
+
+const overlaps = (a: { base: number; prefix: number }, b: { base: number; prefix: number }) => {
+  const p = Math.min(a.prefix, b.prefix);
+  const mask = (0xffffffff << (32 - p)) >>> 0;
+  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+};
+
+/** IPv4 routes of the host (every network any interface is on, other berth roots' bridges too). */
+function hostRoutes(): Array<{ base: number; prefix: number }> {
+  const out = [];
+  try {
+    for (const l of Deno.readTextFileSync("/proc/net/route").split("\n").slice(1)) {
+      const f = l.trim().split(/\s+/);
+      if (f.length < 8) continue;
+      const le = (h: string) => {
+        const n = parseInt(h, 16);
+        return (((n & 255) << 24) | (((n >>> 8) & 255) << 16) | (((n >>> 16) & 255) << 8) | (n >>> 24)) >>> 0;
+      };
+      const mask = le(f[7]);
+      if (mask === 0) continue; // the default route
+      out.push({ base: le(f[1]), prefix: 32 - Math.clz32(~mask >>> 0) });
+    }
+  } catch { /* no procfs */ }
+  return out;
+}
+
+function freeSubnet(root: string): string {
+  const taken = [...hostRoutes(), ...listNetworks(root).map((n) => parseSubnet(n.subnet))];
+  const candidates: string[] = [];
+  for (let b = 88; b < 256; b++) candidates.push(`10.${b}.0.0/16`);
+  for (let b = 17; b < 32; b++) candidates.push(`172.${b}.0.0/16`);
+  for (const c of candidates) if (!taken.some((t) => overlaps(t, parseSubnet(c)))) return c;
+  throw new BerthError("no free private /16 for a network: give one with --subnet");
+}
+
+function freeBridgeName(nl: Netlink, root: string): string {
+  const used = new Set(listNetworks(root).map((n) => n.bridge));
+  for (let i = 0; i < 1000; i++) {
+    const name = `berth${i}`;
+    if (!used.has(name) && !nl.index(name)) return name;
+  }
+  throw new BerthError("no free bridge name berth0…berth999");
+}
+
+// --- the network on the host -------------------------------------------------------------------
+
+const tagOf = (n: NetworkRecord) => `berth:net:${n.id.slice(0, 12)}`;
+
+/** NAT to the outside, forwarding within the network and out of it, nothing to other berth networks. */
+function networkRules(n: NetworkRecord): Rule[] {
+  const br = n.bridge;
+  return [
+    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", br, "-j", "ACCEPT"] },
+    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", "berth+", "-j", "DROP"] },
+    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-j", "ACCEPT"] },
+    { table: "filter", chain: "BERTH-FORWARD", spec: ["-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+    { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", n.subnet, "!", "-o", br, "-j", "MASQUERADE"] },
+    // published ports reached from the host's 127.0.0.1 (route_localnet below) leave with the bridge's address
+    { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", "127.0.0.0/8", "-o", br, "-j", "MASQUERADE"] },
+  ];
+}
+
+function sysctl(path: string, value: string): void {
+  try {
+    if (Deno.readTextFileSync(path).trim() !== value) Deno.writeTextFileSync(path, value);
+  } catch (err) {
+    throw new BerthError(`cannot set ${path.replace("/proc/sys/", "").replaceAll("/", ".")}=${value}: ${(err as Error).message}`);
+  }
+}
+
+async function bringUp(n: NetworkRecord): Promise<void> {
+  const nl = Netlink.open();
+  try {
+    if (!nl.index(n.bridge)) {
+      nl.createBridge(n.bridge);
+      const idx = nl.index(n.bridge);
+      nl.addAddress(idx, n.gateway, parseSubnet(n.subnet).prefix);
+      nl.setUp(idx);
+    }
+  } finally {
+    nl.close();
+  }
+  sysctl("/proc/sys/net/ipv4/ip_forward", "1"); // as Docker does: containers reach the outside
+  sysctl(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");
+  await removeRules(tagOf(n));
+  await addRules(tagOf(n), networkRules(n), `network ${n.name}`);
+}
+
+async function bringDown(n: NetworkRecord): Promise<void> {
+  await removeRules(tagOf(n));
+  await pruneChains();
+  const nl = Netlink.open();
+  try {
+    const idx = nl.index(n.bridge);
+    if (idx) nl.deleteLink(idx);
+  } finally {
+    nl.close();
+  }
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function newId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/** `network create [--subnet CIDR] [--gateway IP] NAME` */
+export async function createNetwork(root: string, name: string, opts: { subnet?: string; gateway?: string } = {}): Promise<NetworkRecord> {
+  if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (["none", "host", "default"].includes(name)) throw new BerthError(`network name ${name} is reserved`);
+  return await withNetworkLock(root, async () => {
+    if (readNetwork(root, name)) throw new BerthError(`network with name ${name} already exists`);
+    return await createLocked(root, name, opts, false);
+  });
+}
+
+async function createLocked(root: string, name: string, opts: { subnet?: string; gateway?: string }, auto: boolean): Promise<NetworkRecord> {
+  let subnet = opts.subnet;
+  if (subnet) {
+    const s = parseSubnet(subnet);
+    subnet = `${intToIp(s.base)}/${s.prefix}`;
+    const clash = [...listNetworks(root).map((n) => ({ ...parseSubnet(n.subnet), what: `network ${n.name}` })), ...hostRoutes().map((r) => ({ ...r, what: "a route of the host" }))]
+      .find((t) => overlaps(t, s));
+    if (clash) throw new BerthError(`subnet ${subnet} overlaps with ${clash.what}`);
+  } else subnet = freeSubnet(root);
+  const s = parseSubnet(subnet);
+  const gateway = opts.gateway ?? intToIp(s.base + 1);
+  if (!overlaps({ base: ipToInt(gateway), prefix: 32 }, s)) throw new BerthError(`gateway ${gateway} is not in subnet ${subnet}`);
+  const nl = Netlink.open();
+  let bridge;
+  try {
+    bridge = freeBridgeName(nl, root);
+  } finally {
+    nl.close();
+  }
+  const rec: NetworkRecord = { name, id: newId(), driver: "bridge", subnet, gateway, bridge, created: new Date().toISOString(), auto: auto || undefined };
+  Deno.mkdirSync(leaseDir(root, name), { recursive: true, mode: 0o700 });
+  try {
+    await bringUp(rec);
+  } catch (err) {
+    await bringDown(rec).catch(() => {});
+    Deno.removeSync(leaseDir(root, name), { recursive: true });
+    throw err;
+  }
+  writeNetwork(root, rec);
+  return rec;
+}
+
+/** Containers that hold a lease on the network: IP → container id. */
+export function networkLeases(root: string, name: string): Map<string, string> {
+  const out = new Map<string, string>();
+  try {
+    for (const e of Deno.readDirSync(leaseDir(root, name))) {
+      try {
+        out.set(e.name, Deno.readLinkSync(join(leaseDir(root, name), e.name)));
+      } catch { /* racing removal */ }
+    }
+  } catch { /* none */ }
+  return out;
+}
+
+const containerExists = (root: string, id: string) => {
+  try {
+    Deno.statSync(join(root, "containers", id));
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** `network rm NAME`: refused while containers use it. */
+export async function removeNetwork(root: string, ref: string): Promise<string> {
+  return await withNetworkLock(root, async () => {
+    const n = findNetwork(root, ref);
+    if (!n) throw new BerthError(`network ${ref} not found`);
+    const users = [...networkLeases(root, n.name).values()].filter((id) => containerExists(root, id));
+    if (users.length) throw new BerthError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    await removeLocked(root, n);
+    return n.name;
+  });
+}
+
+async function removeLocked(root: string, n: NetworkRecord): Promise<void> {
+  await bringDown(n);
+  Deno.removeSync(recordPath(root, n.name));
+  try {
+    Deno.removeSync(leaseDir(root, n.name), { recursive: true });
+  } catch { /* gone */ }
+}
+
+export interface Lease {
+  network: NetworkRecord;
+  ip: string;
+  prefix: number;
+}
+
+/**
+ * An address on network `name` for container `id` (`wanted`, or the lowest free one), the network
+ * made first if it is the default one and missing, its bridge and rules restored if the host lost
+ * them (a reboot). Caller holds no lock.
+ */
+export async function lease(root: string, name: string, id: string, wanted?: string): Promise<Lease> {
+  return await withNetworkLock(root, async () => {
+    let n = readNetwork(root, name);
+    if (!n) {
+      if (name !== DEFAULT_NETWORK) throw new BerthError(`network ${name} not found`);
+      n = await createLocked(root, name, {}, true);
+    } else {
+      const nl = Netlink.open();
+      const present = nl.index(n.bridge) > 0;
+      nl.close();
+      if (!present) await bringUp(n);
+    }
+    const s = parseSubnet(n.subnet);
+    const dir = leaseDir(root, n.name);
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const take = (ip: string): boolean => {
+      try {
+        Deno.symlinkSync(id, join(dir, ip));
+        return true;
+      } catch (err) {
+        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+      }
+      const owner = Deno.readLinkSync(join(dir, ip));
+      if (owner === id || !containerExists(root, owner)) {
+        Deno.removeSync(join(dir, ip));
+        Deno.symlinkSync(id, join(dir, ip));
+        return true;
+      }
+      return false;
+    };
+    const size = 2 ** (32 - s.prefix);
+    const gw = ipToInt(n.gateway);
+    if (wanted) {
+      const w = ipToInt(wanted);
+      if (!overlaps({ base: w, prefix: 32 }, s) || w === s.base || w === s.base + size - 1 || w === gw) {
+        throw new BerthError(`invalid address ${wanted}: it is not a free host address of network ${n.name} (${n.subnet})`);
+      }
+      if (!take(wanted)) throw new BerthError(`Address already in use: ${wanted} on network ${n.name}`);
+      return { network: n, ip: wanted, prefix: s.prefix };
+    }
+    for (let a = s.base + 1; a < s.base + size - 1; a++) {
+      if (a === gw) continue;
+      if (take(intToIp(a))) return { network: n, ip: intToIp(a), prefix: s.prefix };
+    }
+    throw new BerthError(`no free address left on network ${n.name} (${n.subnet})`);
+  });
+}
+
+/** Gives container `id`'s address on `name` back. */
+export async function release(root: string, name: string, id: string): Promise<void> {
+  await withNetworkLock(root, () => {
+    for (const [ip, owner] of networkLeases(root, name)) {
+      if (owner === id) Deno.removeSync(join(leaseDir(root, name), ip));
+    }
+  });
+}
+
+/** `network inspect`, in Docker's shape (the containers running on it, with their addresses). */
+export function networkInspect(root: string, ref: string): Record<string, unknown> {
+  const n = findNetwork(root, ref);
+  if (!n) throw new BerthError(`network ${ref} not found`);
+  const containers: Record<string, unknown> = {};
+  for (const [ip, id] of networkLeases(root, n.name)) {
+    try {
+      const rec = JSON.parse(Deno.readTextFileSync(join(root, "containers", id, "container.json")));
+      containers[id] = { Name: rec.spec.name, MacAddress: rec.state.network?.mac ?? "", IPv4Address: `${ip}/${parseSubnet(n.subnet).prefix}` };
+    } catch { /* gone */ }
+  }
+  return {
+    Name: n.name,
+    Id: n.id,
+    Created: n.created,
+    Scope: "local",
+    Driver: n.driver,
+    IPAM: { Driver: "default", Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Containers: containers,
+    Options: { "com.docker.network.bridge.name": n.bridge },
+  };
+}
