@@ -119,11 +119,15 @@ class Supervisor {
     const startedAt = Date.now();
     let restartIn: number | undefined;
     let pumps: Promise<void>[] = [];
+    // a quick container can exit before startContainer has returned here: the drain waits for the pumps
+    let pumpsStarted = () => {};
+    const started = new Promise<void>((r) => (pumpsStarted = r));
     try {
       c = await startContainer(id, {
         root: this.root,
         stdio: { stdin: "null", stdout: "piped", stderr: "piped" },
         drain: async () => {
+          await started;
           await Promise.all(pumps);
           log.close();
         },
@@ -142,6 +146,7 @@ class Supervisor {
     this.#running.set(id, c.pid);
     this.#disarmIdle();
     pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
+    pumpsStarted();
     c.status.then(() => {
       this.#running.delete(id);
       if (restartIn !== undefined) {
