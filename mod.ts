@@ -57,3 +57,4 @@ export {
   type NetworkRecord,
   removeNetwork,
 } from "./lib/container/network/networks.ts";
+export { connectNetwork, disconnectNetwork } from "./lib/container/network/connect.ts";

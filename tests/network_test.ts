@@ -80,7 +80,7 @@ Deno.test("network: the default bridge — an address, a route, /etc/hosts, cont
   assertEquals(veth.length, 1, "one veth for the one running container");
 }));
 
-Deno.test("network: -p publishes to 127.0.0.1 (and a chosen address), -p CTRPORT picks a port, a taken port is refused", PROC, withCleanup(async () => {
+Deno.test("network: -p publishes to 127.0.0.1 (and a chosen address), -p CTRPORT picks a port, -P, a taken port is refused", PROC, withCleanup(async () => {
   const { base } = await runImages();
   const port = freePort();
   await b(["run", "-d", "--name", "pub", "-p", `${port}:80`, base, ...httpd("published")]);
@@ -115,9 +115,15 @@ Deno.test("network: -p publishes to 127.0.0.1 (and a chosen address), -p CTRPORT
     l.close();
   }
   assertMatch((await b(["run", "--rm", "-p", "99999:80", base, "true"], 125)).stderr, /invalid port format/);
+  // -P: the image's EXPOSEd ports, each on a free host port
+  const { exposed } = await runImages();
+  await b(["run", "-d", "--name", "all", "-P", exposed, ...httpd("exposed")]);
+  const all = (await inspect("all")).NetworkSettings.Ports["80/tcp"][0];
+  await sleep(200);
+  assertEquals((await sh(`curl -s --max-time 5 http://127.0.0.1:${all.HostPort}/`)).out, "exposed\n");
   assertMatch((await b(["run", "--rm", "--network", "none", "-p", "80", base, "true"], 125)).stderr, /conflicting options/);
 
-  await b(["rm", "-f", "pub", "pub2"]);
+  await b(["rm", "-f", "pub", "pub2", "all"]);
   assertEquals(await natRules(), [], "the port rules went with the containers");
   assertEquals((await sh(`curl -s --max-time 2 http://127.0.0.1:${port}/`)).code !== 0, true);
 }));
@@ -194,4 +200,29 @@ Deno.test("network: kill -9 of berth frees the address and the published port (t
   // the address is free again: the next container gets the network's first one
   const ip = (await b(["run", "--rm", base, "sh", "-c", "ip -4 -o addr show eth0"])).stdout;
   assertMatch(ip, /inet \d+\.\d+\.0\.2\//);
+}));
+
+Deno.test("network: connect and disconnect a running container (and a stopped one, at its next start)", PROC, withCleanup(async () => {
+  const { base } = await runImages();
+  await b(["network", "create", "left"]);
+  await b(["network", "create", "right"]);
+  await b(["run", "-d", "--name", "l1", "--network", "left", base, "sleep", "60"]);
+  await b(["run", "-d", "--name", "r1", "--network", "right", base, "sleep", "60"]);
+  assert((await b(["exec", "l1", "ping", "-c1", "-W1", "r1"], 1)).code === 1, "not connected yet");
+  await b(["network", "connect", "right", "l1"]);
+  assertMatch((await b(["exec", "l1", "ip", "-4", "-o", "addr", "show", "eth1"])).stdout, /inet \d+\.\d+\.\d+\.\d+\//);
+  await b(["exec", "l1", "ping", "-c1", "-W2", "r1"]);
+  await b(["exec", "r1", "ping", "-c1", "-W2", "l1"]); // the earlier container learns the new member's name
+  const nets = (await inspect("l1")).NetworkSettings.Networks;
+  assertEquals(Object.keys(nets).sort(), ["left", "right"]);
+  assertMatch((await b(["network", "connect", "right", "l1"], 125)).stderr, /already exists in network right/);
+  await b(["network", "disconnect", "right", "l1"]);
+  assertEquals((await b(["exec", "l1", "ls", "/sys/class/net"])).stdout, "eth0\nlo\n");
+  // a stopped container joins at its next start
+  await b(["stop", "-t", "0", "l1"]);
+  await b(["network", "connect", "right", "l1"]);
+  await b(["start", "l1"]);
+  assertEquals((await b(["exec", "l1", "ls", "/sys/class/net"])).stdout, "eth0\neth1\nlo\n");
+  await b(["rm", "-f", "l1", "r1"]);
+  assertEquals((await b(["network", "rm", "left", "right"])).stdout, "left\nright\n");
 }));

@@ -1,4 +1,4 @@
-import { createNetwork, listNetworks, networkInspect, removeNetwork } from "../../mod.ts";
+import { connectNetwork, createNetwork, disconnectNetwork, listNetworks, networkInspect, removeNetwork } from "../../mod.ts";
 import { UsageError } from "../util/errors.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
@@ -68,6 +68,30 @@ const rm: Command = {
   },
 };
 
-const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm };
+const connect: Command = {
+  name: "network connect",
+  summary: "Connect a container to a network (a running one at once, as its next ethN)",
+  usage: "NETWORK CONTAINER",
+  options: {},
+  args: [2, 2],
+  async run(g, _v, [net, ctr]) {
+    await connectNetwork(g.root, net, ctr);
+    return 0;
+  },
+};
 
-export const networkCommand = commandGroup("network", "Manage networks", subcommands, ["create   Create a network", "ls       List networks", "inspect  Display detailed information on networks", "rm       Remove networks"]);
+const disconnect: Command = {
+  name: "network disconnect",
+  summary: "Disconnect a container from a network it was connected to",
+  usage: "NETWORK CONTAINER",
+  options: {},
+  args: [2, 2],
+  async run(g, _v, [net, ctr]) {
+    await disconnectNetwork(g.root, net, ctr);
+    return 0;
+  },
+};
+
+const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect };
+
+export const networkCommand = commandGroup("network", "Manage networks", subcommands, ["create   Create a network", "ls       List networks", "inspect  Display detailed information on networks", "rm       Remove networks", "connect  Connect a container to a network", "disconnect  Disconnect a container from a network"]);

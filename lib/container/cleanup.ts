@@ -11,8 +11,7 @@ import { containerCgroup } from "./cgroups/cgroup.ts";
 import { unmountRootfs } from "./rootfs.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { containerDir, listRecords, pidAlive, releaseName, updateRecord } from "./state.ts";
-import { detachEndpoint } from "./network/endpoint.ts";
-import { refreshNetworkHosts } from "./network/hosts.ts";
+import { leaveNetworks } from "./network/leave.ts";
 import { removeVolume } from "./volumes.ts";
 
 /** Stops everything the container holds; removes it when `remove` (its volumes only if `removeVolumes`). */
@@ -63,10 +62,7 @@ export async function reconcile(root: string): Promise<string[]> {
     if (state.status === "exited" || pidAlive(state.monitorPid)) continue;
     if (state.status === "created" && !state.monitorPid) continue; // created, never started
     try {
-      if (state.network) {
-        await detachEndpoint(root, spec.id, state.network);
-        refreshNetworkHosts(root, state.network.network);
-      }
+      if (state.network) await leaveNetworks(root, spec.id);
       await teardown(root, spec, spec.autoRemove);
       if (!spec.autoRemove) {
         updateRecord(root, spec.id, (now) => ({

@@ -3,6 +3,7 @@ import type { ContainerRecord } from "./state.ts";
 import { containerDir } from "./state.ts";
 import { logPath } from "./logs.ts";
 import { humanDuration } from "../util/human.ts";
+import type { EndpointState } from "./network/endpoint.ts";
 
 /** "Up 3 seconds", "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Restarting (1) …", "Created". */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -36,14 +37,15 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   for (const p of ep?.ports ?? rec.spec.ports ?? []) {
     (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
   }
-  const endpoint = {
+  const endpoint = (e: EndpointState | undefined) => ({
     Aliases: rec.spec.networkAliases ?? null,
-    NetworkID: "",
-    IPAddress: ep?.ip ?? "",
-    IPPrefixLen: ep?.prefix ?? 0,
-    Gateway: ep?.gateway ?? "",
-    MacAddress: ep?.mac ?? "",
-  };
+    IPAddress: e?.ip ?? "",
+    IPPrefixLen: e?.prefix ?? 0,
+    Gateway: e?.gateway ?? "",
+    MacAddress: e?.mac ?? "",
+  });
+  const networks: Record<string, unknown> = net.startsWith("container:") ? {} : { [net]: endpoint(ep) };
+  for (const n of rec.spec.extraNetworks ?? []) networks[n] = endpoint(rec.state.connected?.find((e) => e.network === n));
   return {
     Bridge: ep?.bridge ?? "",
     IPAddress: ep?.ip ?? "",
@@ -51,7 +53,7 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
     Gateway: ep?.gateway ?? "",
     MacAddress: ep?.mac ?? "",
     Ports: ports,
-    Networks: net.startsWith("container:") ? {} : { [net]: endpoint },
+    Networks: networks,
   };
 }
 

@@ -23,6 +23,8 @@ import type { ContainerSpec } from "./spec.ts";
 import { type ContainerState, containerDir, readRecord, updateRecord } from "./state.ts";
 import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } from "./network/endpoint.ts";
 import { refreshNetworkHosts } from "./network/hosts.ts";
+import { joinExtraNetworks } from "./network/connect.ts";
+import { leaveNetworks } from "./network/leave.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
 import { resolveUser } from "./user.ts";
@@ -152,6 +154,9 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       closeFd(endpoint.netnsFd); // the container holds its namespace now
       endpoint.netnsFd = -1;
       refreshNetworkHosts(root, endpoint.network);
+      if (spec.extraNetworks?.length) {
+        await joinExtraNetworks(root, id, init.pid, spec.extraNetworks).catch((e) => debug(`network connect: ${messageOf(e)}`));
+      }
     }
     const ep = endpoint;
     const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin) : undefined;
@@ -177,11 +182,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         attached.restore();
       }
       if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
-      if (ep) {
-        await detachEndpoint(root, id, ep).catch((e) => debug(`network: ${messageOf(e)}`));
-        updateRecord(root, id, (rec) => ({ spec: rec.spec, state: { ...rec.state, network: undefined } }));
-        refreshNetworkHosts(root, ep.network);
-      }
+      if (ep) await leaveNetworks(root, id).catch((e) => debug(`network: ${messageOf(e)}`));
       const oomKilled = cgroup.oomKilled();
       const exitCode = oomKilled && s.signal ? 137 : s.code;
       await finish(root, ready, { exitCode, oomKilled }, plan.exitState);

@@ -53,6 +53,8 @@ export interface ContainerSpec {
   ip?: string;
   /** `--network-alias`: more names on a user network */
   networkAliases?: string[];
+  /** networks joined with `network connect` (as eth1, eth2, … at every start) */
+  extraNetworks?: string[];
   /** `--add-host`: "IP\tNAME" lines for /etc/hosts */
   extraHosts?: string[];
   /** `--dns` */

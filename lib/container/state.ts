@@ -32,6 +32,8 @@ export interface ContainerState {
   restarting?: boolean;
   /** its place on a bridge network while it runs */
   network?: EndpointState;
+  /** more networks it was connected to (`network connect`), as eth1, eth2, … */
+  connected?: EndpointState[];
 }
 
 export interface ContainerRecord {

@@ -44,6 +44,8 @@ export interface RunImages {
   user: string;
   /** Volumes {"/seed": {}} */
   volume: string;
+  /** ExposedPorts {"80/tcp": {}} */
+  exposed: string;
 }
 
 let cached: Promise<RunImages> | undefined;
@@ -79,6 +81,7 @@ export function runImages(): Promise<RunImages> {
         entrypoint: { Entrypoint: ["echo", "ep"], Cmd: ["default"] },
         user: { User: "app", WorkingDir: "/home/app", Env: ["PATH=/bin", "FOO=from-image"] },
         volume: { Volumes: { "/seed": {} } },
+        exposed: { ExposedPorts: { "80/tcp": {} } },
       };
       const names: Record<string, string> = {};
       for (const [tag, config] of Object.entries(variants)) {
@@ -87,7 +90,7 @@ export function runImages(): Promise<RunImages> {
         const r = await new Deno.Command(BERTH, { args: ["--root", root, "pull", "-q", names[tag]], stdout: "null", stderr: "piped" }).output();
         if (!r.success) throw new Error(`pull ${names[tag]}: ${new TextDecoder().decode(r.stderr)}`);
       }
-      return { root, base: names.base, entrypoint: names.entrypoint, user: names.user, volume: names.volume };
+      return { root, base: names.base, entrypoint: names.entrypoint, user: names.user, volume: names.volume, exposed: names.exposed };
     } finally {
       await reg.stop();
       await Deno.remove(dir, { recursive: true });

@@ -107,6 +107,69 @@ export async function attachEndpoint(root: string, id: string, network: string, 
   }
 }
 
+/** A netlink socket in the network namespace at `nsPath` (the JS thread visits it for an instant). */
+function netlinkIn(nsPath: string): Netlink {
+  const saved = openFd("/proc/thread-self/ns/net", O_CLOEXEC);
+  const target = openFd(nsPath, O_CLOEXEC);
+  try {
+    setns(target, CLONE_NEWNET);
+    try {
+      return Netlink.open();
+    } finally {
+      setns(saved, CLONE_NEWNET);
+    }
+  } finally {
+    closeFd(target);
+    closeFd(saved);
+  }
+}
+
+/**
+ * `network connect`: running container `id` (its first process `pid`) gets an interface `ifname` on
+ * `network`, with a leased address; its default route stays on its first network, as with Docker.
+ */
+export async function connectEndpoint(root: string, id: string, pid: number, network: string, ifname: string): Promise<EndpointState> {
+  const l = await lease(root, network, id);
+  const veth = `vc${id.slice(0, 8)}${ifname.slice(3)}`.slice(0, 15);
+  const nsFd = openFd(`/proc/${pid}/ns/net`, O_CLOEXEC);
+  try {
+    const mac = macFor(l.ip);
+    const outer = Netlink.open();
+    try {
+      outer.createVeth(veth, ifname, nsFd, mac);
+      outer.setMasterUp(outer.index(veth), outer.index(l.network.bridge));
+    } finally {
+      outer.close();
+    }
+    const inner = netlinkIn(`/proc/${pid}/ns/net`);
+    try {
+      const idx = inner.index(ifname);
+      inner.addAddress(idx, l.ip, l.prefix);
+      inner.setUp(idx);
+    } finally {
+      inner.close();
+    }
+    return { network: l.network.name, ip: l.ip, prefix: l.prefix, gateway: l.network.gateway, mac: hex(mac), bridge: l.network.bridge, veth };
+  } catch (err) {
+    await release(root, network, id).catch(() => {});
+    throw err;
+  } finally {
+    closeFd(nsFd);
+  }
+}
+
+/** `network disconnect` of a running container: its interface on that network goes, and the lease. */
+export async function disconnectEndpoint(root: string, id: string, ep: EndpointState): Promise<void> {
+  const outer = Netlink.open();
+  try {
+    const idx = outer.index(ep.veth); // deleting one end of a veth pair deletes both
+    if (idx) outer.deleteLink(idx);
+  } finally {
+    outer.close();
+  }
+  await release(root, ep.network, id);
+}
+
 /**
  * After the container is gone: its ports and its address back. The veth goes with the namespace,
  * which the kernel tears down a little later on its own (deleting it here would wait for that).

@@ -1,0 +1,62 @@
+/**
+ * `network connect` and `network disconnect`: a running container gets (or loses) an interface on
+ * another network at once; a stopped one has the network recorded and joins it at its next start.
+ */
+import { BerthError } from "../../util/errors.ts";
+import { getContainer } from "../lifecycle.ts";
+import { updateRecord } from "../state.ts";
+import type { ContainerRecord } from "../state.ts";
+import { connectEndpoint, disconnectEndpoint, type EndpointState } from "./endpoint.ts";
+import { refreshNetworkHosts } from "./hosts.ts";
+import { findNetwork } from "./networks.ts";
+
+const running = (rec: ContainerRecord) => rec.state.status === "running" && !!rec.state.pid;
+
+/** Joins every network a container has been connected to (after its start, as eth1, eth2, …). */
+export async function joinExtraNetworks(root: string, id: string, pid: number, networks: string[]): Promise<void> {
+  for (const name of networks) {
+    const rec = updateRecord(root, id, () => undefined);
+    const n = (rec?.state.connected?.length ?? 0) + 1;
+    const ep = await connectEndpoint(root, id, pid, name, `eth${n}`);
+    updateRecord(root, id, (r) => ({ spec: r.spec, state: { ...r.state, connected: [...(r.state.connected ?? []), ep] } }));
+    refreshNetworkHosts(root, name);
+  }
+}
+
+export async function connectNetwork(root: string, networkRef: string, containerRef: string): Promise<void> {
+  const net = findNetwork(root, networkRef);
+  if (!net) throw new BerthError(`network ${networkRef} not found`);
+  const rec = await getContainer(root, containerRef);
+  const { spec } = rec;
+  if (spec.network === "host" || spec.network === "none" || spec.network.startsWith("container:")) {
+    throw new BerthError(`container sharing network namespace with another container or host cannot be connected to any other network`);
+  }
+  if (spec.network === net.name || spec.extraNetworks?.includes(net.name)) {
+    throw new BerthError(`endpoint with name ${spec.name} already exists in network ${net.name}`);
+  }
+  updateRecord(root, spec.id, (r) => ({ spec: { ...r.spec, extraNetworks: [...(r.spec.extraNetworks ?? []), net.name] }, state: r.state }));
+  if (running(rec)) await joinExtraNetworks(root, spec.id, rec.state.pid!, [net.name]);
+}
+
+export async function disconnectNetwork(root: string, networkRef: string, containerRef: string): Promise<void> {
+  const net = findNetwork(root, networkRef);
+  if (!net) throw new BerthError(`network ${networkRef} not found`);
+  const rec = await getContainer(root, containerRef);
+  if (!rec.spec.extraNetworks?.includes(net.name)) {
+    throw new BerthError(
+      rec.spec.network === net.name
+        ? `container ${rec.spec.name} cannot be disconnected from its first network ${net.name} (berth keeps a container's first network)`
+        : `container ${rec.spec.name} is not connected to network ${net.name}`,
+    );
+  }
+  let ep: EndpointState | undefined;
+  updateRecord(root, rec.spec.id, (r) => {
+    ep = r.state.connected?.find((e) => e.network === net.name);
+    return {
+      spec: { ...r.spec, extraNetworks: r.spec.extraNetworks?.filter((n) => n !== net.name) },
+      state: { ...r.state, connected: r.state.connected?.filter((e) => e.network !== net.name) },
+    };
+  });
+  if (ep) await disconnectEndpoint(root, rec.spec.id, ep);
+  refreshNetworkHosts(root, net.name);
+}
