@@ -46,6 +46,20 @@ try {
   await sh(["stop", "berth-demo"]);
   await sh(["logs", "berth-demo"]);
   await sh(["rm", "berth-demo"]);
+  // a published port, reached from the host's 127.0.0.1
+  await new Deno.Command(berth, { args: ["rm", "-f", "berth-demo-web"], stdout: "null", stderr: "null" }).output();
+  const port = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const p = (l.addr as Deno.NetAddr).port;
+    l.close();
+    return p;
+  })();
+  await sh(["run", "-d", "--name", "berth-demo-web", "-p", `${port}:80`, image, "sh", "-c", "mkdir /www; echo hello over a published port > /www/index.html; exec httpd -f -p 80 -h /www"]);
+  await new Promise((r) => setTimeout(r, 300));
+  console.log(`$ curl http://127.0.0.1:${port}/`);
+  await new Deno.Command("curl", { args: ["-s", "--max-time", "5", `http://127.0.0.1:${port}/`], stdout: "inherit" }).output();
+  await sh(["rm", "-f", "berth-demo-web"]);
+  await sh(["network", "rm", "bridge"]); // tidy: its bridge and iptables chains go (the next run makes it again)
 } finally {
   await reg.stop();
   await Deno.remove(dir, { recursive: true });
