@@ -36,6 +36,8 @@ import { runCommand } from "./lib/cli/run.ts";
 import { saveCommand } from "./lib/cli/save.ts";
 import { tagCommand } from "./lib/cli/tag.ts";
 import { networkCommand } from "./lib/cli/network.ts";
+import { commitCommand } from "./lib/cli/commit.ts";
+import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, messageOf } from "./lib/util/errors.ts";
@@ -44,6 +46,7 @@ import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
+  commit: commitCommand,
   cp: cpCommand,
   create: createCommand,
   diff: diffCommand,
@@ -71,6 +74,7 @@ const commands: Record<string, Command> = {
   login: loginCommand,
   logout: logoutCommand,
   pull: pullCommand,
+  push: pushCommand,
   rmi: rmiCommand,
   run: runCommand,
   save: saveCommand,

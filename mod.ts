@@ -58,3 +58,5 @@ export {
   removeNetwork,
 } from "./lib/container/network/networks.ts";
 export { connectNetwork, disconnectNetwork } from "./lib/container/network/connect.ts";
+export { type CommitOptions, commitContainer } from "./lib/image/commit.ts";
+export { push, type PushOptions, type PushResult } from "./lib/image/push.ts";

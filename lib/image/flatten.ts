@@ -14,9 +14,9 @@ interface Found {
   layer: number;
 }
 
-const isWhiteout = (i: Deno.FileInfo) => i.isCharDevice === true && (i.rdev ?? 0) === 0;
+export const isWhiteout = (i: Deno.FileInfo) => i.isCharDevice === true && (i.rdev ?? 0) === 0;
 
-function isOpaque(path: string): boolean {
+export function isOpaque(path: string): boolean {
   const v = libc.lgetxattr(path, "trusted.overlay.opaque");
   return v !== null && v.length === 1 && v[0] === 0x79;
 }
@@ -63,6 +63,43 @@ function* readFile(path: string, size: number): Generator<Uint8Array> {
   }
 }
 
+/**
+ * Writes the file at `path` (lstat `info`) as tar entry `name`: files with their content (a second
+ * name of an inode already written, as a hardlink, through `links`), dirs, symlinks, devices, fifos,
+ * with owner, mode, mtime and xattrs (overlay's own left out). Returns the type, null for a socket.
+ */
+export async function writeEntry(w: TarWriter, path: string, info: Deno.FileInfo, name: string, links: Map<string, string>): Promise<TarEntryType | null> {
+  const type = typeOf(info);
+  if (!type) return null;
+  const entry: TarWriteEntry = {
+    name,
+    type,
+    mode: info.mode! & 0o7777,
+    uid: info.uid ?? 0,
+    gid: info.gid ?? 0,
+    mtime: Math.floor((info.mtime?.getTime() ?? 0) / 1000),
+    xattrs: type === "symlink" ? undefined : xattrsOf(path),
+  };
+  if (type === "file" && (info.nlink ?? 1) > 1) {
+    const key = `${info.dev}:${info.ino}`;
+    const first = links.get(key);
+    if (first) {
+      await w.add({ ...entry, type: "link", linkname: first, xattrs: undefined });
+      return "link";
+    }
+    links.set(key, name);
+  }
+  if (type === "symlink") entry.linkname = Deno.readLinkSync(path);
+  if (type === "char" || type === "block") {
+    const rdev = info.rdev ?? 0;
+    entry.devmajor = ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+    entry.devminor = (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff);
+  }
+  if (type === "file") await w.add({ ...entry, size: info.size }, readFile(path, info.size));
+  else await w.add(entry);
+  return type;
+}
+
 /** Writes the merged view of `layers` (lowest first) through `w`, names under `prefix` if given. */
 export async function writeFlattened(layers: string[], w: TarWriter, prefix = ""): Promise<void> {
   const top = layers.slice().reverse();
@@ -81,36 +118,8 @@ export async function writeFlattened(layers: string[], w: TarWriter, prefix = ""
     });
     for (const name of [...found.keys()].sort()) {
       const { path, info, layer } = found.get(name)!;
-      const type = typeOf(info);
-      if (!type) continue;
       const entryName = rel ? `${rel}/${name}` : name;
-      const entry: TarWriteEntry = {
-        name: entryName,
-        type,
-        mode: info.mode! & 0o7777,
-        uid: info.uid ?? 0,
-        gid: info.gid ?? 0,
-        mtime: Math.floor((info.mtime?.getTime() ?? 0) / 1000),
-        xattrs: type === "symlink" ? undefined : xattrsOf(path),
-      };
-      if (type === "file" && (info.nlink ?? 1) > 1) {
-        const key = `${info.dev}:${info.ino}`;
-        const first = links.get(key);
-        if (first) {
-          await w.add({ ...entry, type: "link", linkname: first, xattrs: undefined });
-          continue;
-        }
-        links.set(key, entryName);
-      }
-      if (type === "symlink") entry.linkname = Deno.readLinkSync(path);
-      if (type === "char" || type === "block") {
-        const rdev = info.rdev ?? 0;
-        entry.devmajor = ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
-        entry.devminor = (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff);
-      }
-      if (type === "file") {
-        await w.add({ ...entry, size: info.size }, readFile(path, info.size));
-      } else await w.add(entry);
+      const type = await writeEntry(w, path, info, entryName, links);
       if (type === "dir") {
         const below: string[] = [path];
         if (!isOpaque(path)) {
