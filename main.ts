@@ -37,6 +37,7 @@ import { saveCommand } from "./lib/cli/save.ts";
 import { tagCommand } from "./lib/cli/tag.ts";
 import { networkCommand } from "./lib/cli/network.ts";
 import { commitCommand } from "./lib/cli/commit.ts";
+import { buildCommand } from "./lib/cli/build.ts";
 import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
@@ -46,6 +47,7 @@ import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
+  build: buildCommand,
   commit: commitCommand,
   cp: cpCommand,
   create: createCommand,

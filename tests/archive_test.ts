@@ -4,14 +4,10 @@ import { berth, tempRoot } from "./helpers/berth.ts";
 import { busyboxLayer, PROC, withRegistry } from "./helpers/fixtures.ts";
 import { buildImage, pushImage } from "./helpers/images.ts";
 import { featureLayers } from "./helpers/layers.ts";
+import { runTool } from "./helpers/tool.ts";
 
-const dec = new TextDecoder();
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!r.success) throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(r.stderr)}`);
-  return dec.decode(r.stdout);
-}
+const run = runTool;
 
 async function withTemp(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "berth-test-archive-" });

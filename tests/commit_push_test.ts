@@ -10,6 +10,7 @@ import { berth, type BerthResult, tempRoot } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { startRegistry } from "./helpers/registry.ts";
 import { runImages } from "./helpers/run_images.ts";
+import { runTool } from "./helpers/tool.ts";
 
 async function b(args: string[], code = 0, stdin?: string): Promise<BerthResult> {
   const { root } = await runImages();
@@ -18,11 +19,7 @@ async function b(args: string[], code = 0, stdin?: string): Promise<BerthResult>
   return r;
 }
 
-async function run(cmd: string, args: string[]): Promise<string> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!r.success) throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
+const run = runTool;
 
 const CHANGES = "echo changed > /new.txt; rm /etc/group; rm -rf /seed; mkdir -p /seed/fresh; echo f > /seed/fresh/f; " +
   "head -c 12582912 /dev/urandom > /big.bin; md5sum /big.bin > /big.md5";

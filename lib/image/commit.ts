@@ -49,7 +49,7 @@ const SKIP = new Set(["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"]);
 const enc = new TextEncoder();
 
 /** Writes `dir` as a gzip'd layer tar to `blobPath`; returns the digests and sizes. */
-async function writeLayerBlob(dir: string, blobPath: string): Promise<{ digest: string; diffId: string; size: number; tarSize: number }> {
+async function writeLayerBlob(dir: string, blobPath: string, skip?: Set<string>): Promise<{ digest: string; diffId: string; size: number; tarSize: number }> {
   const { createHash } = await nodeCrypto();
   const zlib = await nodeZlib();
   const diffHash = createHash("sha256");
@@ -73,7 +73,7 @@ async function writeLayerBlob(dir: string, blobPath: string): Promise<{ digest: 
       tarSize += chunk.length;
       if (!gz.write(chunk)) await new Promise<void>((r) => gz.once("drain", () => r()));
     });
-    await writeLayerFromDir(dir, w, SKIP);
+    await writeLayerFromDir(dir, w, skip);
     await w.finish();
     gz.end();
     await ended;
@@ -82,6 +82,56 @@ async function writeLayerBlob(dir: string, blobPath: string): Promise<{ digest: 
     out.close();
   }
   return { digest: `sha256:${blobHash.digest("hex")}`, diffId: `sha256:${diffHash.digest("hex")}`, size, tarSize };
+}
+
+/**
+ * `dir` (overlay form) as a layer in the store: written as a gzip'd tar, then unpacked through the
+ * verified path (digests checked, synced, renamed into place). Needs the gc lock held (shared).
+ */
+export async function storeLayerFromDir(root: string, tmp: string, dir: string, skip?: Set<string>): Promise<LayerRecord> {
+  const blobFile = join(tmp, `layer-${crypto.randomUUID()}.tar.gz`);
+  const layer = await writeLayerBlob(dir, blobFile, skip);
+  const job = { storeRoot: root, tmpDir: tmp, digest: layer.digest, size: layer.size, mediaType: MT.ociLayerGzip, diffId: layer.diffId, file: blobFile };
+  const [unpacked] = await runJobs([job], 1, () => {});
+  commitLayers(root, [job]);
+  return { digest: layer.digest, diffId: layer.diffId, mediaType: MT.ociLayerGzip, size: layer.size, unpackedSize: unpacked.unpackedBytes, tarSize: layer.tarSize };
+}
+
+/**
+ * A new image in the store: `config` (its rootfs set from `layers`), an OCI manifest, the index
+ * record, and `tags` (full names) moved to it. Needs the gc lock held (shared).
+ */
+export async function writeImage(store: Store, config: ImageConfig, layers: LayerRecord[], tags: string[], platform: ImageRecord["platform"]): Promise<string> {
+  config.rootfs = { type: "layers", diff_ids: layers.map((l) => l.diffId) };
+  const configBytes = enc.encode(JSON.stringify(config));
+  const configDigest = await sha256Digest(configBytes);
+  await storeVerifiedBlob(store, configDigest, configBytes, "image config");
+  const manifestBytes = enc.encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MT.ociManifest,
+    config: { mediaType: MT.ociConfig, digest: configDigest, size: configBytes.length },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+  }));
+  const manifestDigest = await sha256Digest(manifestBytes);
+  await storeVerifiedBlob(store, manifestDigest, manifestBytes, "image manifest");
+  const now = new Date().toISOString();
+  await store.updateIndex((index) => {
+    const image: ImageRecord = index.images[configDigest] ?? {
+      id: configDigest,
+      manifestDigest,
+      manifestMediaType: MT.ociManifest,
+      repoTags: [],
+      repoDigests: [],
+      layers,
+      size: layers.reduce((n, l) => n + (l.unpackedSize ?? 0), 0),
+      created: config.created,
+      platform,
+      addedAt: now,
+    };
+    index.images[configDigest] = image;
+    for (const t of tags) assignTag(index, image, t);
+  });
+  return configDigest;
 }
 
 export async function commitContainer(root: string, ref: string, opts: CommitOptions = {}): Promise<{ id: string; tag?: string }> {
@@ -100,61 +150,25 @@ export async function commitContainer(root: string, ref: string, opts: CommitOpt
   return await withLock(store.gcLockPath, async () => {
     const tmp = store.makeTempDir();
     try {
-      const blobFile = join(tmp, "layer.tar.gz");
       if (running) containerCgroup(rec.spec.id).freeze(true);
       let layer;
       try {
-        layer = await writeLayerBlob(upper, blobFile);
+        layer = await storeLayerFromDir(root, tmp, upper, SKIP);
       } finally {
         if (running) containerCgroup(rec.spec.id).freeze(false);
       }
-      const job = { storeRoot: root, tmpDir: tmp, digest: layer.digest, size: layer.size, mediaType: MT.ociLayerGzip, diffId: layer.diffId, file: blobFile };
-      const [unpacked] = await runJobs([job], 1, () => {});
-      commitLayers(root, [job]);
-
       const now = new Date().toISOString();
       config.created = now;
       if (opts.author) config.author = opts.author;
-      config.rootfs = { type: "layers", diff_ids: [...baseConfig.rootfs.diff_ids, layer.diffId] };
       config.history = [...(baseConfig.history ?? []), {
         created: now,
         created_by: `berth commit ${rec.spec.name}`,
         ...(opts.author ? { author: opts.author } : {}),
         ...(opts.message ? { comment: opts.message } : {}),
       }];
-      const configBytes = enc.encode(JSON.stringify(config));
-      const configDigest = await sha256Digest(configBytes);
-      await storeVerifiedBlob(store, configDigest, configBytes, "commit: config");
-      const layers: LayerRecord[] = [
-        ...base.layers,
-        { digest: layer.digest, diffId: layer.diffId, mediaType: MT.ociLayerGzip, size: layer.size, unpackedSize: unpacked.unpackedBytes, tarSize: layer.tarSize },
-      ];
-      const manifestBytes = enc.encode(JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MT.ociManifest,
-        config: { mediaType: MT.ociConfig, digest: configDigest, size: configBytes.length },
-        layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
-      }));
-      const manifestDigest = await sha256Digest(manifestBytes);
-      await storeVerifiedBlob(store, manifestDigest, manifestBytes, "commit: manifest");
       const tag = target ? `${repoName(target)}:${target.tag ?? "latest"}` : undefined;
-      await store.updateIndex((index) => {
-        const image: ImageRecord = index.images[configDigest] ?? {
-          id: configDigest,
-          manifestDigest,
-          manifestMediaType: MT.ociManifest,
-          repoTags: [],
-          repoDigests: [],
-          layers,
-          size: layers.reduce((n, l) => n + (l.unpackedSize ?? 0), 0),
-          created: now,
-          platform: base.platform,
-          addedAt: now,
-        };
-        index.images[configDigest] = image;
-        if (tag) assignTag(index, image, tag);
-      });
-      return { id: configDigest, tag: target ? formatReference({ ...target, tag: target.tag ?? "latest" }) : undefined };
+      const id = await writeImage(store, config, [...base.layers, layer], tag ? [tag] : [], base.platform);
+      return { id, tag: target ? formatReference({ ...target, tag: target.tag ?? "latest" }) : undefined };
     } finally {
       Deno.removeSync(tmp, { recursive: true });
     }

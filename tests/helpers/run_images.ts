@@ -56,7 +56,9 @@ export function removeNetworksSync(root: string): void {
   const ls = new Deno.Command(BERTH, { args: ["--root", root, "network", "ls", "--format", "json"], stdout: "piped", stderr: "null" }).outputSync();
   const names = new TextDecoder().decode(ls.stdout).split("\n").filter(Boolean).map((l) => JSON.parse(l))
     .filter((n) => n.ID).map((n) => n.Name as string);
-  if (names.length) new Deno.Command(BERTH, { args: ["--root", root, "network", "rm", ...names], stdout: "null", stderr: "null" }).outputSync();
+  if (!names.length) return;
+  const rm = new Deno.Command(BERTH, { args: ["--root", root, "network", "rm", ...names], stdout: "null", stderr: "piped" }).outputSync();
+  if (!rm.success) console.error(`removing the test root's networks: ${new TextDecoder().decode(rm.stderr)}`);
 }
 
 // a filtered test run may skip the file's last test: the root still goes when the process ends
