@@ -51,7 +51,7 @@ Deno.test("auth: credentials from ~/.docker/config.json are used", PROC, async (
   }, { htpasswd: { user: USER, password: PASS } });
 });
 
-Deno.test("auth: Bearer token flow from WWW-Authenticate (realm, service, scope)", PROC, async () => {
+Deno.test("auth: Bearer token flow from WWW-Authenticate (realm, service, scope), for pull and push", PROC, async () => {
   const tokens = await startTokenServer(USER, PASS);
   try {
     await withRegistry(async (reg, root) => {
@@ -70,6 +70,14 @@ Deno.test("auth: Bearer token flow from WWW-Authenticate (realm, service, scope)
       assert(tokens.issued > before, "tokens were issued");
       const inspect = JSON.parse((await berth(root, ["inspect", `${reg.host}/tok/bb:v1`])).stdout)[0];
       assertEquals(inspect.Id, img.configDigest);
+      // push takes a token for both repositories (push here, pull there) and mounts the blobs
+      assertEquals((await berth(root, ["tag", `${reg.host}/tok/bb:v1`, `${reg.host}/tok/pushed:v2`])).code, 0);
+      const pushed = await berth(root, ["push", `${reg.host}/tok/pushed:v2`]);
+      assertEquals(pushed.code, 0, pushed.stderr);
+      assertMatch(pushed.stdout, /Mounted from tok\/bb/);
+      assertMatch(pushed.stdout, /v2: digest: sha256:[0-9a-f]{64} size: \d+\n$/);
+      const back = await berth(root, ["pull", "-q", `${reg.host}/tok/pushed:v2`]);
+      assertEquals([back.code, back.stdout.trim()], [0, inspect.RepoDigests[0].split("@")[1]], back.stderr);
     }, { token: tokens });
   } finally {
     await tokens.stop();

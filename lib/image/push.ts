@@ -68,12 +68,18 @@ async function uploadBlob(
   if (head.ok) return progress.update(blob.label, "Layer already exists");
   if (head.status !== 404 && head.status !== 401 && head.status !== 403) await client.fail(what, head);
 
-  const start = mountFrom
-    ? `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`
-    : `/v2/${repo}/blobs/uploads/`;
-  const begun = await client.request("POST", start, { scope });
-  await begun.body?.cancel();
-  if (begun.status === 201) return progress.update(blob.label, `Mounted from ${mountFrom}`);
+  let begun: Response | undefined;
+  if (mountFrom) {
+    const mount = `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(mountFrom)}`;
+    begun = await client.request("POST", mount, { scope: `${scope} repository:${mountFrom}:pull` });
+    await begun.body?.cancel();
+    if (begun.status === 201) return progress.update(blob.label, `Mounted from ${mountFrom}`);
+    if (begun.status === 401 || begun.status === 403) begun = undefined; // no pull access there: upload it
+  }
+  if (!begun) {
+    begun = await client.request("POST", `/v2/${repo}/blobs/uploads/`, { scope });
+    await begun.body?.cancel();
+  }
   if (begun.status !== 202) await client.fail(what, begun);
   let url = uploadUrl(client, begun, what);
 

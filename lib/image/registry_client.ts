@@ -207,7 +207,8 @@ export class RegistryClient {
     const url = new URL(ch.params.realm);
     if (ch.params.service) url.searchParams.set("service", ch.params.service);
     const wanted = scope || ch.params.scope;
-    if (wanted) url.searchParams.set("scope", wanted);
+    // several scopes (a cross-repository mount needs two) go as several scope parameters
+    for (const s of (wanted ?? "").split(" ").filter(Boolean)) url.searchParams.append("scope", s);
     const headers = new Headers();
     if (this.credentials) {
       headers.set("authorization", `Basic ${btoa(`${this.credentials.username}:${this.credentials.password}`)}`);
