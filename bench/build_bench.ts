@@ -9,9 +9,9 @@ import { join } from "../lib/util/path.ts";
 import { buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { fullBusybox } from "../tests/helpers/run_images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
+import { BERTH, podmanPrefix } from "./peers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 3);
-const BERTH = new URL("../dist/berth", import.meta.url).pathname;
 
 async function sh(script: string): Promise<void> {
   const r = await new Deno.Command("sh", { args: ["-c", script], stdout: "null", stderr: "piped" }).output();
@@ -41,16 +41,7 @@ try {
     'CMD ["cat", "/app/lines.txt"]',
   ].join("\n") + "\n");
 
-  const conf = join(work, "containers.conf");
-  await Deno.writeTextFile(conf, [
-    "[containers]",
-    'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-    "[engine]",
-    'cgroup_manager = "cgroupfs"',
-    'events_logger = "file"',
-    'runtime = "runc"',
-  ].join("\n") + "\n");
-  const podman = `CONTAINERS_CONF=${conf} podman --root ${work}/podman --runroot ${work}/podman-run --storage-driver overlay`;
+  const podman = await podmanPrefix(work);
   const hasPodman = (await new Deno.Command("sh", { args: ["-c", "command -v podman"], stdout: "null" }).output()).success;
   const berthRoot = join(work, "berth");
   await sh(`${BERTH} --root ${berthRoot} pull -q ${image}`);

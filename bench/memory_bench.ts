@@ -10,15 +10,11 @@
 import { join } from "../lib/util/path.ts";
 import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
+import { berthIn } from "./peers.ts";
 
 const N = Number(Deno.args[0] ?? 20);
-const BERTH = new URL("../dist/berth", import.meta.url).pathname;
 
-async function berth(root: string, args: string[]): Promise<string> {
-  const r = await new Deno.Command(BERTH, { args: ["--root", root, ...args], stdout: "piped", stderr: "piped" }).output();
-  if (!r.success) throw new Error(`berth ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
+const berth = berthIn;
 
 /** kB of `field` (Pss, Rss) in /proc/PID/smaps_rollup. */
 function rollup(pid: string, field: string): number {

@@ -8,16 +8,12 @@
 import { join } from "../lib/util/path.ts";
 import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { freePort, startRegistry } from "../tests/helpers/registry.ts";
+import { berthIn } from "./peers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 3);
 const MIB = Number(Deno.args[1] ?? 1024);
-const BERTH = new URL("../dist/berth", import.meta.url).pathname;
 
-async function berth(root: string, args: string[]): Promise<string> {
-  const r = await new Deno.Command(BERTH, { args: ["--root", root, ...args], stdout: "piped", stderr: "piped" }).output();
-  if (!r.success) throw new Error(`berth ${args.join(" ")}: ${new TextDecoder().decode(r.stderr)}`);
-  return new TextDecoder().decode(r.stdout);
-}
+const berth = berthIn;
 
 /** Seconds to write MIB MiB to host:port (the receiver discards them). */
 async function send(hostname: string, port: number): Promise<number> {

@@ -10,9 +10,10 @@
 import { join } from "../lib/util/path.ts";
 import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
+import { BERTH, podmanPrefix } from "./peers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 40);
-const BERTH = new URL("../dist/berth", import.meta.url).pathname;
+
 
 async function run(cmd: string, args: string[], opts: { env?: Record<string, string>; quiet?: boolean } = {}): Promise<string> {
   const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", env: opts.env }).output();
@@ -50,16 +51,7 @@ try {
   if (await have("crun")) commands.push(["crun run", `crun --root ${work}/crun-state run --bundle ${bundle} bench-crun`]);
 
   if (await have("podman")) {
-    const conf = join(work, "containers.conf");
-    await Deno.writeTextFile(conf, [
-      "[containers]",
-      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
-      "[engine]",
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      'runtime = "runc"',
-    ].join("\n") + "\n");
-    const p = `CONTAINERS_CONF=${conf} podman --root ${work}/podman --runroot ${work}/podman-run --storage-driver overlay`;
+    const p = await podmanPrefix(work);
     try {
       await run("sh", ["-c", `${p} pull -q --tls-verify=false ${image}`]);
       commands.push(["podman run --rm", `sh -c '${p} run --rm --network none ${image} true'`]);

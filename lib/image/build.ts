@@ -56,6 +56,18 @@ export interface BuildOptions {
   say?: (line: string) => void;
 }
 
+/** What every step of one build shares. */
+interface BuildRun {
+  opts: BuildOptions;
+  context: string;
+  ignore: Ignore;
+  /** finished stages' states, by index */
+  done: State[];
+  stages: { name?: string; index: number }[];
+  /** the build's temp dir under ROOT/tmp */
+  tmp: string;
+}
+
 interface State {
   layers: LayerRecord[];
   config: ImageConfig;
@@ -144,6 +156,7 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
   return await withLock(store.gcLockPath, async () => {
     const tmp = store.makeTempDir();
     const done: State[] = [];
+    const br: BuildRun = { opts, context, ignore, done, stages, tmp };
     try {
       for (const stage of stages) {
         step++;
@@ -188,7 +201,7 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
           quietSay(`Step ${step}/${total} : ${shown}`);
           const where = `${file.split("/").pop()}:${ins.line}`;
           let inputs = "";
-          if (ins.cmd === "COPY" || ins.cmd === "ADD") inputs = await copyInputs(ins, argsText, flags, context, ignore, done, stages, where);
+          if (ins.cmd === "COPY" || ins.cmd === "ADD") inputs = await copyInputs(br, ins, argsText, flags, where);
           if (ins.cmd === "RUN") inputs = JSON.stringify([...args]);
           const key = await sha(`${state.key}\n${shown}\n${inputs}`);
           const cached = fromCache(key);
@@ -246,7 +259,7 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
                 break;
               case "COPY":
               case "ADD":
-                layer = await copyStep(opts, state, ins, argsText, flags, context, ignore, done, stages, tmp);
+                layer = await copyStep(br, state, ins, argsText, flags);
                 break;
             }
           } catch (err) {
@@ -372,9 +385,9 @@ async function runStep(
 }
 
 /** The filesystem a COPY --from or a --chown lookup reads: another stage's, or an image's. */
-async function withStageRoot<T>(opts: BuildOptions, layers: LayerRecord[], tmp: string, fn: (rootfs: string) => Promise<T> | T): Promise<T> {
-  const store = new Store(opts.root);
-  const dir = join(tmp, `view-${crypto.randomUUID()}`);
+async function withStageRoot<T>(br: BuildRun, layers: LayerRecord[], fn: (rootfs: string) => Promise<T> | T): Promise<T> {
+  const store = new Store(br.opts.root);
+  const dir = join(br.tmp, `view-${crypto.randomUUID()}`);
   Deno.mkdirSync(dir);
   const rootfs = mountRootfs(dir, layers.map((l) => store.layerPath(l.diffId)), true);
   try {
@@ -384,34 +397,21 @@ async function withStageRoot<T>(opts: BuildOptions, layers: LayerRecord[], tmp: 
   }
 }
 
-async function sourceOf(
-  opts: BuildOptions,
-  flags: Record<string, string>,
-  done: State[],
-  stages: { name?: string; index: number }[],
-): Promise<LayerRecord[] | null> {
+async function sourceOf(br: BuildRun, flags: Record<string, string>): Promise<LayerRecord[] | null> {
   const from = flags.from;
   if (!from) return null;
-  const byName = stages.find((s) => s.name === from.toLowerCase() || String(s.index) === from);
+  const byName = br.stages.find((s) => s.name === from.toLowerCase() || String(s.index) === from);
   if (byName) {
-    if (!done[byName.index]) throw new BerthError(`COPY --from=${from}: that stage comes later`);
-    return done[byName.index].layers;
+    if (!br.done[byName.index]) throw new BerthError(`COPY --from=${from}: that stage comes later`);
+    return br.done[byName.index].layers;
   }
-  const record = await findOrPull(opts.root, from, { root: opts.root, insecureRegistries: opts.insecureRegistries });
+  const record = await findOrPull(br.opts.root, from, { root: br.opts.root, insecureRegistries: br.opts.insecureRegistries });
   return record.layers;
 }
 
 /** What a COPY/ADD's cache key must cover: the sources' contents (from the context or a stage). */
-async function copyInputs(
-  ins: Instruction,
-  argsText: string,
-  flags: Record<string, string>,
-  context: string,
-  ignore: Ignore,
-  done: State[],
-  stages: { name?: string; index: number }[],
-  where: string,
-): Promise<string> {
+async function copyInputs(br: BuildRun, ins: Instruction, argsText: string, flags: Record<string, string>, where: string): Promise<string> {
+  const { context, ignore, done, stages } = br;
   const words = splitWords(argsText);
   if (words.length < 2) throw new BerthError(`${where}: ${ins.cmd} requires at least two arguments: source and destination`);
   const srcs = words.slice(0, -1);
@@ -448,18 +448,8 @@ async function unpackTarball(path: string, dir: string): Promise<void> {
 }
 
 /** COPY/ADD: a layer made from a directory holding just the copied files. */
-async function copyStep(
-  opts: BuildOptions,
-  state: State,
-  ins: Instruction,
-  argsText: string,
-  flags: Record<string, string>,
-  context: string,
-  ignore: Ignore,
-  done: State[],
-  stages: { name?: string; index: number }[],
-  tmp: string,
-): Promise<LayerRecord> {
+async function copyStep(br: BuildRun, state: State, ins: Instruction, argsText: string, flags: Record<string, string>): Promise<LayerRecord> {
+  const { opts, context, ignore, tmp } = br;
   const words = splitWords(argsText);
   const srcs = words.slice(0, -1);
   const cfg = state.config.config ?? {};
@@ -472,13 +462,13 @@ async function copyStep(
     const [u, g] = flags.chown.split(":");
     if (/^\d+$/.test(u) && (g === undefined || /^\d+$/.test(g))) owner = { uid: Number(u), gid: Number(g ?? u) };
     else {
-      owner = await withStageRoot(opts, state.layers, tmp, (rootfs) => {
+      owner = await withStageRoot(br, state.layers, (rootfs) => {
         const r = resolveUser(rootfs, flags.chown, []);
         return { uid: r.uid, gid: r.gid };
       });
     }
   }
-  const fromLayers = await sourceOf(opts, flags, done, stages);
+  const fromLayers = await sourceOf(br, flags);
   const copyFrom = async (base: string, ign: Ignore | null) => {
     const rels = srcs.flatMap((s) => resolveSources(base, s, ign ?? new Ignore(), ins.cmd));
     if (ins.cmd === "ADD" && !fromLayers) {
@@ -492,7 +482,7 @@ async function copyStep(
       }
     } else copySources(base, rels, dest, layerDir, ign, owner);
   };
-  if (fromLayers) await withStageRoot(opts, fromLayers, tmp, (rootfs) => copyFrom(rootfs, null));
+  if (fromLayers) await withStageRoot(br, fromLayers, (rootfs) => copyFrom(rootfs, null));
   else await copyFrom(context, ignore);
   const layer = await storeLayerFromDir(opts.root, tmp, layerDir);
   Deno.removeSync(layerDir, { recursive: true });
