@@ -226,3 +226,23 @@ Deno.test("network: connect and disconnect a running container (and a stopped on
   await b(["rm", "-f", "l1", "r1"]);
   assertEquals((await b(["network", "rm", "left", "right"])).stdout, "left\nright\n");
 }));
+
+Deno.test("network: concurrent starts on a new network get distinct addresses (IPAM under its lock)", PROC, withCleanup(async () => {
+  const { root, base } = await runImages();
+  await b(["network", "create", "busy"]);
+  const starts = await Promise.all(Array.from({ length: 6 }, (_, i) => berth(root, ["run", "-d", "--name", `par${i}`, "--network", "busy", base, "sleep", "60"])));
+  for (const s of starts) assertEquals(s.code, 0, s.stderr);
+  const ips = await Promise.all(Array.from({ length: 6 }, async (_, i) => (await inspect(`par${i}`)).NetworkSettings.IPAddress as string));
+  assertEquals(new Set(ips).size, 6, ips.join(" "));
+  // and they all reach each other by name
+  assertEquals((await b(["exec", "par0", "ping", "-c1", "-W2", "par5"])).code, 0);
+  await b(["rm", "-f", ...Array.from({ length: 6 }, (_, i) => `par${i}`)]);
+  assertEquals(JSON.parse((await b(["network", "inspect", "busy"])).stdout)[0].Containers, {});
+  // the default network made by whichever of several concurrent starts comes first, once
+  await berth(root, ["network", "rm", "bridge"]);
+  const defaults = await Promise.all(Array.from({ length: 4 }, (_, i) => berth(root, ["run", "-d", "--name", `def${i}`, base, "sleep", "60"])));
+  for (const s of defaults) assertEquals(s.code, 0, s.stderr);
+  const dips = await Promise.all(Array.from({ length: 4 }, async (_, i) => (await inspect(`def${i}`)).NetworkSettings.IPAddress as string));
+  assertEquals(new Set(dips).size, 4, dips.join(" "));
+  assertEquals((await b(["network", "ls", "-q"])).stdout.trim().split("\n").length, 2, "busy and one bridge");
+}));
