@@ -130,6 +130,8 @@ Deno.test("network: -p publishes to 127.0.0.1 (and a chosen address), -p CTRPORT
 
 Deno.test("network: user networks resolve names and aliases (also of later containers), and are isolated", PROC, withCleanup(async () => {
   const { base } = await runImages();
+  const links = async () => (await sh("ip -o link")).out.split("\n").filter((l) => /: (berth\d+|vb[0-9a-f]{11})[:@]/.test(l)).map((l) => l.split(":")[1].trim()).sort();
+  const before = await links();
   const id = (await b(["network", "create", "front"])).stdout.trim();
   assertMatch(id, /^[0-9a-f]{64}$/);
   await b(["network", "create", "--subnet", "10.211.0.0/24", "back"]);
@@ -160,7 +162,7 @@ Deno.test("network: user networks resolve names and aliases (also of later conta
 
   await b(["rm", "-f", "first", "second"]);
   assertEquals((await b(["network", "rm", "front", "back"])).stdout, "front\nback\n");
-  assertEquals((await sh("ip -o link")).out.split("\n").filter((l) => /: (berth\d+|vb[0-9a-f]{11})[:@]/.test(l) && !l.includes("berth0")).length, 0);
+  assertEquals(await links(), before, "their bridges went with them");
 }));
 
 Deno.test("network: none, host, container:NAME, --add-host and --dns", PROC, withCleanup(async () => {
