@@ -104,6 +104,10 @@ Deno.test("build: a multi-stage Dockerfile with every instruction; the image run
     assertEquals(c.Labels, { "org.example.name": "demo app", version: "1" });
     assertEquals(c.Healthcheck, { Test: ["CMD-SHELL", "test -f /app/result.txt"], Interval: 5e9, Retries: 2 });
     assertEquals(c.OnBuild, ["RUN echo child"]);
+    // a container of the image gets its health check
+    const ctr = (await b(["create", "--network", "none", "built:1"])).stdout.trim();
+    assertEquals(JSON.parse((await b(["inspect", ctr])).stdout)[0].Config.Healthcheck, { Test: ["CMD-SHELL", "test -f /app/result.txt"], Interval: 5e9, Timeout: 0, StartPeriod: 0, Retries: 2 });
+    await b(["rm", ctr]);
     assertEquals(c.Shell, ["/bin/sh", "-c"]);
     assert(!(c.Env as string[]).some((e) => e.startsWith("OUT=")), "the builder stage's ENV stays in the builder");
     assertEquals(cfg.ImageConfig.author, "Berth Tests");

@@ -315,6 +315,24 @@ Deno.test("lifecycle: restart policies count restarts with back-off; always surv
   assertMatch((await b(["run", "--rm", "--restart", "always", (await runImages()).base, "true"], 125)).stderr, /Conflicting options: --restart and --rm/);
 }));
 
+Deno.test("lifecycle: health checks — starting, unhealthy after the retries, healthy once the test passes; --no-healthcheck", PROC, withCleanup(async () => {
+  await detached("exec sleep 60", ["--name", "checked", "--network", "none", "--health-cmd", "test -f /tmp/ok", "--health-interval", "200ms", "--health-retries", "2"]);
+  assertMatch((await b(["ps", "--filter", "name=checked"])).stdout, /\(health: starting\)\s+checked/);
+  await until("unhealthy", async () => (await inspect("checked")).State.Health?.Status === "unhealthy");
+  assertEquals((await inspect("checked")).State.Health.FailingStreak >= 2, true);
+  await b(["exec", "checked", "touch", "/tmp/ok"]);
+  await until("healthy", async () => (await inspect("checked")).State.Health?.Status === "healthy");
+  assertMatch((await b(["ps"])).stdout, /Up .* \(healthy\)\s+checked/);
+  const h = await inspect("checked");
+  assertEquals([h.State.Health.FailingStreak, h.Config.Healthcheck.Test], [0, ["CMD-SHELL", "test -f /tmp/ok"]]);
+  assert(h.State.Health.Log.length >= 1 && h.State.Health.Log.length <= 5, "the last results are kept");
+  await b(["stop", "-t", "0", "checked"]);
+  assertEquals((await inspect("checked")).State.Health, undefined, "no health once it stopped");
+  await detached("exec sleep 60", ["--name", "unchecked", "--network", "none", "--health-cmd", "true", "--no-healthcheck"]);
+  assertEquals((await inspect("unchecked")).Config.Healthcheck, undefined);
+  assertMatch((await b(["run", "-d", "--health-interval", "soon", (await runImages()).base, "true"], 125)).stderr, /--health-interval/);
+}));
+
 Deno.test("lifecycle: cp both ways (files, directories, tar on -), diff, export", PROC, withCleanup(async () => {
   await detached("mkdir -p /data/sub /srv; echo inside > /data/sub/f; rm /etc/group; exec sleep 60", ["--name", "files"]);
   await until("the files", async () => (await berth((await runImages()).root, ["exec", "files", "test", "-f", "/data/sub/f"])).code === 0);

@@ -34,6 +34,10 @@ export const CREATE_HELP = [
   "    --dns list             set custom DNS servers",
   "-p, --publish list         publish a container's port: [hostip:][hostport:]ctrport[/tcp|udp]",
   "-P, --publish-all          publish all exposed ports to free host ports",
+  "    --health-cmd string    command to run to check health (detached containers)",
+  "    --health-interval, --health-timeout, --health-start-period duration (e.g. 30s, 500ms)",
+  "    --health-retries int   consecutive failures needed to report unhealthy",
+  "    --no-healthcheck       disable any container-specified HEALTHCHECK",
   "    --pid, --ipc, --uts    host: share the host's namespace",
   "-v, --volume list          bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr)",
   "    --mount mount          type=bind|volume|tmpfs,source=…,target=…[,readonly]",
@@ -74,6 +78,12 @@ export const CREATE_OPTIONS: OptionsConfig = {
   dns: { type: "string", multiple: true },
   publish: { type: "string", short: "p", multiple: true },
   "publish-all": { type: "boolean", short: "P" },
+  "health-cmd": { type: "string" },
+  "health-interval": { type: "string" },
+  "health-timeout": { type: "string" },
+  "health-start-period": { type: "string" },
+  "health-retries": { type: "string" },
+  "no-healthcheck": { type: "boolean" },
   pid: { type: "string" },
   ipc: { type: "string" },
   uts: { type: "string" },
@@ -123,6 +133,7 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     dns: list(v.dns),
     publish: list(v.publish),
     publishAll: !!v["publish-all"],
+    health: healthOptions(v),
     pid: hostOrPrivate("pid", v.pid),
     ipc: hostOrPrivate("ipc", v.ipc),
     uts: hostOrPrivate("uts", v.uts),
@@ -138,6 +149,33 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     pull: pullPolicy !== "never",
     platform: v.platform as string | undefined,
     insecureRegistries: g.insecureRegistries,
+  };
+}
+
+/** `--health-*`: durations as Go writes them (1m30s, 500ms, 2s) → nanoseconds. */
+function healthOptions(v: Record<string, unknown>): RunOptions["health"] {
+  const dur = (flag: string): number | undefined => {
+    const s = v[flag] as string | undefined;
+    if (s === undefined) return undefined;
+    let ns = 0;
+    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+    let used = 0;
+    for (const m of s.matchAll(re)) {
+      ns += Number(m[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as "ms"];
+      used += m[0].length;
+    }
+    if (!s || used !== s.length) throw new UsageError(`invalid argument "${s}" for "--${flag}" flag: expected a duration like 30s or 500ms`);
+    return Math.round(ns);
+  };
+  const retries = v["health-retries"] === undefined ? undefined : Number(v["health-retries"]);
+  if (retries !== undefined && (!Number.isInteger(retries) || retries < 1)) throw new UsageError(`invalid argument "${v["health-retries"]}" for "--health-retries" flag`);
+  return {
+    cmd: v["health-cmd"] as string | undefined,
+    interval: dur("health-interval"),
+    timeout: dur("health-timeout"),
+    startPeriod: dur("health-start-period"),
+    retries,
+    none: !!v["no-healthcheck"],
   };
 }
 

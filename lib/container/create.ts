@@ -16,6 +16,7 @@ import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
 import type { ContainerSpec, MountSpec, PortSpec } from "./spec.ts";
 import { parsePublish, publishAll } from "./network/ports.ts";
+import { healthcheckFromConfig, type HealthcheckSpec } from "./health.ts";
 import { parseLogOptions } from "./logs.ts";
 import type { Stdio } from "./stdio.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
@@ -39,6 +40,8 @@ export interface RunOptions extends ProcessFlags {
   publish?: string[];
   /** `-P`: the image's EXPOSEd ports, each on a free host port */
   publishAll?: boolean;
+  /** `--health-cmd` etc. over the image's HEALTHCHECK; `none: true` is `--no-healthcheck` */
+  health?: { cmd?: string; interval?: number; timeout?: number; startPeriod?: number; retries?: number; none?: boolean };
   pid?: "host";
   ipc?: "host";
   uts?: "host";
@@ -105,6 +108,21 @@ export function securityOpts(list: string[]): { noNewPrivileges: boolean } {
   return { noNewPrivileges };
 }
 
+/** The image's HEALTHCHECK, with `--health-*` over it (durations in ns, as in the config). */
+function healthOf(opts: RunOptions, config: ImageConfig): HealthcheckSpec | undefined {
+  const h = opts.health;
+  if (h?.none) return undefined;
+  const base = healthcheckFromConfig(config.config?.Healthcheck);
+  if (!h?.cmd && !base) return undefined;
+  return {
+    test: h?.cmd ? ["CMD-SHELL", h.cmd] : base!.test,
+    interval: h?.interval ?? base?.interval,
+    timeout: h?.timeout ?? base?.timeout,
+    startPeriod: h?.startPeriod ?? base?.startPeriod,
+    retries: h?.retries ?? base?.retries,
+  };
+}
+
 function publishedSpecs(opts: RunOptions, config: ImageConfig): PortSpec[] | undefined {
   const ports = [...(opts.publish ?? []).map(parsePublish), ...(opts.publishAll ? publishAll(config.config?.ExposedPorts) : [])];
   return ports.length && opts.network !== "host" ? ports : undefined; // Docker ignores -p with the host's network
@@ -143,6 +161,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     extraHosts: opts.addHosts?.length ? opts.addHosts.map(parseAddHost) : undefined,
     dns: opts.dns?.length ? opts.dns : undefined,
     ports: publishedSpecs(opts, config),
+    healthcheck: healthOf(opts, config),
     namespaces: { pid: opts.pid ?? "private", ipc: opts.ipc ?? "private", uts: opts.uts ?? "private" },
     mounts,
     readOnlyRootfs: !!opts.readOnly,

@@ -10,7 +10,8 @@ export function statusText(rec: ContainerRecord, now = Date.now()): string {
   const st = rec.state;
   if (st.restarting) return `Restarting (${st.exitCode ?? 0}) ${humanDuration(now - Date.parse(st.finishedAt ?? rec.spec.created))} ago`;
   if (st.status === "running") {
-    return `Up ${humanDuration(now - Date.parse(st.startedAt ?? rec.spec.created))}${st.paused ? " (Paused)" : ""}`;
+    const health = st.health ? ` (${st.health.status === "starting" ? "health: starting" : st.health.status})` : "";
+    return `Up ${humanDuration(now - Date.parse(st.startedAt ?? rec.spec.created))}${st.paused ? " (Paused)" : health}`;
   }
   if (st.status === "exited") return `Exited (${st.exitCode ?? 0}) ${humanDuration(now - Date.parse(st.finishedAt ?? rec.spec.created))} ago`;
   return "Created";
@@ -79,6 +80,15 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       Error: state.error ?? "",
       StartedAt: state.startedAt ?? "0001-01-01T00:00:00Z",
       FinishedAt: state.finishedAt ?? "0001-01-01T00:00:00Z",
+      ...(state.health
+        ? {
+          Health: {
+            Status: state.health.status,
+            FailingStreak: state.health.failingStreak,
+            Log: state.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+          },
+        }
+        : {}),
     },
     Image: spec.imageId,
     ResolvConfPath: `${dir}/resolv.conf`,
@@ -124,6 +134,17 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       Image: spec.image,
       WorkingDir: spec.process.cwd,
       StopSignal: spec.stopSignal ?? "SIGTERM",
+      ...(spec.healthcheck
+        ? {
+          Healthcheck: {
+            Test: spec.healthcheck.test,
+            Interval: spec.healthcheck.interval ?? 0,
+            Timeout: spec.healthcheck.timeout ?? 0,
+            StartPeriod: spec.healthcheck.startPeriod ?? 0,
+            Retries: spec.healthcheck.retries ?? 0,
+          },
+        }
+        : {}),
     },
     NetworkSettings: networkSettings(rec),
   };

@@ -268,6 +268,7 @@ async function finish(
         pid: undefined,
         paused: false,
         finishedAt: new Date(Date.now()).toISOString(),
+        health: undefined,
         exitCode: result.exitCode,
         oomKilled: result.oomKilled,
         ...exitState?.(result, rec.state),

@@ -2,6 +2,7 @@
 import type { ResourceLimits } from "./cgroups/limits.ts";
 import type { LogConfig } from "./logs.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
+import type { HealthcheckSpec } from "./health.ts";
 
 export interface MountSpec {
   type: "bind" | "volume" | "tmpfs";
@@ -61,6 +62,8 @@ export interface ContainerSpec {
   dns?: string[];
   /** `-p`, `-P` */
   ports?: PortSpec[];
+  /** the image's HEALTHCHECK or `--health-*` (run by the supervisor) */
+  healthcheck?: HealthcheckSpec;
   namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };
   mounts: MountSpec[];
   readOnlyRootfs: boolean;

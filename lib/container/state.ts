@@ -10,6 +10,7 @@ import { BerthError } from "../util/errors.ts";
 import { withLockSync } from "../util/lock.ts";
 import type { ContainerSpec } from "./spec.ts";
 import type { EndpointState } from "./network/endpoint.ts";
+import type { HealthState } from "./health.ts";
 
 export type ContainerStatus = "created" | "running" | "exited";
 
@@ -34,6 +35,8 @@ export interface ContainerState {
   network?: EndpointState;
   /** more networks it was connected to (`network connect`), as eth1, eth2, … */
   connected?: EndpointState[];
+  /** its health check's results, while it runs */
+  health?: HealthState;
 }
 
 export interface ContainerRecord {

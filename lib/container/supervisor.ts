@@ -20,6 +20,7 @@ import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
 import { logPath, LogWriter } from "./logs.ts";
 import { restartDelay, shouldRestart } from "./restart_policy.ts";
 import { startContainer } from "./run.ts";
+import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
 
 const IDLE_EXIT_MS = 3000;
@@ -145,9 +146,11 @@ class Supervisor {
     }
     this.#running.set(id, c.pid);
     this.#disarmIdle();
+    const stopHealth = startHealthChecks(this.root, rec.spec);
     pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
     pumpsStarted();
     c.status.then(() => {
+      stopHealth();
       this.#running.delete(id);
       if (restartIn !== undefined) {
         this.#delays.set(id, restartIn);
