@@ -38,6 +38,7 @@ import { tagCommand } from "./lib/cli/tag.ts";
 import { networkCommand } from "./lib/cli/network.ts";
 import { commitCommand } from "./lib/cli/commit.ts";
 import { buildCommand } from "./lib/cli/build.ts";
+import { builderCommand } from "./lib/cli/builder.ts";
 import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
@@ -48,6 +49,7 @@ import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
   build: buildCommand,
+  builder: builderCommand,
   commit: commitCommand,
   cp: cpCommand,
   create: createCommand,

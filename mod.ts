@@ -60,4 +60,4 @@ export {
 export { connectNetwork, disconnectNetwork } from "./lib/container/network/connect.ts";
 export { type CommitOptions, commitContainer } from "./lib/image/commit.ts";
 export { push, type PushOptions, type PushResult } from "./lib/image/push.ts";
-export { build, type BuildOptions } from "./lib/image/build.ts";
+export { build, type BuildOptions, pruneBuildCache } from "./lib/image/build.ts";

@@ -119,6 +119,17 @@ Deno.test("build: a multi-stage Dockerfile with every instruction; the image run
     const files = (await b(["run", "--rm", "--network", "none", "--entrypoint", "", "built:1", "find", "/app"])).stdout;
     assert(!files.includes("skip.log") && !files.includes("secret"), files);
 
+    // a child of the image runs its ONBUILD trigger first, and does not inherit it
+    const child = await Deno.makeTempDir({ prefix: "berth-test-ctx-" });
+    try {
+      await Deno.writeTextFile(join(child, "Dockerfile"), "FROM built:1\nLABEL child=yes\n");
+      const out = (await b(["build", "-t", "built:child", child])).stdout;
+      assertMatch(out, /# Executing 1 build trigger\nTrigger : RUN echo child\nchild\n/);
+      assertEquals(JSON.parse((await b(["inspect", "built:child"])).stdout)[0].ImageConfig.config.OnBuild, undefined);
+    } finally {
+      await Deno.remove(child, { recursive: true });
+    }
+
     // --target: the builder stage alone
     await b(["build", "-q", "--target", "builder", "-t", "built:builder", "--build-arg", "GREETING=yo", ctx]);
     assertEquals((await b(["run", "--rm", "--network", "none", "built:builder", "cat", "/out/result.txt"])).stdout, "yo from A in build\n");
@@ -153,6 +164,10 @@ Deno.test("build: an unchanged rebuild is all CACHED and quick; a changed file r
     assert(JSON.parse((await b(["inspect", "cached:1"])).stdout)[0].Id !== id1);
     const noCache = steps((await b(["build", "--no-cache", "-t", "cached:1", "--build-arg", "GREETING=hello", ctx])).stdout);
     assertEquals(noCache.filter(([, r]) => r === "CACHED").length, 0);
+    // builder prune forgets every step
+    assertMatch((await b(["builder", "prune", "-f"])).stdout, /^Deleted build cache entries: [1-9]\d*\n$/);
+    const pruned = steps((await b(["build", "-t", "cached:1", "--build-arg", "GREETING=hello", ctx])).stdout);
+    assertEquals(pruned.filter(([, r]) => r === "CACHED").length, 0);
   } finally {
     await Deno.remove(ctx, { recursive: true });
   }
@@ -203,6 +218,6 @@ Deno.test("build → push: skopeo and umoci read the built image; a fresh root p
     await reg.stop();
     await Deno.remove(fresh, { recursive: true });
     await Deno.remove(work, { recursive: true });
-    await b(["rmi", "-f", "built:1", "built:latest", "built:builder", "cached:1"]).catch(() => {});
+    await b(["rmi", "-f", "built:1", "built:latest", "built:builder", "built:child", "cached:1"]).catch(() => {});
   }
 });

@@ -35,6 +35,7 @@ import { readImage } from "./inspect.ts";
 import { hostPlatform } from "./manifest.ts";
 import { parseReference, repoName } from "./reference.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
+import { collectGarbage } from "./remove.ts";
 
 export interface BuildOptions {
   root: string;
@@ -180,6 +181,13 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
         }
         state.config.config ??= {};
         quietSay(` ---> ${(state.layers.at(-1)?.diffId ?? "scratch").slice(7, 19) || "scratch"}`);
+        // the base image's ONBUILD triggers run first, as if they began this stage; they are not inherited
+        const triggers = earlier < 0 ? ((state.config.config.OnBuild as string[] | undefined) ?? []) : [];
+        delete state.config.config.OnBuild;
+        const triggerInstructions = triggers.length
+          ? parseDockerfile(`FROM scratch\n${triggers.join("\n")}\n`, `${from} ONBUILD`).stages[0].instructions
+          : [];
+        if (triggers.length) quietSay(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}`);
         const vars = new Map<string, string>(); // ARGs declared in this stage, then ENV
         const args = new Map<string, string>();
         const envVars = () => {
@@ -192,14 +200,15 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
         };
         let shell = (state.config.config.Shell as string[] | undefined) ?? DEFAULT_SHELL;
 
-        for (const ins of stage.instructions) {
-          step++;
+        for (const ins of [...triggerInstructions, ...stage.instructions]) {
+          const isTrigger = triggerInstructions.includes(ins);
+          if (!isTrigger) step++;
           const needsSubst = !["RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK", "ONBUILD"].includes(ins.cmd);
           const argsText = needsSubst ? substitute(ins.args, envVars(), df.escape) : ins.args;
           const flags = Object.fromEntries(Object.entries(ins.flags).map(([k, v]) => [k, substitute(v, envVars(), df.escape)]));
           const shown = `${ins.cmd} ${Object.entries(flags).map(([k, v]) => `--${k}=${v} `).join("")}${argsText}`;
-          quietSay(`Step ${step}/${total} : ${shown}`);
-          const where = `${file.split("/").pop()}:${ins.line}`;
+          quietSay(isTrigger ? `Trigger : ${shown}` : `Step ${step}/${total} : ${shown}`);
+          const where = isTrigger ? `ONBUILD of ${from}` : `${file.split("/").pop()}:${ins.line}`;
           let inputs = "";
           if (ins.cmd === "COPY" || ins.cmd === "ADD") inputs = await copyInputs(br, ins, argsText, flags, where);
           if (ins.cmd === "RUN") inputs = JSON.stringify([...args]);
@@ -489,3 +498,20 @@ async function copyStep(br: BuildRun, state: State, ins: Instruction, argsText: 
   return layer;
 }
 
+
+/** `builder prune`: forgets every cached step, then removes the layers no image uses any more. */
+export async function pruneBuildCache(root: string): Promise<number> {
+  const dir = join(root, "build-cache");
+  let n = 0;
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (!e.name.endsWith(".json")) continue;
+      Deno.removeSync(join(dir, e.name));
+      n++;
+    }
+  } catch { /* no cache yet */ }
+  const store = new Store(root);
+  store.init();
+  await collectGarbage(store);
+  return n;
+}
