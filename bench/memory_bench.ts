@@ -8,9 +8,8 @@
  *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/memory_bench.ts [N]
  */
 import { join } from "../lib/util/path.ts";
-import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
-import { berthIn } from "./peers.ts";
+import { berthIn, pushBusybox } from "./peers.ts";
 
 const N = Number(Deno.args[0] ?? 20);
 
@@ -39,10 +38,7 @@ const work = await Deno.makeTempDir({ prefix: "berth-bench-mem-" });
 const reg = await startRegistry();
 const root = join(work, "root");
 try {
-  const rootfs = join(work, "image");
-  await busyboxRootfs(rootfs);
-  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(rootfs, true)], cmd: ["/bin/sh"] }));
-  const image = `${reg.host}/busybox:latest`;
+  const image = await pushBusybox(reg, work);
   await berth(root, ["pull", "-q", image]);
   const ids: string[] = [];
   for (let i = 0; i < N; i++) ids.push((await berth(root, ["run", "-d", image, "sleep", "3600"])).trim());

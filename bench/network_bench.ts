@@ -6,9 +6,8 @@
  *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/network_bench.ts [RUNS] [MiB]
  */
 import { join } from "../lib/util/path.ts";
-import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { freePort, startRegistry } from "../tests/helpers/registry.ts";
-import { berthIn } from "./peers.ts";
+import { berthIn, pushBusybox } from "./peers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 3);
 const MIB = Number(Deno.args[1] ?? 1024);
@@ -32,10 +31,7 @@ const reg = await startRegistry();
 const root = join(work, "root");
 let hostNc: Deno.ChildProcess | undefined;
 try {
-  const rootfs = join(work, "image");
-  await busyboxRootfs(rootfs);
-  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(rootfs, true)], cmd: ["/bin/sh"] }));
-  const image = `${reg.host}/busybox:latest`;
+  const image = await pushBusybox(reg, work);
   await berth(root, ["pull", "-q", image]);
   const hostPort = freePort();
   await berth(root, ["run", "-d", "--name", "sink", "-p", `127.0.0.1:${hostPort}:5001`, image, "sh", "-c", "while :; do nc -l -p 5001 > /dev/null; done"]);

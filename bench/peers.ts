@@ -1,5 +1,7 @@
 /** What the benchmarks share: running dist/berth with a root, and podman set up for this VM. */
 import { join } from "../lib/util/path.ts";
+import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
+import type { TestRegistry } from "../tests/helpers/registry.ts";
 
 export const BERTH = new URL("../dist/berth", import.meta.url).pathname;
 
@@ -25,4 +27,12 @@ export async function podmanPrefix(work: string): Promise<string> {
     'runtime = "runc"',
   ].join("\n") + "\n");
   return `CONTAINERS_CONF=${conf} podman --root ${work}/podman --runroot ${work}/podman-run --storage-driver overlay`;
+}
+
+/** Builds the busybox-static image into `work/image`, pushes it to `reg` as busybox:latest; returns its name. */
+export async function pushBusybox(reg: TestRegistry, work: string): Promise<string> {
+  const rootfs = join(work, "image");
+  await busyboxRootfs(rootfs);
+  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(rootfs, true)], cmd: ["/bin/sh"] }));
+  return `${reg.host}/busybox:latest`;
 }

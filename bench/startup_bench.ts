@@ -8,9 +8,8 @@
  *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/startup_bench.ts [RUNS]
  */
 import { join } from "../lib/util/path.ts";
-import { busyboxRootfs, buildImage, pushImage, tarDir } from "../tests/helpers/images.ts";
 import { startRegistry } from "../tests/helpers/registry.ts";
-import { BERTH, podmanPrefix } from "./peers.ts";
+import { BERTH, podmanPrefix, pushBusybox } from "./peers.ts";
 
 const RUNS = Number(Deno.args[0] ?? 40);
 
@@ -28,10 +27,7 @@ const work = await Deno.makeTempDir({ prefix: "berth-bench-start-" });
 const reg = await startRegistry();
 const cleanups: Array<() => Promise<unknown>> = [];
 try {
-  const rootfs = join(work, "image");
-  await busyboxRootfs(rootfs);
-  await pushImage(reg.url, "busybox", "latest", buildImage({ layers: [await tarDir(rootfs, true)], cmd: ["/bin/sh"] }));
-  const image = `${reg.host}/busybox:latest`;
+  const image = await pushBusybox(reg, work);
   const commands: Array<[string, string]> = [];
 
   const berthRoot = join(work, "berth");

@@ -14,7 +14,7 @@
  * nl.close();
  * ```
  */
-import { ErrnoError, errno, sysLib } from "./sys.ts";
+import { ErrnoError, errno, trySys } from "./sys.ts";
 
 const AF_INET = 2;
 const AF_NETLINK = 16;
@@ -48,13 +48,6 @@ const IFF_UP = 1;
 const SIOCGIFINDEX = 0x8933;
 
 const enc = new TextEncoder();
-
-function raw(nr: number, ...a: bigint[]): number {
-  const [x = 0n, y = 0n, z = 0n, u = 0n, v = 0n, w = 0n] = a;
-  return Number(sysLib().syscall(BigInt(nr), x, y, z, u, v, w));
-}
-
-const ptr = (b: Uint8Array) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>)));
 
 /** An attribute list being built: rtattr { u16 len; u16 type; data; pad to 4 }. */
 class Attrs {
@@ -133,20 +126,20 @@ export class Netlink {
 
   /** A route socket (and an AF_INET socket for interface lookups) in the calling thread's network namespace. */
   static open(): Netlink {
-    const fd = raw(41 /* socket */, BigInt(AF_NETLINK), BigInt(SOCK_RAW | SOCK_CLOEXEC), BigInt(NETLINK_ROUTE));
+    const fd = trySys(41 /* socket */, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) throw new ErrnoError("socket(AF_NETLINK)", errno());
-    const inet = raw(41, BigInt(AF_INET), BigInt(SOCK_DGRAM | SOCK_CLOEXEC), 0n);
+    const inet = trySys(41, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (inet < 0) {
       const e = errno();
-      raw(3, BigInt(fd));
+      trySys(3, fd);
       throw new ErrnoError("socket(AF_INET)", e);
     }
     return new Netlink(fd, inet);
   }
 
   close(): void {
-    raw(3 /* close */, BigInt(this.fd));
-    raw(3, BigInt(this.inet));
+    trySys(3 /* close */, this.fd);
+    trySys(3, this.inet);
   }
 
   /** Sends one request and waits for its acknowledgement; throws the kernel's errno. */
@@ -161,11 +154,11 @@ export class Netlink {
     msg.set(body, 16);
     const addr = new Uint8Array(12);
     new DataView(addr.buffer).setUint16(0, AF_NETLINK, true);
-    if (raw(44 /* sendto */, BigInt(this.fd), ptr(msg), BigInt(msg.length), 0n, ptr(addr), 12n) < 0) {
+    if (trySys(44 /* sendto */, this.fd, msg, msg.length, 0, addr, 12) < 0) {
       throw new ErrnoError(`netlink ${what}`, errno());
     }
     for (;;) {
-      const n = raw(45 /* recvfrom */, BigInt(this.fd), ptr(this.#recv), BigInt(this.#recv.length), 0n, 0n, 0n);
+      const n = trySys(45 /* recvfrom */, this.fd, this.#recv, this.#recv.length, 0, 0, 0);
       if (n < 0) throw new ErrnoError(`netlink ${what}`, errno());
       const rv = new DataView(this.#recv.buffer);
       for (let o = 0; o + 16 <= n;) {
@@ -185,7 +178,7 @@ export class Netlink {
   index(name: string): number {
     const ifr = new Uint8Array(40);
     ifr.set(enc.encode(name).subarray(0, 15));
-    if (raw(16 /* ioctl */, BigInt(this.inet), BigInt(SIOCGIFINDEX), ptr(ifr)) < 0) return 0;
+    if (trySys(16 /* ioctl */, this.inet, SIOCGIFINDEX, ifr) < 0) return 0;
     return new DataView(ifr.buffer).getInt32(16, true);
   }
 

@@ -11,7 +11,7 @@
  * promise once, and the caller then reads without blocking. {@link forget} must run before an fd
  * is closed (fd.ts's closeFd does it), so a reused fd number never inherits an old registration.
  */
-import { ErrnoError, errno, sysLib } from "./sys.ts";
+import { ErrnoError, errno, sysLib, trySys } from "./sys.ts";
 
 const EPOLLIN = 0x001;
 const EPOLLONESHOT = 1 << 30;
@@ -36,23 +36,17 @@ const one = new Uint8Array(EVENT_SIZE);
 const oneView = new DataView(one.buffer);
 const wakeBuf = new Uint8Array(8);
 
-function raw(nr: number, a = 0n, b = 0n, c = 0n, d = 0n): number {
-  return Number(sysLib().syscall(BigInt(nr), a, b, c, d, 0n, 0n));
-}
-
-const ptr = (b: Uint8Array<ArrayBuffer>) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
-
 function ctl(op: number, fd: number, flags: number): number {
   oneView.setUint32(0, flags, true);
   oneView.setBigUint64(4, BigInt(fd), true);
-  return raw(233 /* epoll_ctl */, BigInt(ep), BigInt(op), BigInt(fd), ptr(one));
+  return trySys(233 /* epoll_ctl */, ep, op, fd, one);
 }
 
 function setup(): void {
   if (ep >= 0) return;
-  ep = raw(291 /* epoll_create1 */, BigInt(O_CLOEXEC));
+  ep = trySys(291 /* epoll_create1 */, O_CLOEXEC);
   if (ep < 0) throw new ErrnoError("epoll_create1", errno());
-  wakeFd = raw(290 /* eventfd2 */, 0n, BigInt(O_CLOEXEC | O_NONBLOCK));
+  wakeFd = trySys(290 /* eventfd2 */, 0, O_CLOEXEC | O_NONBLOCK);
   if (wakeFd < 0) throw new ErrnoError("eventfd2", errno());
   if (ctl(CTL_ADD, wakeFd, EPOLLIN) < 0) throw new ErrnoError("epoll_ctl", errno());
 }
@@ -84,7 +78,7 @@ export function forget(fd: number): void {
     waiters.delete(fd);
     w();
   }
-  if (!waiters.size && looping) raw(1 /* write */, BigInt(wakeFd), ptr(new Uint8Array(new BigUint64Array([1n]).buffer)), 8n);
+  if (!waiters.size && looping) trySys(1 /* write */, wakeFd, new Uint8Array(new BigUint64Array([1n]).buffer), 8);
 }
 
 async function loop(): Promise<void> {
@@ -95,7 +89,7 @@ async function loop(): Promise<void> {
       for (let i = 0; i < n; i++) {
         const fd = Number(eventsView.getBigUint64(i * EVENT_SIZE + 4, true));
         if (fd === wakeFd) {
-          raw(0 /* read */, BigInt(wakeFd), ptr(wakeBuf), 8n);
+          trySys(0 /* read */, wakeFd, wakeBuf, 8);
           continue;
         }
         const w = waiters.get(fd);

@@ -60,6 +60,11 @@ function word(a: SysArg | undefined): bigint {
   return BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a as Uint8Array<ArrayBuffer>)));
 }
 
+/** syscall(2) as it is: the result, negative on failure (then read {@link errno}). */
+export function trySys(nr: number, ...args: SysArg[]): number {
+  return Number(sysLib().syscall(BigInt(nr), word(args[0]), word(args[1]), word(args[2]), word(args[3]), word(args[4]), word(args[5])));
+}
+
 /** syscall(2): returns the result, or throws {@link ErrnoError} naming `what`. */
 export function sys(what: string, nr: number, ...args: SysArg[]): number {
   const r = sysLib().syscall(BigInt(nr), word(args[0]), word(args[1]), word(args[2]), word(args[3]), word(args[4]), word(args[5]));

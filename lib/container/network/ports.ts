@@ -9,7 +9,7 @@
  * refused before the container starts.
  */
 import { BerthError, UsageError } from "../../util/errors.ts";
-import { errno, sysLib } from "../../ffi/sys.ts";
+import { errno, trySys } from "../../ffi/sys.ts";
 import type { PortSpec } from "../spec.ts";
 import { addRules, publishedPorts, removeRules, type Rule } from "./iptables.ts";
 
@@ -34,17 +34,12 @@ export function publishAll(exposed: Record<string, unknown> | undefined): PortSp
   return Object.keys(exposed ?? {}).map((k) => parsePublish(k.includes("/") ? k : `${k}/tcp`));
 }
 
-const raw = (nr: number, ...a: bigint[]) => {
-  const [x = 0n, y = 0n, z = 0n] = a;
-  return Number(sysLib().syscall(BigInt(nr), x, y, z, 0n, 0n, 0n));
-};
-
 /**
  * Binds (and closes) a socket on `ip:port` — 0: any free port — and returns the port; throws when
  * something of the host holds it.
  */
 function probe(protocol: "tcp" | "udp", ip: string, port: number): number {
-  const fd = raw(41 /* socket */, 2n /* AF_INET */, BigInt((protocol === "tcp" ? 1 : 2) | 0o2000000), 0n);
+  const fd = trySys(41 /* socket */, 2 /* AF_INET */, (protocol === "tcp" ? 1 : 2) | 0o2000000, 0);
   if (fd < 0) throw new BerthError(`socket: errno ${errno()}`);
   try {
     const sa = new Uint8Array(16);
@@ -52,8 +47,7 @@ function probe(protocol: "tcp" | "udp", ip: string, port: number): number {
     v.setUint16(0, 2, true);
     v.setUint16(2, port, false);
     sa.set((ip || "0.0.0.0").split(".").map(Number), 4);
-    const p = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(sa)));
-    if (raw(49 /* bind */, BigInt(fd), p, 16n) < 0) {
+    if (trySys(49 /* bind */, fd, sa, 16) < 0) {
       const e = errno();
       throw new BerthError(
         e === 98
@@ -61,11 +55,10 @@ function probe(protocol: "tcp" | "udp", ip: string, port: number): number {
           : `cannot publish ${ip || "0.0.0.0"}:${port}/${protocol}: errno ${e}`,
       );
     }
-    const len = new Uint32Array([16]);
-    raw(51 /* getsockname */, BigInt(fd), p, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(len))));
+    trySys(51 /* getsockname */, fd, sa, new Uint8Array(new Uint32Array([16]).buffer));
     return v.getUint16(2, false);
   } finally {
-    raw(3 /* close */, BigInt(fd));
+    trySys(3 /* close */, fd);
   }
 }
 
