@@ -54,6 +54,7 @@ try {
   );
   for (const p of procs) console.error(`  pid ${p.pid}: PSS ${(p.pss / 1024).toFixed(1)} MB: ${p.args.slice(0, 120)}`);
   await berth(root, ["rm", "-f", ...ids]);
+  await berth(root, ["network", "rm", "bridge"]); // the host's bridge and rules go with the bench's root
 } finally {
   await reg.stop();
   // the supervisor leaves a few seconds after its last container
