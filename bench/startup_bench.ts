@@ -33,6 +33,8 @@ try {
   const berthRoot = join(work, "berth");
   await run(BERTH, ["--root", berthRoot, "pull", "-q", image]);
   commands.push(["berth run --rm", `${BERTH} --root ${berthRoot} run --rm ${image} true`]);
+  // berth's default network: a bridge and rules of the host's, made by the first run
+  cleanups.push(() => run(BERTH, ["--root", berthRoot, "network", "rm", "bridge"]).catch(() => {}));
 
   // one OCI bundle for runc and crun: the same rootfs, `true`, no terminal, no network (own netns)
   const bundle = join(work, "bundle");
