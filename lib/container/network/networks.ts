@@ -15,9 +15,10 @@
  */
 import { join } from "../../util/path.ts";
 import { BerthError } from "../../util/errors.ts";
-import { withLock } from "../../util/lock.ts";
+import { withLock, withLockSync } from "../../util/lock.ts";
 import { tempNameFor } from "../../util/atomic_write.ts";
 import { Netlink } from "../../ffi/netlink.ts";
+import { statLite } from "../../ffi/sys.ts";
 import { addRules, pruneChains, removeRules, type Rule } from "./iptables.ts";
 
 export const DEFAULT_NETWORK = "bridge";
@@ -73,9 +74,17 @@ function writeNetwork(root: string, rec: NetworkRecord): void {
   Deno.renameSync(tmp, path);
 }
 
-export function withNetworkLock<T>(root: string, fn: () => Promise<T> | T): Promise<T> {
+/** holders of (or waiters for) the network lock in this process: the synchronous fast path must not block on them */
+let inProcess = 0;
+
+export async function withNetworkLock<T>(root: string, fn: () => Promise<T> | T): Promise<T> {
   Deno.mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
-  return withLock(join(networksDir(root), ".lock"), fn);
+  inProcess++;
+  try {
+    return await withLock(join(networksDir(root), ".lock"), fn);
+  } finally {
+    inProcess--;
+  }
 }
 
 // --- addresses -------------------------------------------------------------------------------
@@ -259,14 +268,7 @@ export function networkLeases(root: string, name: string): Map<string, string> {
   return out;
 }
 
-const containerExists = (root: string, id: string) => {
-  try {
-    Deno.statSync(join(root, "containers", id));
-    return true;
-  } catch {
-    return false;
-  }
-};
+const containerExists = (root: string, id: string) => statLite(join(root, "containers", id)) !== null;
 
 /** `network rm NAME`: refused while containers use it. */
 export async function removeNetwork(root: string, ref: string): Promise<string> {
@@ -300,51 +302,69 @@ export interface Lease {
  * them (a reboot). Caller holds no lock.
  */
 export async function lease(root: string, name: string, id: string, wanted?: string): Promise<Lease> {
+  // the common case — the network and its bridge are there — under a synchronous lock: no thread-pool
+  // round trips on a container's start-up path. Not while this process holds or awaits the lock
+  // already (the supervisor starts containers side by side): blocking the JS thread on it would deadlock.
+  Deno.mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
+  const fast = inProcess > 0 ? undefined : withLockSync(join(networksDir(root), ".lock"), () => {
+    const n = readNetwork(root, name);
+    if (!n || !bridgePresent(n)) return undefined;
+    return takeAddress(root, n, id, wanted);
+  });
+  if (fast) return fast;
   return await withNetworkLock(root, async () => {
     let n = readNetwork(root, name);
     if (!n) {
       if (name !== DEFAULT_NETWORK) throw new BerthError(`network ${name} not found`);
       n = await createLocked(root, name, {}, true);
-    } else {
-      const nl = Netlink.open();
-      const present = nl.index(n.bridge) > 0;
-      nl.close();
-      if (!present) await bringUp(n);
-    }
-    const s = parseSubnet(n.subnet);
-    const dir = leaseDir(root, n.name);
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const take = (ip: string): boolean => {
-      try {
-        Deno.symlinkSync(id, join(dir, ip));
-        return true;
-      } catch (err) {
-        if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-      }
-      const owner = Deno.readLinkSync(join(dir, ip));
-      if (owner === id || !containerExists(root, owner)) {
-        Deno.removeSync(join(dir, ip));
-        Deno.symlinkSync(id, join(dir, ip));
-        return true;
-      }
-      return false;
-    };
-    const size = 2 ** (32 - s.prefix);
-    const gw = ipToInt(n.gateway);
-    if (wanted) {
-      const w = ipToInt(wanted);
-      if (!overlaps({ base: w, prefix: 32 }, s) || w === s.base || w === s.base + size - 1 || w === gw) {
-        throw new BerthError(`invalid address ${wanted}: it is not a free host address of network ${n.name} (${n.subnet})`);
-      }
-      if (!take(wanted)) throw new BerthError(`Address already in use: ${wanted} on network ${n.name}`);
-      return { network: n, ip: wanted, prefix: s.prefix };
-    }
-    for (let a = s.base + 1; a < s.base + size - 1; a++) {
-      if (a === gw) continue;
-      if (take(intToIp(a))) return { network: n, ip: intToIp(a), prefix: s.prefix };
-    }
-    throw new BerthError(`no free address left on network ${n.name} (${n.subnet})`);
+    } else if (!bridgePresent(n)) await bringUp(n);
+    return takeAddress(root, n, id, wanted);
   });
+}
+
+function bridgePresent(n: NetworkRecord): boolean {
+  const nl = Netlink.open();
+  try {
+    return nl.index(n.bridge) > 0;
+  } finally {
+    nl.close();
+  }
+}
+
+/** Takes `wanted` or the lowest free address of `n` for `id`; the network lock is held. */
+function takeAddress(root: string, n: NetworkRecord, id: string, wanted?: string): Lease {
+  const s = parseSubnet(n.subnet);
+  const dir = leaseDir(root, n.name);
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const take = (ip: string): boolean => {
+    // looked at first (no exception for a taken address: they cost milliseconds in Deno); the lock is held
+    if (!statLite(join(dir, ip), false)) {
+      Deno.symlinkSync(id, join(dir, ip));
+      return true;
+    }
+    const owner = Deno.readLinkSync(join(dir, ip));
+    if (owner === id || !containerExists(root, owner)) {
+      Deno.removeSync(join(dir, ip));
+      Deno.symlinkSync(id, join(dir, ip));
+      return true;
+    }
+    return false;
+  };
+  const size = 2 ** (32 - s.prefix);
+  const gw = ipToInt(n.gateway);
+  if (wanted) {
+    const w = ipToInt(wanted);
+    if (!overlaps({ base: w, prefix: 32 }, s) || w === s.base || w === s.base + size - 1 || w === gw) {
+      throw new BerthError(`invalid address ${wanted}: it is not a free host address of network ${n.name} (${n.subnet})`);
+    }
+    if (!take(wanted)) throw new BerthError(`Address already in use: ${wanted} on network ${n.name}`);
+    return { network: n, ip: wanted, prefix: s.prefix };
+  }
+  for (let a = s.base + 1; a < s.base + size - 1; a++) {
+    if (a === gw) continue;
+    if (take(intToIp(a))) return { network: n, ip: intToIp(a), prefix: s.prefix };
+  }
+  throw new BerthError(`no free address left on network ${n.name} (${n.subnet})`);
 }
 
 /** Gives container `id`'s address on `name` back. */
