@@ -89,7 +89,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   let endpoint: Endpoint | undefined;
   try {
     const cgroup = containerCgroup(id);
-    const threads = prestartHelperThreads(3); // waitpid, the init's report, berth's stdin
+    const threads = prestartHelperThreads(3); // the poller's epoll_wait, async lock and file ops, stdin writes
     cgroup.create(plan.limits);
     if (plan.tty) tty = openContainerTty(dir);
     await threads;

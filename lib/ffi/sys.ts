@@ -80,9 +80,10 @@ export function fastExit(code: number): never {
 }
 
 /**
- * Makes sure `n` helper threads exist for blocking calls (waitpid, pipe reads). Starting a thread has
- * to wait while another process moves between cgroups (the kernel's cgroup_threadgroup_rwsem), so
- * berth starts them before its container's init joins its cgroup, not while it does.
+ * Makes sure `n` helper threads exist for blocking calls (the poller's epoll_wait, blocking writes,
+ * Deno's async file ops). Starting a thread has to wait while another process moves between cgroups
+ * (the kernel's cgroup_threadgroup_rwsem), so berth starts them before its container's init joins its
+ * cgroup, not while it does.
  */
 export async function prestartHelperThreads(n: number): Promise<void> {
   await Promise.all(Array.from({ length: n }, () => sysLib().nopBlocking()));
