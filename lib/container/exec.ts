@@ -17,7 +17,8 @@ import { SetupError, spawnInit } from "./spawn_init.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openTtyIn } from "./tty.ts";
 import { resolveUser } from "./user.ts";
-import { mkdirInRoot } from "./path_in_root.ts";
+import { mkdirAllInRoot, withRootFd } from "./path_in_root.ts";
+import { closeQuietly } from "../ffi/dir_fd.ts";
 import type { ExitResult } from "./launch.ts";
 
 export interface ExecOptions {
@@ -67,7 +68,7 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<E
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home}`);
   const cwd = opts.workdir ?? spec.process.cwd;
   if (!cwd.startsWith("/")) throw new BerthError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
-  if (opts.workdir) mkdirInRoot(rootfs, cwd);
+  if (opts.workdir) withRootFd(rootfs, (fd) => closeQuietly(mkdirAllInRoot(fd, cwd)));
   const execPath = resolveExecutable(rootfs, opts.command[0], env, cwd);
   await prestartHelperThreads(3);
   const tty = opts.tty ? openTtyIn(`${rootfs}/dev/pts`) : undefined; // the container's own devpts: `tty` says /dev/pts/N

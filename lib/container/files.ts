@@ -5,19 +5,21 @@
  * a temporary mount of its rootfs. Container paths are resolved inside its root, so a symlink in the
  * container never leads berth to a host file.
  */
-import { writeFlattened } from "../image/flatten.ts";
+import { openSubdir, writeFlattened, writeTreeAt } from "../image/flatten.ts";
 import { LayerApplier } from "../image/layer_apply.ts";
 import { writeTarArchive } from "../image/output_file.ts";
 import { TarParser } from "../image/tar_reader.ts";
 import { BerthError } from "../util/errors.ts";
-import { isDir, isSymlink, statLite } from "../ffi/sys.ts";
-import { copyTree } from "./copy_tree.ts";
+import { ErrnoError, isDir, statLite } from "../ffi/sys.ts";
+import { closeQuietly, isDirMode, listDir, openDir, statAt } from "../ffi/dir_fd.ts";
+import { Store } from "../image/store.ts";
+import { dirname } from "../util/path.ts";
+import { copyAt, type CopyAtOptions } from "./copy_at.ts";
 import { getContainer } from "./lifecycle.ts";
-import { resolveInRoot } from "./path_in_root.ts";
+import { openParentInRoot, openPathInRoot } from "./path_in_root.ts";
 import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import type { ContainerRecord } from "./state.ts";
 import { containerDir } from "./state.ts";
-import * as libc from "../ffi/libc.ts";
 
 /** Runs `fn` with a host path of the container's root filesystem. */
 async function withRootfs<T>(root: string, rec: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
@@ -33,81 +35,157 @@ async function withRootfs<T>(root: string, rec: ContainerRecord, fn: (rootfs: st
 
 const basename = (p: string) => p.replace(/\/+$/, "").split("/").pop() || "/";
 
+/** `PATH/.` (or `PATH/./`): the directory's contents rather than the directory, as in Docker. */
+const contentsOnly = (p: string) => /(^|\/)\.\/?$/.test(p);
+
+/** The host directory `path` names, opened (the host side is the user's own: plain resolution). */
+function openHostDir(path: string): number {
+  try {
+    return openDir(path);
+  } catch (err) {
+    if (err instanceof ErrnoError) throw new BerthError(`${path}: ${err.message.replace(/^open [^:]*: /, "")}`);
+    throw err;
+  }
+}
+
 /** `cp CONTAINER:SRC DEST` (DEST "-": a tar on stdout). */
 export async function copyFromContainer(root: string, ref: string, src: string, dest: string): Promise<void> {
   const rec = await getContainer(root, ref);
   await withRootfs(root, rec, async (rootfs) => {
-    const host = resolveInRoot(rootfs, src, false);
-    const st = statLite(host, false);
-    if (!st) throw new BerthError(`Could not find the file ${src} in container ${ref}`);
-    if (dest === "-") {
-      await writeTarArchive(undefined, `cp ${ref}:${src}`, async (w) => {
-        const name = basename(src);
-        if (isDir(st)) {
-          await w.add({ name, type: "dir", mode: st.mode & 0o7777, uid: st.uid, gid: st.gid });
-          await writeFlattened([host], w, name);
-        } else {
-          const tmp = await Deno.makeTempDir({ prefix: "berth-cp-" });
-          try {
-            // one file: archive it from a directory holding just it (a hard link keeps it cheap)
-            try {
-              Deno.linkSync(host, `${tmp}/${name}`);
-            } catch {
-              Deno.copyFileSync(host, `${tmp}/${name}`);
-            }
-            await writeFlattened([tmp], w);
-          } finally {
-            Deno.removeSync(tmp, { recursive: true });
-          }
+    const rootFd = openDir(rootfs);
+    let parent: { dirFd: number; last: string } | null = null;
+    try {
+      parent = openParentInRoot(rootFd, src);
+      // the last component is not followed: a symlink comes out as a symlink (Docker's cp without -L)
+      const srcName = parent?.last || ".";
+      const st = parent ? statAt(parent.dirFd, srcName) : null;
+      if (!parent || !st) throw new BerthError(`Could not find the file ${src} in container ${ref}`);
+      if (dest === "-") {
+        const name = contentsOnly(src) ? "." : basename(src);
+        await writeTarArchive(undefined, `cp ${ref}:${src}`, (w) => writeTreeAt(w, parent!.dirFd, srcName, name === "/" ? "." : name));
+        return;
+      }
+      const opts = { keepOwner: false, label: src };
+      const dst = statLite(dest);
+      if (isDirMode(st.mode) && contentsOnly(src)) {
+        if (!dst) Deno.mkdirSync(dest);
+        else if (!isDir(dst)) throw new BerthError(`cannot copy a directory to a file: ${dest}`);
+        copyContents(parent.dirFd, srcName, dest, opts);
+      } else if (dst && isDir(dst)) {
+        const out = openHostDir(dest);
+        try {
+          copyAt(parent.dirFd, srcName, out, basename(src) === "/" ? "rootfs" : basename(src), opts);
+        } finally {
+          closeQuietly(out);
         }
-      });
-      return;
+      } else {
+        if (dest.endsWith("/")) throw new BerthError(`no such directory: ${dest}`);
+        const out = openHostDir(dirname(dest));
+        try {
+          copyAt(parent.dirFd, srcName, out, basename(dest), opts);
+        } finally {
+          closeQuietly(out);
+        }
+      }
+    } finally {
+      if (parent) closeQuietly(parent.dirFd);
+      closeQuietly(rootFd);
     }
-    const target = statLite(dest) && isDir(statLite(dest)) ? `${dest}/${basename(src)}` : dest;
-    copyOut(host, target);
   });
 }
 
-function copyOut(src: string, dest: string): void {
-  const st = statLite(src, false)!;
-  if (isSymlink(st)) {
-    Deno.symlinkSync(Deno.readLinkSync(src), dest);
-  } else if (isDir(st)) {
-    Deno.mkdirSync(dest, { recursive: true });
-    copyTree(src, dest);
-  } else {
-    Deno.copyFileSync(src, dest);
-    libc.chmod(dest, st.mode & 0o7777);
+/** Copies what the directory `name` of `dirFd` holds into the host directory `dest`. */
+function copyContents(dirFd: number, name: string, dest: string, opts: CopyAtOptions): void {
+  const src = openSubdir(dirFd, name);
+  if (src === null) throw new BerthError(`${opts.label} changed while it was being copied`);
+  const out = openHostDir(dest);
+  try {
+    for (const child of listDir(src)) copyAt(src, child, out, child, { ...opts, label: `${opts.label}/${child}` });
+  } finally {
+    closeQuietly(out);
+    closeQuietly(src);
   }
+}
+
+/**
+ * Where a copy into the container goes: the directory DEST names (the source keeps its name there) or,
+ * when DEST does not exist, DEST's parent and DEST's last name. Resolved in the container's root.
+ */
+function containerTarget(rootFd: number, dest: string, srcName: string, ref: string): { dirFd: number; name: string | null } {
+  const dir = openPathInRoot(rootFd, dest, true);
+  if (dir !== null) return { dirFd: dir, name: srcName };
+  const p = openParentInRoot(rootFd, dest);
+  const parentPath = dest.replace(/\/+$/, "").replace(/\/[^/]*$/, "") || "/";
+  if (!p) throw new BerthError(`no such directory: ${parentPath} in container ${ref}`);
+  if (!p.last || dest.endsWith("/")) {
+    closeQuietly(p.dirFd);
+    throw new BerthError(`no such directory: ${dest} in container ${ref}`);
+  }
+  return { dirFd: p.dirFd, name: p.last };
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC "-": a tar on stdin, extracted into DEST, which must be a directory). */
 export async function copyToContainer(root: string, ref: string, src: string, dest: string): Promise<void> {
   const rec = await getContainer(root, ref);
-  await withRootfs(root, rec, async (rootfs) => {
-    const host = resolveInRoot(rootfs, dest);
-    const st = statLite(host);
-    if (src === "-") {
-      if (!isDir(st)) throw new BerthError(`extraction point is not a directory: ${dest}`);
-      const applier = new LayerApplier(host);
-      const parser = new TarParser(applier);
-      for await (const chunk of Deno.stdin.readable) parser.push(chunk);
-      parser.end();
-      applier.finish();
-      return;
+  if (src === "-") {
+    await withRootfs(root, rec, async (rootfs) => {
+      const rootFd = openDir(rootfs);
+      const dir = openPathInRoot(rootFd, dest, true);
+      closeQuietly(rootFd);
+      if (dir === null) throw new BerthError(`extraction point is not a directory: ${dest}`);
+      // the tar is unpacked where nobody else writes (checked like a layer), then copied in through fds
+      const store = new Store(root);
+      store.init();
+      const tmp = store.makeTempDir();
+      try {
+        const applier = new LayerApplier(tmp);
+        const parser = new TarParser(applier);
+        for await (const chunk of Deno.stdin.readable) parser.push(chunk);
+        parser.end();
+        applier.finish();
+        const from = openDir(tmp);
+        try {
+          for (const child of listDir(from)) copyAt(from, child, dir, child, { keepOwner: true, label: child });
+        } finally {
+          closeQuietly(from);
+        }
+      } finally {
+        closeQuietly(dir);
+        Deno.removeSync(tmp, { recursive: true });
+      }
+    });
+    return;
+  }
+  const sst = statLite(src, false);
+  if (!sst) throw new BerthError(`stat ${src}: no such file or directory`);
+  await withRootfs(root, rec, (rootfs) => {
+    const rootFd = openDir(rootfs);
+    try {
+      const from = openHostDir(isDir(sst) && contentsOnly(src) ? src : dirname(src));
+      try {
+        if (isDir(sst) && contentsOnly(src)) {
+          const dir = openPathInRoot(rootFd, dest, true);
+          if (dir === null) throw new BerthError(`no such directory: ${dest} in container ${ref}`);
+          try {
+            for (const child of listDir(from)) copyAt(from, child, dir, child, { keepOwner: false, label: `${src}/${child}` });
+          } finally {
+            closeQuietly(dir);
+          }
+        } else {
+          const t = containerTarget(rootFd, dest, basename(src), ref);
+          try {
+            copyAt(from, basename(src), t.dirFd, t.name!, { keepOwner: false, label: src });
+          } finally {
+            closeQuietly(t.dirFd);
+          }
+        }
+      } finally {
+        closeQuietly(from);
+      }
+    } finally {
+      closeQuietly(rootFd);
     }
-    const sst = statLite(src, false);
-    if (!sst) throw new BerthError(`stat ${src}: no such file or directory`);
-    let target = host;
-    if (isDir(st)) target = `${host}/${basename(src)}`;
-    else {
-      const parent = resolveInRoot(rootfs, dest.replace(/\/[^/]*\/?$/, "") || "/");
-      if (!isDir(statLite(parent))) throw new BerthError(`no such directory: ${dest.replace(/\/[^/]*\/?$/, "") || "/"} in container ${ref}`);
-      target = `${parent}/${basename(dest)}`;
-    }
-    // a symlink the container left where the copy goes is replaced, never followed out of the container
-    if (isSymlink(statLite(target, false))) Deno.removeSync(target);
-    copyOut(src, target);
+    return Promise.resolve();
   });
 }
 

@@ -109,7 +109,8 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     endpoint = net.endpoint;
     const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns });
     const plans = await prepareMounts(root, rootfs, spec, etc);
-    const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd);
+    const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
+    const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd, mounted);
     debug("user, mounts and command resolved");
     const ready = spec;
     init.start((p) => {

@@ -21,7 +21,7 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
   const byDepth = [...spec.mounts].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length);
   for (const m of byDepth) {
     if (m.type === "tmpfs") {
-      plans.push({ type: "tmpfs", source: "tmpfs", target: mkdirInRoot(rootfs, m.destination), readOnly: m.readOnly, data: m.data });
+      plans.push({ type: "tmpfs", source: "tmpfs", target: mkdirInRoot(rootfs, m.destination), readOnly: m.readOnly, data: m.data, destination: m.destination });
       continue;
     }
     if (m.type === "bind") {
@@ -32,13 +32,13 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
         throw new BerthError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
       }
       const target = st.isDirectory ? mkdirInRoot(rootfs, m.destination) : touchInRoot(rootfs, m.destination);
-      plans.push({ type: "bind", source: m.source, target, readOnly: m.readOnly });
+      plans.push({ type: "bind", source: m.source, target, readOnly: m.readOnly, destination: m.destination });
       continue;
     }
     const { volume } = await createVolume(root, m.source);
     const target = mkdirInRoot(rootfs, m.destination);
     seedVolume(volume, target);
-    plans.push({ type: "bind", source: volume.Mountpoint, target, readOnly: m.readOnly });
+    plans.push({ type: "bind", source: volume.Mountpoint, target, readOnly: m.readOnly, destination: m.destination });
   }
   return plans;
 }

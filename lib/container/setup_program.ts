@@ -56,6 +56,8 @@ export interface MountPlan {
   target: string;
   readOnly: boolean;
   data?: string;
+  /** the path in the container */
+  destination?: string;
 }
 
 export interface SetupInput {

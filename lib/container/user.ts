@@ -3,7 +3,7 @@
  * `name`, `uid`, `name:group`, `uid:gid`; supplementary groups from /etc/group; HOME from passwd.
  */
 import { BerthError } from "../util/errors.ts";
-import { resolveInRoot } from "./path_in_root.ts";
+import { readRegularInRoot, withRootFd } from "./path_in_root.ts";
 
 export interface ProcessUser {
   uid: number;
@@ -25,13 +25,21 @@ interface GroupEntry {
   members: string[];
 }
 
+/**
+ * The lines of /etc/passwd or /etc/group in the container, split at `:`. The container may have made the
+ * file a FIFO, a device or a link out: only a regular file inside its root is read (see readRegularInRoot).
+ */
 function readLines(rootfs: string, path: string): string[][] {
+  let data: Uint8Array | null;
   try {
-    return Deno.readTextFileSync(resolveInRoot(rootfs, path)).split("\n")
-      .filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
-  } catch {
+    data = withRootFd(rootfs, (fd) => readRegularInRoot(fd, path, 4 << 20));
+  } catch (err) {
+    if (err instanceof BerthError) throw err;
     return [];
   }
+  if (!data) return [];
+  return new TextDecoder().decode(data).split("\n")
+    .filter((l) => l && !l.startsWith("#")).map((l) => l.split(":"));
 }
 
 function passwd(rootfs: string): PasswdEntry[] {

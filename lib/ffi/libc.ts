@@ -25,6 +25,7 @@ const symbols = {
   mkdir: { parameters: ["buffer", "u32"], result: "i32" },
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   lsetxattr: { parameters: ["buffer", "buffer", "buffer", "usize", "i32"], result: "i32" },
+  fsetxattr: { parameters: ["i32", "buffer", "buffer", "usize", "i32"], result: "i32" },
   lgetxattr: { parameters: ["buffer", "buffer", "buffer", "usize"], result: "isize" },
   llistxattr: { parameters: ["buffer", "buffer", "usize"], result: "isize" },
   umask: { parameters: ["u32"], result: "u32" },
@@ -146,6 +147,10 @@ export function mknod(path: string, mode: number, major: number, minor: number):
 
 export function lsetxattr(path: string, name: string, value: Uint8Array<ArrayBuffer>): void {
   check(libc().lsetxattr(cstr(path), cstr(name), value, BigInt(value.length), 0), "lsetxattr", path);
+}
+
+export function fsetxattr(fd: number, name: string, value: Uint8Array<ArrayBuffer>): void {
+  check(libc().fsetxattr(fd, cstr(name), value, BigInt(value.length), 0), "fsetxattr");
 }
 
 /** The value of xattr `name` on `path` (not following symlinks), or null when it is not set. */

@@ -10,6 +10,18 @@
  * (the way `chroot` would see them). Hardlink targets are resolved the same way.
  */
 import * as libc from "../ffi/libc.ts";
+import {
+  closeQuietly,
+  fstat,
+  O_DIRECTORY,
+  O_RDONLY,
+  openDir,
+  RESOLVE_BENEATH,
+  RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS,
+  statAt,
+  tryOpenInRoot,
+} from "../ffi/dir_fd.ts";
 import type { TarEntry, TarHandler } from "./tar_reader.ts";
 
 export class LayerEscapeError extends Error {
@@ -27,7 +39,10 @@ const WRITEBACK_MIN = 256 * 1024;
 const enc = new TextEncoder();
 
 interface DirMeta {
-  path: string;
+  /** the directory's path relative to the root ("" for the root itself) */
+  rel: string;
+  /** its inode when it was made: metadata goes to that directory or to nothing */
+  ino: bigint;
   entry: TarEntry;
 }
 
@@ -116,7 +131,7 @@ export class LayerApplier implements TarHandler {
   entry(e: TarEntry): void {
     const parts = cleanName(e.name);
     if (parts.length === 0) {
-      if (e.type === "dir") this.#dirMeta.push({ path: this.root, entry: e });
+      if (e.type === "dir") this.#dirMeta.push({ rel: "", ino: this.#inode(this.root), entry: e });
       return;
     }
     const base = parts[parts.length - 1];
@@ -138,7 +153,7 @@ export class LayerApplier implements TarHandler {
       case "dir": {
         if (!this.#clear(path, true)) libc.mkdir(path, 0o700);
         this.#dirs.add(path);
-        this.#dirMeta.push({ path, entry: e });
+        this.#dirMeta.push({ rel: path.slice(this.root.length + 1), ino: this.#inode(path), entry: e });
         return;
       }
       case "file": {
@@ -206,11 +221,22 @@ export class LayerApplier implements TarHandler {
       if (e.uid !== me.uid || e.gid !== me.gid) libc.fchown(fd, e.uid, e.gid);
       // open's mode was cut by the umask, and chown clears setuid/setgid: fix the mode when either bit
       if ((e.mode & 0o7000) !== 0 || (e.mode & me.umask & 0o777) !== 0) libc.fchmod(fd, e.mode);
-      if (e.xattrs.size) this.#setXattrs(this.#path, e);
+      if (e.xattrs.size) this.#setXattrsFd(fd, e);
       libc.futimens(fd, e.mtime * 1000, e.mtime * 1000);
       if (e.size >= WRITEBACK_MIN) libc.startWriteback(fd);
     } finally {
       libc.close(fd);
+    }
+  }
+
+  #inode(path: string): bigint {
+    return statAt(-100, path)?.ino ?? -1n;
+  }
+
+  #setXattrsFd(fd: number, e: TarEntry): void {
+    for (const [k, v] of e.xattrs) {
+      if (k.startsWith("trusted.overlay.")) continue;
+      libc.fsetxattr(fd, k, v as Uint8Array<ArrayBuffer>);
     }
   }
 
@@ -222,14 +248,34 @@ export class LayerApplier implements TarHandler {
     }
   }
 
-  /** Sets directory owners, modes and times last (creating children changes a directory's mtime). */
+  /**
+   * Sets directory owners, modes and times last (creating children changes a directory's mtime).
+   * Each directory is reopened from the root without following any symlink and must still be the inode
+   * that was made: a later entry of the layer may have replaced it, or a parent of it, by a symlink to a
+   * host path, and then its metadata goes nowhere rather than onto whatever the link names.
+   */
   finish(): void {
-    for (let i = this.#dirMeta.length - 1; i >= 0; i--) {
-      const { path, entry: e } = this.#dirMeta[i];
-      libc.lchown(path, e.uid, e.gid);
-      libc.chmod(path, e.mode);
-      this.#setXattrs(path, e);
-      libc.lutimes(path, e.mtime * 1000, e.mtime * 1000);
+    if (!this.#dirMeta.length) return;
+    const rootFd = openDir(this.root);
+    try {
+      for (let i = this.#dirMeta.length - 1; i >= 0; i--) {
+        const { rel, ino, entry: e } = this.#dirMeta[i];
+        const fd = rel
+          ? tryOpenInRoot(rootFd, rel, O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+          : tryOpenInRoot(rootFd, ".", O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH);
+        if (fd < 0) continue; // gone, or reached through a symlink now
+        try {
+          if (fstat(fd).ino !== ino) continue; // another directory took its place
+          libc.fchown(fd, e.uid, e.gid);
+          libc.fchmod(fd, e.mode);
+          this.#setXattrsFd(fd, e);
+          libc.futimens(fd, e.mtime * 1000, e.mtime * 1000);
+        } finally {
+          closeQuietly(fd);
+        }
+      }
+    } finally {
+      closeQuietly(rootFd);
     }
   }
 
