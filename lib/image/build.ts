@@ -26,7 +26,8 @@ import { createRecord, makeContainerDir, newContainerId, readRecord } from "../c
 import { resolveUser } from "../container/user.ts";
 import { LayerApplier } from "./layer_apply.ts";
 import { TarParser } from "./tar_reader.ts";
-import { copySources, hashSources, Ignore, type Owner, resolveSources } from "./build_context.ts";
+import { readRegularInRoot, withRootFd } from "../container/path_in_root.ts";
+import { copySources, hashSources, Ignore, type Owner, realSource, resolveSources } from "./build_context.ts";
 import { storeLayerFromDir, writeImage } from "./commit.ts";
 import { applyChange } from "./config_change.ts";
 import { type Instruction, jsonForm, parseDockerfile, splitWords, substitute } from "./dockerfile.ts";
@@ -108,7 +109,10 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
   const file = opts.dockerfile ?? join(context, "Dockerfile");
   let text: string;
   try {
-    text = Deno.readTextFileSync(file);
+    // CONTEXT/Dockerfile is read inside the context (a link out of it leads nowhere); -f is the user's own
+    const data = opts.dockerfile ? Deno.readFileSync(file) : withRootFd(context, (fd) => readRegularInRoot(fd, "Dockerfile", 16 << 20));
+    if (!data) throw new Error("missing");
+    text = new TextDecoder().decode(data);
   } catch {
     throw new BerthError(`build: cannot read the Dockerfile ${file}`);
   }
@@ -482,11 +486,11 @@ async function copyStep(br: BuildRun, state: State, ins: Instruction, argsText: 
     const rels = srcs.flatMap((s) => resolveSources(base, s, ign ?? new Ignore(), ins.cmd));
     if (ins.cmd === "ADD" && !fromLayers) {
       for (const rel of rels) {
-        if (isTarball(rel) && Deno.statSync(join(base, rel)).isFile) {
+        if (isTarball(rel) && Deno.statSync(realSource(base, rel)).isFile) {
           // ADD of a local archive: its contents, unpacked into the destination directory
-          const target = join(layerDir, dest);
+          const target = join(layerDir, join("/", dest));
           Deno.mkdirSync(target, { recursive: true });
-          await unpackTarball(join(base, rel), target);
+          await unpackTarball(realSource(base, rel), target);
         } else copySources(base, [rel], rels.length > 1 && !dest.endsWith("/") ? `${dest}/` : dest, layerDir, ign, owner);
       }
     } else copySources(base, rels, dest, layerDir, ign, owner);

@@ -8,6 +8,22 @@ import { BerthError } from "../util/errors.ts";
 import { nodeCrypto } from "../util/node_builtins.ts";
 import { dirname, join } from "../util/path.ts";
 import * as libc from "../ffi/libc.ts";
+import {
+  closeQuietly,
+  fdPath,
+  isDirMode,
+  isLinkMode,
+  isRegMode,
+  listDir,
+  openRegularAt,
+  readFd,
+  readlinkAt,
+  type Stat,
+  statAt,
+  writeAllFd,
+} from "../ffi/dir_fd.ts";
+import { openPathInRoot, readRegularInRoot, splitLast, withRootFd } from "../container/path_in_root.ts";
+import { openSubdir } from "./flatten.ts";
 
 interface Pattern {
   re: RegExp;
@@ -45,9 +61,11 @@ export class Ignore {
     }
   }
 
+  /** CONTEXT/.dockerignore, read inside the context: a link out of it leads to nothing. */
   static read(context: string): Ignore {
     try {
-      return new Ignore(Deno.readTextFileSync(join(context, ".dockerignore")));
+      const data = withRootFd(context, (fd) => readRegularInRoot(fd, ".dockerignore", 1 << 20));
+      return new Ignore(data ? new TextDecoder().decode(data) : "");
     } catch {
       return new Ignore();
     }
@@ -62,61 +80,129 @@ export class Ignore {
   }
 }
 
-/** The context paths a COPY/ADD source names (a glob may name several); refuses what is not there. */
+/**
+ * The context paths a COPY/ADD source names (a glob may name several); refuses what is not there.
+ * Symlinks are taken inside the context (a link to `/` means the context's root) whenever the sources
+ * are used (see {@link realSource}).
+ */
 export function resolveSources(context: string, src: string, ignore: Ignore, what: string): string[] {
   const rel = clean(src);
   if (rel.split("/").includes("..")) throw new BerthError(`${what}: ${src} is outside the build context`);
-  if (!/[*?[]/.test(rel)) {
-    if (!rel) return [""];
-    if (ignore.excludes(rel) || !libc_exists(join(context, rel))) {
-      throw new BerthError(`${what}: file not found in build context or excluded by .dockerignore: ${src}`);
+  return withRootFd(context, (ctx) => {
+    const real = (p: string): string | null => (realIn(ctx, p) === null ? null : p);
+    if (!/[*?[]/.test(rel)) {
+      if (!rel) return [""];
+      const r = ignore.excludes(rel) ? null : real(rel);
+      if (r === null) throw new BerthError(`${what}: file not found in build context or excluded by .dockerignore: ${src}`);
+      return [r];
     }
-    return [rel];
-  }
-  // a glob: match against the context's paths at the glob's depth
-  const re = globToRegExp(rel, false);
-  const depth = rel.split("/").length;
-  const out: string[] = [];
-  const walk = (dir: string, level: number) => {
-    for (const e of Deno.readDirSync(join(context, dir))) {
-      const p = dir ? `${dir}/${e.name}` : e.name;
-      if (level === depth) {
-        if (re.test(p) && !ignore.excludes(p)) out.push(p);
-      } else if (e.isDirectory) walk(p, level + 1);
-    }
-  };
-  walk("", 1);
-  if (!out.length) throw new BerthError(`${what}: no source files were specified (nothing matches ${src})`);
-  return out.sort();
+    // a glob: match against the context's paths at the glob's depth, walking real directories only
+    const re = globToRegExp(rel, false);
+    const depth = rel.split("/").length;
+    const out: string[] = [];
+    const walk = (dirFd: number, dir: string, level: number) => {
+      for (const name of listDir(dirFd)) {
+        const p = dir ? `${dir}/${name}` : name;
+        if (level === depth) {
+          if (re.test(p) && !ignore.excludes(p)) {
+            const r = real(p);
+            if (r !== null) out.push(r);
+          }
+          continue;
+        }
+        const sub = openSubdir(dirFd, name);
+        if (sub === null) continue;
+        try {
+          walk(sub, p, level + 1);
+        } finally {
+          closeQuietly(sub);
+        }
+      }
+    };
+    walk(ctx, "", 1);
+    if (!out.length) throw new BerthError(`${what}: no source files were specified (nothing matches ${src})`);
+    return [...new Set(out)].sort();
+  });
 }
 
-function libc_exists(path: string): boolean {
+/** Where `rel` leads inside the root `rootFd`, every symlink taken in the root; null when nowhere. */
+function realIn(rootFd: number, rel: string): string | null {
+  const fd = openPathInRoot(rootFd, rel);
+  if (fd === null) return null;
   try {
-    Deno.lstatSync(path);
-    return true;
-  } catch {
-    return false;
+    return realRel(rootFd, fd);
+  } finally {
+    closeQuietly(fd);
   }
+}
+
+/** The host path of source `rel` of the context `base` with its symlinks taken inside the context. */
+export function realSource(base: string, rel: string): string {
+  const real = withRootFd(base, (root) => realIn(root, rel));
+  if (real === null) throw new BerthError(`${rel} changed in the build context while building`);
+  return real ? join(base, real) : base;
+}
+
+/** The path, relative to the root `rootFd`, of what the fd `fd` (found inside it) is now. */
+function realRel(rootFd: number, fd: number): string {
+  const root = Deno.readLinkSync(fdPath(rootFd));
+  const here = Deno.readLinkSync(fdPath(fd));
+  if (here === root) return "";
+  if (!here.startsWith(root === "/" ? "/" : `${root}/`)) throw new BerthError(`${here} is outside the build context`);
+  return here.slice(root === "/" ? 1 : root.length + 1);
+}
+
+/** Runs `fn` with the parent directory fd and the name of what source `rel` leads to in `base`. */
+function withEntry<T>(base: string, rel: string, fn: (dirFd: number, name: string, st: Stat) => T): T {
+  return withRootFd(base, (root) => {
+    const real = realIn(root, rel);
+    if (real === null) throw new BerthError(`${rel} changed in the build context while building`);
+    const { parent, last } = real ? splitLast(`/${real}`) : { parent: "/", last: "" };
+    const dirFd = openPathInRoot(root, parent, true);
+    if (dirFd === null) throw new BerthError(`${rel} changed in the build context while building`);
+    try {
+      const name = last || ".";
+      const st = statAt(dirFd, name);
+      if (!st) throw new BerthError(`${rel} changed in the build context while building`);
+      return fn(dirFd, name, st);
+    } finally {
+      closeQuietly(dirFd);
+    }
+  });
 }
 
 /** A digest of the sources' names, modes, link targets and contents (what the cache compares). */
 export async function hashSources(base: string, rels: string[], ignore: Ignore | null): Promise<string> {
   const { createHash } = await nodeCrypto();
   const h = createHash("sha256");
-  const add = (rel: string) => {
-    const path = join(base, rel);
-    const st = Deno.lstatSync(path);
+  const add = (dirFd: number, name: string, st: Stat, rel: string) => {
     h.update(`${rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
-    if (st.isSymlink) h.update(Deno.readLinkSync(path));
-    else if (st.isFile) h.update(Deno.readFileSync(path));
-    else if (st.isDirectory) {
-      for (const name of [...Deno.readDirSync(path)].map((e) => e.name).sort()) {
-        const child = rel ? `${rel}/${name}` : name;
-        if (!ignore?.excludes(child)) add(child);
+    if (isLinkMode(st.mode)) h.update(readlinkAt(dirFd, name));
+    else if (isRegMode(st.mode)) {
+      const fd = openRegularAt(dirFd, name);
+      if (fd === null) throw new BerthError(`${rel} changed in the build context while building`);
+      try {
+        const buf = new Uint8Array(1 << 20);
+        for (let n = readFd(fd, buf); n > 0; n = readFd(fd, buf)) h.update(buf.subarray(0, n));
+      } finally {
+        closeQuietly(fd);
+      }
+    } else if (isDirMode(st.mode)) {
+      const sub = openSubdir(dirFd, name);
+      if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
+      try {
+        for (const child of listDir(sub).sort()) {
+          const childRel = rel ? `${rel}/${child}` : child;
+          if (ignore?.excludes(childRel)) continue;
+          const cst = statAt(sub, child);
+          if (cst) add(sub, child, cst, childRel);
+        }
+      } finally {
+        closeQuietly(sub);
       }
     }
   };
-  for (const r of rels) add(r);
+  for (const r of rels) withEntry(base, r, (dirFd, name, st) => add(dirFd, name, st, r));
   return h.digest("hex");
 }
 
@@ -137,54 +223,84 @@ function mkdirs(layer: string, dir: string): void {
   }
 }
 
-/** Copies one file, dir (recursively, honouring `ignore`) or symlink; owner `owner` or the source's. */
-function copyEntry(from: string, to: string, rel: string, ignore: Ignore | null, owner: Owner | null): void {
-  const st = Deno.lstatSync(from);
-  if (st.isSymlink) {
-    Deno.symlinkSync(Deno.readLinkSync(from), to);
-  } else if (st.isDirectory) {
+/**
+ * Copies `name` of `dirFd` — a file, a symlink (as itself), or a directory (recursively, honouring
+ * `ignore`) — to `to` in the layer being made; owner `owner` or the source's. The source is walked from
+ * fds without following symlinks; the layer is berth's own directory.
+ */
+function copyEntry(dirFd: number, name: string, st: Stat, to: string, rel: string, ignore: Ignore | null, owner: Owner | null): void {
+  if (isLinkMode(st.mode)) {
+    Deno.symlinkSync(readlinkAt(dirFd, name), to);
+  } else if (isDirMode(st.mode)) {
     try {
       Deno.mkdirSync(to);
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     }
-    for (const e of Deno.readDirSync(from)) {
-      const childRel = rel ? `${rel}/${e.name}` : e.name;
-      if (ignore?.excludes(childRel)) continue;
-      copyEntry(`${from}/${e.name}`, `${to}/${e.name}`, childRel, ignore, owner);
+    const sub = openSubdir(dirFd, name);
+    if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
+    try {
+      for (const child of listDir(sub)) {
+        const childRel = rel ? `${rel}/${child}` : child;
+        if (ignore?.excludes(childRel)) continue;
+        const cst = statAt(sub, child);
+        if (cst) copyEntry(sub, child, cst, `${to}/${child}`, childRel, ignore, owner);
+      }
+    } finally {
+      closeQuietly(sub);
     }
-    Deno.chmodSync(to, st.mode! & 0o7777);
-  } else if (st.isFile) {
-    Deno.copyFileSync(from, to);
-    Deno.chmodSync(to, st.mode! & 0o7777);
+    Deno.chmodSync(to, st.mode & 0o7777);
+  } else if (isRegMode(st.mode)) {
+    const fd = openRegularAt(dirFd, name);
+    if (fd === null) throw new BerthError(`${rel} changed in the build context while building`);
+    try {
+      const out = libc.open(to, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_NOFOLLOW | libc.O_CLOEXEC, 0o600);
+      try {
+        const buf = new Uint8Array(1 << 20);
+        for (let n = readFd(fd, buf); n > 0; n = readFd(fd, buf)) writeAllFd(out, buf.subarray(0, n));
+        libc.fchmod(out, st.mode & 0o7777);
+      } finally {
+        libc.close(out);
+      }
+    } finally {
+      closeQuietly(fd);
+    }
   } else return; // devices, fifos, sockets: not copied, as Docker's COPY does for a context
-  const o = owner ?? { uid: st.uid ?? 0, gid: st.gid ?? 0 };
+  const o = owner ?? { uid: st.uid, gid: st.gid };
   libc.lchown(to, o.uid, o.gid);
-  if (!st.isSymlink && st.mtime) Deno.utimeSync(to, st.atime ?? st.mtime, st.mtime);
+  if (!isLinkMode(st.mode)) libc.lutimes(to, st.atimeMs, st.mtimeMs);
 }
 
 /**
- * Copies `sources` (paths under `base`) to `dest` inside `layer`, as COPY does: into `dest/` when it
- * ends in `/` or there are several sources, a directory's contents rather than the directory itself.
- * `dest` is absolute (the caller resolved it against WORKDIR).
+ * Copies `sources` (real paths under `base`, from {@link resolveSources}) to `dest` inside `layer`, as
+ * COPY does: into `dest/` when it ends in `/` or there are several sources, a directory's contents rather
+ * than the directory itself. `dest` is a path in the image: cleaned here, so `/../../x` is `/x`.
  */
 export function copySources(base: string, sources: string[], dest: string, layer: string, ignore: Ignore | null, owner: Owner | null): void {
   const intoDir = dest.endsWith("/") || sources.length > 1;
+  const cleanDest = join("/", dest);
   for (const rel of sources) {
-    const from = join(base, rel);
-    const st = Deno.lstatSync(from);
-    if (st.isDirectory) {
-      mkdirs(layer, dest);
-      const target = join(layer, dest);
-      for (const e of Deno.readDirSync(from)) {
-        const childRel = rel ? `${rel}/${e.name}` : e.name;
-        if (ignore?.excludes(childRel)) continue;
-        copyEntry(`${from}/${e.name}`, `${target}/${e.name}`, childRel, ignore, owner);
+    withEntry(base, rel, (dirFd, name, st) => {
+      if (isDirMode(st.mode)) {
+        mkdirs(layer, cleanDest);
+        const target = join(layer, cleanDest);
+        const sub = openSubdir(dirFd, name);
+        if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
+        try {
+          for (const child of listDir(sub)) {
+            const childRel = rel ? `${rel}/${child}` : child;
+            if (ignore?.excludes(childRel)) continue;
+            const cst = statAt(sub, child);
+            if (cst) copyEntry(sub, child, cst, `${target}/${child}`, childRel, ignore, owner);
+          }
+        } finally {
+          closeQuietly(sub);
+        }
+      } else {
+        const to = intoDir ? join(cleanDest, rel.split("/").pop()!) : cleanDest;
+        mkdirs(layer, dirname(to));
+        copyEntry(dirFd, name, st, join(layer, to), rel, ignore, owner);
       }
-    } else {
-      const to = intoDir ? join(dest, rel.split("/").pop()!) : dest;
-      mkdirs(layer, dirname(to));
-      copyEntry(from, join(layer, to), rel, ignore, owner);
-    }
+    });
   }
 }

@@ -257,9 +257,13 @@ export class LayerApplier implements TarHandler {
   finish(): void {
     if (!this.#dirMeta.length) return;
     const rootFd = openDir(this.root);
+    const done = new Set<string>();
     try {
       for (let i = this.#dirMeta.length - 1; i >= 0; i--) {
         const { rel, ino, entry: e } = this.#dirMeta[i];
+        // the last entry for a path is the one that counts (an inode number can be reused meanwhile)
+        if (done.has(rel)) continue;
+        done.add(rel);
         const fd = rel
           ? tryOpenInRoot(rootFd, rel, O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
           : tryOpenInRoot(rootFd, ".", O_RDONLY | O_DIRECTORY, RESOLVE_BENEATH);
