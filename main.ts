@@ -42,7 +42,7 @@ import { builderCommand } from "./lib/cli/builder.ts";
 import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
-import { BerthError, messageOf } from "./lib/util/errors.ts";
+import { BerthError, userMessage } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
 import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
@@ -116,8 +116,10 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`berth: ${err.message}`);
       return err.exitCode;
     }
+    // the reader of our output went away (`berth images | head -1`): end quietly, as a pipe's writer does
+    if (err instanceof Deno.errors.BrokenPipe) return 141;
     if (Deno.env.get("BERTH_DEBUG") === "1") console.error(err);
-    console.error(`berth: ${messageOf(err)}`);
+    console.error(`berth: ${userMessage(err)}`);
     return 125;
   }
 }

@@ -26,6 +26,7 @@ import type { ImageConfig } from "./image_config.ts";
 import { assignTag } from "./image_lookup.ts";
 import { commitLayers } from "./layer_unpack.ts";
 import { writeLayerFromDir } from "./layer_from_dir.ts";
+import { drainedOrClosed } from "../util/drain.ts";
 import { MT } from "./manifest.ts";
 import { formatReference, parseReference, repoName } from "./reference.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
@@ -58,20 +59,31 @@ async function writeLayerBlob(dir: string, blobPath: string, skip?: Set<string>)
   let size = 0;
   let tarSize = 0;
   const gz = zlib.createGzip({ level: 6 });
+  let writeError: Error | null = null;
   gz.on("data", (c: Uint8Array) => {
     blobHash.update(c);
     size += c.length;
-    for (let o = 0; o < c.length;) o += out.writeSync(c.subarray(o));
+    try {
+      for (let o = 0; o < c.length;) o += out.writeSync(c.subarray(o));
+    } catch (err) {
+      // ENOSPC and friends: stop the stream; the writer below sees the error instead of a drain
+      writeError ??= err as Error;
+      gz.destroy();
+    }
   });
   const ended = new Promise<void>((resolve, reject) => {
     gz.on("end", () => resolve());
     gz.on("error", reject);
+    gz.on("close", () => (writeError ? reject(writeError) : undefined));
   });
+  ended.catch(() => {}); // observed below
   try {
     const w = new TarWriter(async (chunk) => {
       diffHash.update(chunk);
       tarSize += chunk.length;
-      if (!gz.write(chunk)) await new Promise<void>((r) => gz.once("drain", () => r()));
+      if (writeError) throw writeError;
+      if (!gz.write(chunk)) await drainedOrClosed(gz);
+      if (writeError) throw writeError;
     });
     await writeLayerFromDir(dir, w, skip);
     await w.finish();

@@ -12,6 +12,7 @@ import { dirname, join } from "../util/path.ts";
 import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
 import { debug } from "../util/log.ts";
+import { drainedOrClosed } from "../util/drain.ts";
 import { LayerApplier } from "./layer_apply.ts";
 import { type Compression, layerCompression } from "./manifest.ts";
 import { exists, Store } from "./store.ts";
@@ -113,7 +114,9 @@ export async function unpackLayer(
       }
       if (dec) {
         if (decError) throw decError;
-        if (!dec.write(value)) await new Promise<void>((r) => dec.once("drain", () => r()));
+        // a decompressor destroyed by a failing write (ENOSPC, a bad tar) never drains: wait for either
+        if (!dec.write(value)) await drainedOrClosed(dec);
+        if (decError) throw decError;
       } else onTar(value);
       const now = performance.now();
       if (now - lastReport > 100) {

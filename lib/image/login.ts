@@ -3,7 +3,7 @@ import { BerthError } from "../util/errors.ts";
 import { removeCredentials, saveCredentials } from "./auth_store.ts";
 import { DEFAULT_REGISTRY } from "./reference.ts";
 import { RegistryClient } from "./registry_client.ts";
-import { readSettings } from "./settings.ts";
+import { readSettings, registryIdleTimeoutMs } from "./settings.ts";
 
 export interface LoginOptions {
   root: string;
@@ -26,6 +26,7 @@ export async function login(registry: string, opts: LoginOptions): Promise<void>
   const client = new RegistryClient(registry, {
     insecure: insecure.includes(registry),
     credentials: { username: opts.username, password: opts.password },
+    idleTimeoutMs: registryIdleTimeoutMs(opts.root),
   });
   try {
     await client.ping();

@@ -10,7 +10,7 @@
  * console.log(image.id);
  * ```
  */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, userMessage } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { debug } from "../util/log.ts";
 import { findCredentials } from "./auth_store.ts";
@@ -53,8 +53,13 @@ export interface PullOptions {
 
 /** A client for `ref`'s registry with stored credentials and the insecure setting applied. */
 export function clientFor(root: string, registry: string, insecure: string[] = []): RegistryClient {
-  const all = [...insecure, ...(readSettings(root).insecureRegistries ?? [])];
-  return new RegistryClient(registry, { insecure: all.includes(registry), credentials: findCredentials(root, registry) });
+  const settings = readSettings(root);
+  const all = [...insecure, ...(settings.insecureRegistries ?? [])];
+  return new RegistryClient(registry, {
+    insecure: all.includes(registry),
+    credentials: findCredentials(root, registry),
+    idleTimeoutMs: settings.registryIdleTimeout && settings.registryIdleTimeout * 1000,
+  });
 }
 
 async function fetchManifest(
@@ -204,7 +209,7 @@ async function pullLocked(ref: Reference, store: Store, opts: PullOptions): Prom
     });
   } catch (err) {
     progress.finish();
-    throw err instanceof Error ? new BerthError(`${what}: ${err.message}`) : err;
+    throw new BerthError(`${what}: ${userMessage(err)}`);
   } finally {
     Deno.removeSync(tmpDir, { recursive: true });
   }

@@ -16,12 +16,28 @@ export interface RegistryClientState {
   baseUrl: string;
   credentials?: Credentials;
   tokens: Record<string, string>;
+  idleTimeoutMs: number;
 }
 
 export interface RegistryClientOptions {
   /** plain HTTP instead of HTTPS (loopback registries always are) */
   insecure?: boolean;
   credentials?: Credentials;
+  /** how long a response may send nothing (headers or body) before the request fails */
+  idleTimeoutMs?: number;
+}
+
+/** Default for `registryIdleTimeout` (seconds, in ROOT/config.json): Docker's dial timeout. */
+export const DEFAULT_IDLE_TIMEOUT_S = 30;
+
+/** Why a request was aborted by berth's own idle timer (to tell it from a caller's abort). */
+class IdleTimeout extends Error {}
+
+/** Only http(s) is fetched: Deno's fetch would also read `file:` URLs from the host. */
+function checkScheme(url: URL, registry: string, what: string): void {
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new BerthError(`${registry}: ${what} to unsupported scheme "${url.protocol.replace(/:$/, "")}" refused (only http and https are followed)`);
+  }
 }
 
 interface Challenge {
@@ -70,6 +86,7 @@ export class RegistryClient {
   readonly registry: string;
   readonly baseUrl: string;
   credentials?: Credentials;
+  idleTimeoutMs: number;
   #tokens = new Map<string, string>();
 
   constructor(registry: string, opts: RegistryClientOptions = {}) {
@@ -77,6 +94,7 @@ export class RegistryClient {
     const scheme = opts.insecure || isLoopbackRegistry(registry) ? "http" : "https";
     this.baseUrl = `${scheme}://${registryEndpointHost(registry)}`;
     this.credentials = opts.credentials;
+    this.idleTimeoutMs = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_S * 1000;
   }
 
   toJSON(): RegistryClientState {
@@ -85,6 +103,7 @@ export class RegistryClient {
       baseUrl: this.baseUrl,
       credentials: this.credentials,
       tokens: Object.fromEntries(this.#tokens),
+      idleTimeoutMs: this.idleTimeoutMs,
     };
   }
 
@@ -92,6 +111,7 @@ export class RegistryClient {
     const c = new RegistryClient(s.registry);
     (c as { baseUrl: string }).baseUrl = s.baseUrl;
     c.credentials = s.credentials;
+    c.idleTimeoutMs = s.idleTimeoutMs;
     for (const [k, v] of Object.entries(s.tokens)) c.#tokens.set(k, v);
     return c;
   }
@@ -118,7 +138,7 @@ export class RegistryClient {
       try {
         res = await this.#send(method, `${this.baseUrl}${path}`, opts);
       } catch (err) {
-        if (opts.signal?.aborted) throw err;
+        if (opts.signal?.aborted || err instanceof BerthError) throw err;
         if (attempt + 1 >= RETRIES || opts.body) throw this.#networkError(err);
         debug(`retry ${method} ${path} after`, err);
         await sleep(200 * 2 ** attempt);
@@ -173,16 +193,16 @@ export class RegistryClient {
         const auth = this.#authorization(opts.scope);
         if (auth) headers.set("authorization", auth);
       }
-      const res = await fetch(target, {
+      const res = await this.#fetchWithIdleTimeout(target, {
         method: m,
         headers,
         body: hop === 0 ? opts.body : undefined,
         redirect: "manual",
-        signal: opts.signal,
-      });
+      }, opts.signal);
       if (res.status >= 300 && res.status < 400 && res.headers.has("location")) {
         await res.body?.cancel();
         target = new URL(res.headers.get("location")!, target);
+        checkScheme(target, this.registry, "redirect");
         if (res.status === 303) m = "GET";
         debug(`redirect to ${target.host}`);
         continue;
@@ -190,6 +210,58 @@ export class RegistryClient {
       return res;
     }
     throw new BerthError(`${this.registry}: too many redirects`);
+  }
+
+  /**
+   * fetch with berth's idle timeout: the headers, then every chunk of the body, must come within
+   * {@link idleTimeoutMs} of the last, or the request fails with a message that says so.
+   */
+  async #fetchWithIdleTimeout(url: URL, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const ac = new AbortController();
+    const secs = Math.round(this.idleTimeoutMs / 100) / 10;
+    const stalled = (what: string) =>
+      new BerthError(`${this.registry}: ${what} stalled: nothing received for ${secs} s (registryIdleTimeout in ROOT/config.json)`);
+    const onAbort = () => ac.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let timer = setTimeout(() => ac.abort(new IdleTimeout()), this.idleTimeoutMs);
+    let res: Response;
+    try {
+      res = await fetch(url, { ...init, signal: ac.signal });
+    } catch (err) {
+      if (ac.signal.reason instanceof IdleTimeout) throw stalled(`${init.method} ${url.pathname}`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!res.body || [101, 204, 205, 304].includes(res.status)) {
+      signal?.removeEventListener("abort", onAbort);
+      return res;
+    }
+    const reader = res.body.getReader();
+    const idle = this.idleTimeoutMs;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        timer = setTimeout(() => ac.abort(new IdleTimeout()), idle);
+        try {
+          const { value, done } = await reader.read();
+          if (done) {
+            signal?.removeEventListener("abort", onAbort);
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (err) {
+          signal?.removeEventListener("abort", onAbort);
+          controller.error(ac.signal.reason instanceof IdleTimeout ? stalled(`download of ${url.pathname}`) : err);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel(reason) {
+        signal?.removeEventListener("abort", onAbort);
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   #authorization(scope: string): string | undefined {
@@ -204,7 +276,13 @@ export class RegistryClient {
       return true;
     }
     if (ch.scheme !== "bearer" || !ch.params.realm) return false;
-    const url = new URL(ch.params.realm);
+    let url: URL;
+    try {
+      url = new URL(ch.params.realm);
+    } catch {
+      throw new BerthError(`${this.registry}: token realm ${JSON.stringify(ch.params.realm)} is not a URL`);
+    }
+    checkScheme(url, this.registry, "token realm");
     if (ch.params.service) url.searchParams.set("service", ch.params.service);
     const wanted = scope || ch.params.scope;
     // several scopes (a cross-repository mount needs two) go as several scope parameters
@@ -215,8 +293,9 @@ export class RegistryClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { headers });
+      res = await this.#fetchWithIdleTimeout(url, { method: "GET", headers, redirect: "manual" });
     } catch (err) {
+      if (err instanceof BerthError) throw err;
       throw new BerthError(`${this.registry}: token service ${url.host} unreachable: ${(err as Error).message}`);
     }
     if (!res.ok) {

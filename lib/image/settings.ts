@@ -1,15 +1,34 @@
-/** Per-root settings in `ROOT/config.json` (e.g. `{"insecureRegistries": ["myhost:5000"]}`). */
+/**
+ * Per-root settings in `ROOT/config.json`, e.g.
+ * `{"insecureRegistries": ["myhost:5000"], "registryIdleTimeout": 30}`.
+ */
 import { join } from "../util/path.ts";
-import { readJsonSync } from "../util/atomic_write.ts";
+import { readJsonFileSync } from "../util/atomic_write.ts";
+import { BerthError } from "../util/errors.ts";
 
 export interface Settings {
   insecureRegistries?: string[];
+  /** seconds a registry may send nothing before a request fails (default 30) */
+  registryIdleTimeout?: number;
 }
 
+/** ROOT/config.json, checked; a file that is not valid is an error that names it. */
 export function readSettings(root: string): Settings {
-  try {
-    return readJsonSync<Settings>(join(root, "config.json"), {});
-  } catch {
-    return {};
+  const path = join(root, "config.json");
+  const s = readJsonFileSync<Settings>(path, {});
+  if (typeof s !== "object" || s === null || Array.isArray(s)) throw new BerthError(`${path}: not a JSON object`);
+  if (s.insecureRegistries !== undefined && (!Array.isArray(s.insecureRegistries) || s.insecureRegistries.some((r) => typeof r !== "string"))) {
+    throw new BerthError(`${path}: insecureRegistries must be a list of registry names`);
   }
+  const t = s.registryIdleTimeout;
+  if (t !== undefined && (typeof t !== "number" || !(t > 0))) {
+    throw new BerthError(`${path}: registryIdleTimeout must be a number of seconds greater than 0`);
+  }
+  return s;
+}
+
+/** The registry idle timeout of `root` in milliseconds. */
+export function registryIdleTimeoutMs(root: string): number | undefined {
+  const t = readSettings(root).registryIdleTimeout;
+  return t === undefined ? undefined : t * 1000;
 }

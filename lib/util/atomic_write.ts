@@ -1,4 +1,5 @@
 import { dirname } from "./path.ts";
+import { BerthError } from "./errors.ts";
 
 let counter = 0;
 
@@ -49,4 +50,23 @@ export function readJsonSync<T>(path: string, fallback: T): T {
     throw err;
   }
   return JSON.parse(text) as T;
+}
+
+/**
+ * Reads and parses a JSON state file, or returns `fallback` when it does not exist. A file that cannot
+ * be read or parsed (truncated, corrupt) is a {@link BerthError} naming the file, never a raw message.
+ */
+export function readJsonFileSync<T>(path: string, fallback: T): T {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return fallback;
+    throw new BerthError(`cannot read ${path}: ${err instanceof Error ? err.message.replace(/ \(os error \d+\).*$/, "") : err}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new BerthError(`${path} is corrupt (not valid JSON${text.length === 0 ? ": empty" : ""}); move it away or restore it`);
+  }
 }

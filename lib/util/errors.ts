@@ -27,3 +27,14 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A thrown value as one line a user can act on: the system's own wording for a full disk (`no space left
+ * on device`, whatever call hit it), no `(os error N)` tails, no stack, only the first line.
+ */
+export function userMessage(err: unknown): string {
+  const msg = messageOf(err);
+  if (/no space left on device|ENOSPC|os error 28\b/i.test(msg)) return "no space left on device";
+  if (/disk quota exceeded|os error 122\b/i.test(msg)) return "disk quota exceeded";
+  return msg.split("\n")[0].replace(/ \(os error \d+\)/, "");
+}
