@@ -3,6 +3,7 @@ import { humanDuration, humanSize } from "../util/human.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { UsageError } from "../util/errors.ts";
+import { imageMatcher } from "../image/filter.ts";
 
 export const imagesCommand: Command = {
   name: "images",
@@ -13,16 +14,18 @@ export const imagesCommand: Command = {
     "--digests           show digests",
     "--no-trunc          full IDs",
     "--format json       one JSON object per line",
+    "-f, --filter filter dangling=true|false, reference=GLOB, label=KEY[=VALUE], before=IMAGE, since=IMAGE",
   ],
   options: {
     quiet: { type: "boolean", short: "q" },
     digests: { type: "boolean" },
     "no-trunc": { type: "boolean" },
     format: { type: "string" },
+    filter: { type: "string", short: "f", multiple: true },
   },
   args: [0, 0],
   run(g, v) {
-    const rows = listImages(g.root);
+    const rows = listImages(g.root).filter(imageMatcher(g.root, v.filter as string[] | undefined));
     const id = (full: string) => (v["no-trunc"] ? full : full.slice(7, 19));
     if (v.format !== undefined && v.format !== "json") throw new UsageError(`images: unsupported --format "${v.format}" (use json)`);
     if (v.quiet) {

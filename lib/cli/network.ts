@@ -1,5 +1,8 @@
 import { connectNetwork, createNetwork, disconnectNetwork, listNetworks, networkInspect, removeNetwork } from "../../mod.ts";
 import { UsageError } from "../util/errors.ts";
+import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
+import { listRecords } from "../container/state.ts";
+import { parseLabels } from "./run_options.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 
@@ -11,12 +14,13 @@ const create: Command = {
     "-d, --driver string   bridge (the only driver)",
     "    --subnet string   subnet in CIDR format (default: a free private /16)",
     "    --gateway string  the bridge's address (default: the subnet's first)",
+    "    --label list      set metadata on the network (key=value)",
   ],
-  options: { driver: { type: "string", short: "d" }, subnet: { type: "string" }, gateway: { type: "string" } },
+  options: { driver: { type: "string", short: "d" }, subnet: { type: "string" }, gateway: { type: "string" }, label: { type: "string", multiple: true } },
   args: [1, 1],
   async run(g, v, [name]) {
     if (v.driver !== undefined && v.driver !== "bridge") throw new UsageError(`plugin "${v.driver}" not found: berth has the bridge driver only`);
-    const n = await createNetwork(g.root, name, { subnet: v.subnet as string | undefined, gateway: v.gateway as string | undefined });
+    const n = await createNetwork(g.root, name, { subnet: v.subnet as string | undefined, gateway: v.gateway as string | undefined, labels: parseLabels((v.label as string[] | undefined) ?? []) });
     out(n.id);
     return 0;
   },
@@ -26,18 +30,37 @@ const ls: Command = {
   name: "network ls",
   summary: "List networks",
   usage: "[OPTIONS]",
-  help: ["-q, --quiet        only display network IDs", "    --format json  one JSON object per line"],
-  options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" } },
+  help: [
+    "-q, --quiet         only display network IDs",
+    "    --format json   one JSON object per line",
+    "-f, --filter filter name=…, label=KEY[=VALUE], dangling=true|false, driver=bridge|host|null",
+  ],
+  options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" }, filter: { type: "string", short: "f", multiple: true } },
   args: [0, 0],
   run(g, v) {
+    const f = parseFilters(v.filter as string[] | undefined, ["name", "label", "dangling", "driver"]);
+    const dangling = f.values.get("dangling")?.map((d) => boolFilter("dangling", d));
+    const used = new Set(listRecords(g.root).flatMap((r) => [r.spec.network, ...(r.state.connected ?? []).map((c) => c.network)]));
     const nets = listNetworks(g.root);
     const rows = [
       ["", "bridge", "bridge"],
       ["", "host", "host"],
       ["", "none", "null"],
     ].filter(([, name]) => !nets.some((n) => n.name === name));
-    const all = [...nets.map((n) => [n.id.slice(0, 12), n.name, n.driver]), ...rows].sort((a, b) => a[1].localeCompare(b[1]));
-    if (v.quiet) out(all.filter((r) => r[0]).map((r) => r[0]).join("\n"));
+    const labels = new Map(nets.map((n) => [n.name, n.labels]));
+    const all = [...nets.map((n) => [n.id.slice(0, 12), n.name, n.driver]), ...rows]
+      .filter(([, name, driver]) =>
+        f.match("name", (x) => name.includes(x)) &&
+        f.match("driver", (x) => driver === x) &&
+        f.matchAll("label", (x) => labelMatches(labels.get(name), x)) &&
+        // the predefined networks are never dangling, as in Docker
+        (!dangling || dangling.some((d) => d === (!["bridge", "host", "none"].includes(name) && !used.has(name))))
+      )
+      .sort((a, b) => a[1].localeCompare(b[1]));
+    if (v.quiet) {
+      const ids = all.filter((r) => r[0]).map((r) => r[0]);
+      if (ids.length) out(ids.join("\n"));
+    }
     else if (v.format === "json") out(all.map(([ID, Name, Driver]) => JSON.stringify({ ID, Name, Driver, Scope: "local" })).join("\n"));
     else out(formatTable(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], all.map((r) => [r[0] || "-", r[1], r[2], "local"])));
     return Promise.resolve(0);

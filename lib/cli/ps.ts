@@ -2,7 +2,7 @@ import { reconcile } from "../container/cleanup.ts";
 import { commandText, inspectRecord, stateName, statusText } from "../container/describe.ts";
 import { listRecords } from "../container/state.ts";
 import { humanDuration } from "../util/human.ts";
-import { UsageError } from "../util/errors.ts";
+import { containerMatcher, impliesAll } from "../container/filter.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { portsText } from "../container/network/ports.ts";
@@ -14,7 +14,7 @@ export const psCommand: Command = {
   help: [
     "-a, --all             show all containers (default shows just running)",
     "-q, --quiet           only display container IDs",
-    "-f, --filter filter   status=created|running|paused|restarting|exited, name=…, id=…",
+    "-f, --filter filter   id, name, label, status, exited, ancestor, network, volume, health, before, since, publish, expose",
     "    --format json     one JSON object per line",
     "    --no-trunc        do not truncate output",
   ],
@@ -28,19 +28,11 @@ export const psCommand: Command = {
   args: [0, 0],
   async run(g, v) {
     await reconcile(g.root); // a container whose berth was killed is reported as exited
-    const filters = ((v.filter as string[] | undefined) ?? []).map((f) => {
-      const i = f.indexOf("=");
-      if (i < 0) throw new UsageError(`bad format of filter (expected name=value): ${f}`);
-      return [f.slice(0, i), f.slice(i + 1)] as const;
-    });
+    const { filters, test } = containerMatcher(g.root, v.filter as string[] | undefined);
     const now = Date.now();
     const recs = listRecords(g.root)
-      .filter((r) => v.all || filters.some(([k]) => k === "status") || stateName(r) === "running" || stateName(r) === "paused" || stateName(r) === "restarting")
-      .filter((r) =>
-        filters.every(([k, val]) =>
-          k === "status" ? stateName(r) === val : k === "name" ? r.spec.name.includes(val) : k === "id" ? r.spec.id.startsWith(val) : true
-        )
-      )
+      .filter((r) => v.all || impliesAll(filters) || stateName(r) === "running" || stateName(r) === "paused" || stateName(r) === "restarting")
+      .filter(test)
       .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
     const id = (x: string) => (v["no-trunc"] ? x : x.slice(0, 12));
     if (v.quiet) {

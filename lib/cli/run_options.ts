@@ -7,6 +7,19 @@ import type { OptionsConfig } from "./parse_args.ts";
 
 const list = (v: unknown) => (v as string[] | undefined) ?? [];
 
+/** `--label k=v` (a bare `k` is `k=""`), as Docker takes them. */
+export function parseLabels(items: string[]): Record<string, string> | undefined {
+  if (!items.length) return undefined;
+  const out: Record<string, string> = {};
+  for (const l of items) {
+    const i = l.indexOf("=");
+    const k = i < 0 ? l : l.slice(0, i);
+    if (!k) throw new UsageError(`invalid label '${l}': empty name`);
+    out[k] = i < 0 ? "" : l.slice(i + 1);
+  }
+  return out;
+}
+
 function hostOrPrivate(flag: string, v: unknown): "host" | undefined {
   if (v === undefined || v === "" || v === "private") return undefined;
   if (v === "host") return "host";
@@ -27,6 +40,7 @@ export const CREATE_HELP = [
   "    --group-add list       additional groups to join",
   "    --entrypoint string    overwrite the default ENTRYPOINT of the image",
   "-h, --hostname string      container host name",
+  "-l, --label list           set metadata on the container (key=value)",
   "    --network string       bridge (default), a network's name, none, host, container:NAME|ID",
   "    --ip string            IPv4 address on a user network (e.g. 10.90.0.10)",
   "    --network-alias list   more names for the container on a user network",
@@ -70,6 +84,7 @@ export const CREATE_OPTIONS: OptionsConfig = {
   "group-add": { type: "string", multiple: true },
   entrypoint: { type: "string" },
   hostname: { type: "string", short: "h" },
+  label: { type: "string", short: "l", multiple: true },
   network: { type: "string" },
   net: { type: "string" },
   ip: { type: "string" },
@@ -126,6 +141,7 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     groupAdd: list(v["group-add"]),
     entrypoint: v.entrypoint as string | undefined,
     hostname: v.hostname as string | undefined,
+    labels: parseLabels(list(v.label)),
     network,
     ip: v.ip as string | undefined,
     networkAliases: list(v["network-alias"]),

@@ -1,6 +1,8 @@
 import { createVolume, inspectVolume, listVolumes, removeVolume, volumeUsers } from "../../mod.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
+import { listRecords } from "../container/state.ts";
 
 const create: Command = {
   name: "volume create",
@@ -24,11 +26,23 @@ const ls: Command = {
   name: "volume ls",
   summary: "List volumes",
   usage: "[OPTIONS]",
-  help: ["-q, --quiet        only display volume names", "    --format json  one JSON object per line"],
-  options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" } },
+  help: [
+    "-q, --quiet         only display volume names",
+    "    --format json   one JSON object per line",
+    "-f, --filter filter name=…, label=KEY[=VALUE], dangling=true|false, driver=local",
+  ],
+  options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" }, filter: { type: "string", short: "f", multiple: true } },
   args: [0, 0],
   run(g, v) {
-    const vols = listVolumes(g.root);
+    const f = parseFilters(v.filter as string[] | undefined, ["name", "label", "dangling", "driver"]);
+    const dangling = f.values.get("dangling")?.map((d) => boolFilter("dangling", d));
+    const used = new Set(listRecords(g.root).flatMap((r) => r.spec.mounts.filter((m) => m.type === "volume").map((m) => m.source)));
+    const vols = listVolumes(g.root).filter((x) =>
+      f.match("name", (n) => x.Name.includes(n)) &&
+      f.match("driver", (d) => x.Driver === d) &&
+      f.matchAll("label", (l) => labelMatches(x.Labels, l)) &&
+      (!dangling || dangling.some((d) => d === !used.has(x.Name)))
+    );
     if (v.quiet) {
       if (vols.length) out(vols.map((x) => x.Name).join("\n"));
     } else if (v.format === "json") {

@@ -27,6 +27,8 @@ export interface RunOptions extends ProcessFlags {
   root: string;
   name?: string;
   hostname?: string;
+  /** `--label`: metadata over the image's labels */
+  labels?: Record<string, string>;
   /** remove the container when it exits */
   rm?: boolean;
   /** none, host, container:ID or a network's name (default: bridge) */
@@ -155,6 +157,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     layers: record.layers.map((l) => store.layerPath(l.diffId)),
     process: processSpec(config.config ?? {}, opts, hostname),
     hostname,
+    labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
     network: opts.network ?? DEFAULT_NETWORK,
     ip: opts.ip,
     networkAliases: opts.networkAliases?.length ? opts.networkAliases : undefined,

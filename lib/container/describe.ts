@@ -126,6 +126,7 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
     })),
     Config: {
       Hostname: spec.hostname,
+      Labels: spec.labels ?? {},
       User: spec.process.user,
       Tty: spec.tty,
       OpenStdin: spec.process.openStdin,

@@ -62,6 +62,8 @@ export interface ContainerSpec {
   dns?: string[];
   /** `-p`, `-P` */
   ports?: PortSpec[];
+  /** the image's labels under `--label`s */
+  labels?: Record<string, string>;
   /** the image's HEALTHCHECK or `--health-*` (run by the supervisor) */
   healthcheck?: HealthcheckSpec;
   namespaces: { pid: NamespaceMode; ipc: NamespaceMode; uts: NamespaceMode };

@@ -7,6 +7,7 @@ import { withLock } from "../util/lock.ts";
 import { findImage } from "./image_lookup.ts";
 import { formatReference, parseReference } from "./reference.ts";
 import { exists, type ImageIndexFile, Store } from "./store.ts";
+import { containerIds, listRecords, readRecord } from "../container/state.ts";
 
 export interface RemoveOptions {
   root: string;
@@ -29,6 +30,25 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
     if (byTag && rec.repoTags.length > 1) {
       rec.repoTags = rec.repoTags.filter((t) => t !== byTag);
       out.push(`Untagged: ${byTag}`);
+      return false;
+    }
+    // an image a container (running or not) was made from stays: Docker's conflicts, and -f only untags
+    const users = listRecords(opts.root).filter((r) => r.spec.imageId === rec.id);
+    if (users.length) {
+      const running = users.find((r) => r.state.status === "running");
+      const user = running ?? users[0];
+      const cid = user.spec.id.slice(0, 12);
+      if (!opts.force) {
+        if (byTag) {
+          throw new BerthError(`conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${cid} is using its referenced image ${rec.id.slice(7, 19)}`);
+        }
+        throw new BerthError(`conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is being used by ${running ? "running" : "stopped"} container ${cid}`);
+      }
+      if (!byTag && running) {
+        throw new BerthError(`conflict: unable to delete ${rec.id.slice(7, 19)} (cannot be forced) - image is being used by running container ${cid}`);
+      }
+      for (const t of rec.repoTags) out.push(`Untagged: ${t}`);
+      rec.repoTags = [];
       return false;
     }
     if (!byTag && rec.repoTags.length > 1 && !opts.force) {
@@ -60,6 +80,10 @@ export async function collectGarbage(store: Store): Promise<void> {
         blobs.add(l.digest);
         layers.add(l.diffId);
       }
+    }
+    // whatever a container stands on stays, whatever happened to its image's record
+    for (const id of containerIds(store.root)) {
+      for (const path of readRecord(store.root, id)?.spec.layers ?? []) layers.add(`sha256:${path.split("/").pop()}`);
     }
     sweep(store.blobPath("sha256:").replace(/\/$/, ""), blobs);
     sweep(store.layerPath("sha256:").replace(/\/$/, ""), layers);

@@ -34,6 +34,8 @@ export interface NetworkRecord {
   created: string;
   /** made by berth for the default network: removed with its last container */
   auto?: boolean;
+  /** `network create --label` */
+  labels?: Record<string, string>;
 }
 
 export function networksDir(root: string): string {
@@ -214,7 +216,7 @@ function newId(): string {
 }
 
 /** `network create [--subnet CIDR] [--gateway IP] NAME` */
-export async function createNetwork(root: string, name: string, opts: { subnet?: string; gateway?: string } = {}): Promise<NetworkRecord> {
+export async function createNetwork(root: string, name: string, opts: { subnet?: string; gateway?: string; labels?: Record<string, string> } = {}): Promise<NetworkRecord> {
   if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (["none", "host", "default"].includes(name)) throw new BerthError(`network name ${name} is reserved`);
   return await withNetworkLock(root, async () => {
@@ -223,7 +225,7 @@ export async function createNetwork(root: string, name: string, opts: { subnet?:
   });
 }
 
-async function createLocked(root: string, name: string, opts: { subnet?: string; gateway?: string }, auto: boolean): Promise<NetworkRecord> {
+async function createLocked(root: string, name: string, opts: { subnet?: string; gateway?: string; labels?: Record<string, string> }, auto: boolean): Promise<NetworkRecord> {
   let subnet = opts.subnet;
   if (subnet) {
     const s = parseSubnet(subnet);
@@ -242,7 +244,7 @@ async function createLocked(root: string, name: string, opts: { subnet?: string;
   } finally {
     nl.close();
   }
-  const rec: NetworkRecord = { name, id: newId(), driver: "bridge", subnet, gateway, bridge, created: new Date().toISOString(), auto: auto || undefined };
+  const rec: NetworkRecord = { name, id: newId(), driver: "bridge", subnet, gateway, bridge, created: new Date().toISOString(), auto: auto || undefined, labels: opts.labels };
   Deno.mkdirSync(leaseDir(root, name), { recursive: true, mode: 0o700 });
   try {
     await bringUp(rec);
@@ -396,5 +398,6 @@ export function networkInspect(root: string, ref: string): Record<string, unknow
     IPAM: { Driver: "default", Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
     Containers: containers,
     Options: { "com.docker.network.bridge.name": n.bridge },
+    Labels: n.labels ?? {},
   };
 }
