@@ -1,6 +1,6 @@
 import { reconcile } from "../container/cleanup.ts";
 import { commandText, inspectRecord, stateName, statusText } from "../container/describe.ts";
-import { listRecords } from "../container/state.ts";
+import { corruptRecords, listRecords } from "../container/state.ts";
 import { humanDuration } from "../util/human.ts";
 import { containerMatcher, impliesAll } from "../container/filter.ts";
 import { type Command, out } from "./command.ts";
@@ -29,6 +29,8 @@ export const psCommand: Command = {
   async run(g, v) {
     await reconcile(g.root); // a container whose berth was killed is reported as exited
     const { filters, test } = containerMatcher(g.root, v.filter as string[] | undefined);
+    // a container whose record is unreadable is not silently left out: say which file, and how to remove it
+    for (const bad of corruptRecords(g.root)) console.error(`berth: warning: ${bad.message}`);
     const now = Date.now();
     const recs = listRecords(g.root)
       .filter((r) => v.all || impliesAll(filters) || stateName(r) === "running" || stateName(r) === "paused" || stateName(r) === "restarting")

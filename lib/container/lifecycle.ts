@@ -7,9 +7,13 @@ import { BerthError } from "../util/errors.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { reconcile, teardown } from "./cleanup.ts";
 import { parseSignal } from "./signals.ts";
+import { unpublishPorts } from "./network/ports.ts";
+import { listNetworks, networkLeases, release } from "./network/networks.ts";
 import {
+  claimedName,
   claimName,
   type ContainerRecord,
+  CorruptRecordError,
   findContainer,
   listRecords,
   pidAlive,
@@ -100,7 +104,14 @@ export async function waitContainer(root: string, ref: string): Promise<number> 
 
 /** `rm [-f] [-v]`: a running container only with force (killed first); -v also its anonymous volumes. */
 export async function removeContainer(root: string, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
-  let rec = await getContainer(root, ref);
+  let rec: ContainerRecord;
+  try {
+    rec = await getContainer(root, ref);
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError) || !opts.force) throw err;
+    await removeUnreadable(root, err.id);
+    return err.id;
+  }
   if (rec.state.status === "running" || rec.state.restarting) {
     if (!opts.force) {
       throw new BerthError(
@@ -118,6 +129,18 @@ export async function removeContainer(root: string, ref: string, opts: { force?:
   }
   await teardown(root, rec.spec, true, !!opts.volumes);
   return rec.spec.id;
+}
+
+/**
+ * `rm -f` of a container whose record cannot be read: everything berth keeps by the container's ID goes —
+ * processes in its cgroup, its published ports and network leases, its mounts, its name and directory.
+ */
+async function removeUnreadable(root: string, id: string): Promise<void> {
+  await unpublishPorts(id);
+  for (const n of listNetworks(root)) {
+    if ([...networkLeases(root, n.name).values()].includes(id)) await release(root, n.name, id);
+  }
+  await teardown(root, { id, name: claimedName(root, id) ?? "", mounts: [] }, true);
 }
 
 export function pauseContainer(root: string, rec: ContainerRecord, paused: boolean): void {

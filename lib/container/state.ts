@@ -45,6 +45,10 @@ export interface ContainerRecord {
 }
 
 const NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+/** Names of containers, volumes and networks become file names: well below the 255-byte limit. */
+export const MAX_NAME = 128;
+/** A name as an error shows it: an absurdly long one is cut. */
+export const shortened = (name: string) => (name.length > 40 ? `${name.slice(0, 40)}…` : name);
 
 export function containersDir(root: string): string {
   return join(root, "containers");
@@ -67,12 +71,44 @@ export function randomName(): string {
   return `${pick(a)}_${pick(b)}${crypto.getRandomValues(new Uint16Array(1))[0] % 1000}`;
 }
 
-export function readRecord(root: string, id: string): ContainerRecord | undefined {
-  try {
-    return JSON.parse(Deno.readTextFileSync(join(containerDir(root, id), "container.json"))) as ContainerRecord;
-  } catch {
-    return undefined;
+/** A container whose record cannot be read: named by its file, removable with `rm -f`. */
+export class CorruptRecordError extends BerthError {
+  constructor(readonly id: string, readonly path: string, why: string) {
+    super(`${path} is corrupt (${why}); 'berth rm -f ${id.slice(0, 12)}' removes the container`);
+    this.name = "CorruptRecordError";
   }
+}
+
+/** The record of `id`; undefined when there is none (yet, or any more); a CorruptRecordError when bad. */
+export function readRecordOrError(root: string, id: string): ContainerRecord | undefined | CorruptRecordError {
+  const path = join(containerDir(root, id), "container.json");
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    return new CorruptRecordError(id, path, err instanceof Error ? err.message.replace(/ \(os error \d+\).*$/, "") : String(err));
+  }
+  let rec: ContainerRecord;
+  try {
+    rec = JSON.parse(text) as ContainerRecord;
+  } catch {
+    return new CorruptRecordError(id, path, text.length ? "not valid JSON" : "empty");
+  }
+  if (!rec || typeof rec !== "object" || !rec.spec || !rec.state || rec.spec.id !== id || !Array.isArray(rec.spec.process?.args)) {
+    return new CorruptRecordError(id, path, "not a container record");
+  }
+  return rec;
+}
+
+export function readRecord(root: string, id: string): ContainerRecord | undefined {
+  const r = readRecordOrError(root, id);
+  return r instanceof CorruptRecordError ? undefined : r;
+}
+
+/** The containers whose records are corrupt (ps warns about them; rm -f removes them). */
+export function corruptRecords(root: string): CorruptRecordError[] {
+  return containerIds(root).map((id) => readRecordOrError(root, id)).filter((r): r is CorruptRecordError => r instanceof CorruptRecordError);
 }
 
 export function writeRecord(root: string, rec: ContainerRecord): void {
@@ -133,7 +169,8 @@ function namePath(root: string, name: string): string {
  * so two berth processes can never both get one name. A claim whose container is gone is taken over.
  */
 export function claimName(root: string, name: string, id: string): void {
-  if (!NAME.test(name)) throw new BerthError(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME.test(name)) throw new BerthError(`Invalid container name (${shortened(name)}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (name.replace(/^\//, "").length > MAX_NAME) throw new BerthError(`Invalid container name (${shortened(name)}): at most ${MAX_NAME} characters`);
   const path = namePath(root, name.replace(/^\//, ""));
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -186,14 +223,37 @@ export function makeContainerDir(root: string, id: string): string {
   return dir;
 }
 
-/** Finds a container by full or short ID, or name. */
+/**
+ * Finds a container by full or short ID, or name. A container whose record is corrupt is reported
+ * by a {@link CorruptRecordError} naming the file (found by ID prefix or by its name's claim).
+ */
 export function findContainer(root: string, ref: string): ContainerRecord | undefined {
   const recs = listRecords(root);
-  const byName = recs.find((r) => r.spec.name === ref.replace(/^\//, ""));
+  const name = ref.replace(/^\//, "");
+  const byName = recs.find((r) => r.spec.name === name);
   if (byName) return byName;
   const hits = /^[0-9a-f]+$/.test(ref) ? recs.filter((r) => r.spec.id.startsWith(ref)) : [];
   if (hits.length > 1) throw new BerthError(`multiple containers found with provided prefix: ${ref}`);
-  return hits[0];
+  if (hits[0]) return hits[0];
+  let claimed: string | undefined;
+  try {
+    claimed = NAME.test(ref) ? Deno.readLinkSync(namePath(root, name)) : undefined;
+  } catch { /* no such name */ }
+  const bad = corruptRecords(root).find((c) => c.id === claimed || (/^[0-9a-f]+$/.test(ref) && c.id.startsWith(ref)));
+  if (bad) throw bad;
+  return undefined;
+}
+
+/** The name claimed for container `id` (a scan of the claims, for a container without a readable record). */
+export function claimedName(root: string, id: string): string | undefined {
+  try {
+    for (const e of Deno.readDirSync(join(containersDir(root), "names"))) {
+      try {
+        if (Deno.readLinkSync(namePath(root, e.name)) === id) return e.name;
+      } catch { /* gone meanwhile */ }
+    }
+  } catch { /* no names yet */ }
+  return undefined;
 }
 
 /** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */

@@ -4,6 +4,7 @@
  */
 import { join } from "../util/path.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { MAX_NAME, shortened } from "./state.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { copyTree } from "./copy_tree.ts";
@@ -44,8 +45,9 @@ export async function createVolume(
   labels: Record<string, string> = {},
 ): Promise<{ volume: VolumeInfo; created: boolean }> {
   if (!NAME.test(name)) {
-    throw new BerthError(`"${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
+    throw new BerthError(`"${shortened(name)}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
   }
+  if (name.length > MAX_NAME) throw new BerthError(`volume name "${shortened(name)}" is too long: at most ${MAX_NAME} characters`);
   Deno.mkdirSync(volumesDir(root), { recursive: true, mode: 0o700 });
   return await withLock(join(volumesDir(root), ".lock"), () => {
     if (volumeExists(root, name)) return { volume: inspectVolume(root, name), created: false };

@@ -3,7 +3,7 @@
  * `{"insecureRegistries": ["myhost:5000"], "registryIdleTimeout": 30}`.
  */
 import { join } from "../util/path.ts";
-import { readJsonFileSync } from "../util/atomic_write.ts";
+import { readJsonSync } from "../util/atomic_write.ts";
 import { BerthError } from "../util/errors.ts";
 
 export interface Settings {
@@ -15,7 +15,7 @@ export interface Settings {
 /** ROOT/config.json, checked; a file that is not valid is an error that names it. */
 export function readSettings(root: string): Settings {
   const path = join(root, "config.json");
-  const s = readJsonFileSync<Settings>(path, {});
+  const s = readJsonSync<Settings>(path, {});
   if (typeof s !== "object" || s === null || Array.isArray(s)) throw new BerthError(`${path}: not a JSON object`);
   if (s.insecureRegistries !== undefined && (!Array.isArray(s.insecureRegistries) || s.insecureRegistries.some((r) => typeof r !== "string"))) {
     throw new BerthError(`${path}: insecureRegistries must be a list of registry names`);

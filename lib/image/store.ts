@@ -10,6 +10,7 @@
  * ROOT/gc.lock               shared by pulls and loads, exclusive for garbage collection
  * ```
  */
+import { BerthError } from "../util/errors.ts";
 import { join } from "../util/path.ts";
 import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { withLock } from "../util/lock.ts";
@@ -96,7 +97,12 @@ export class Store {
   }
 
   readIndex(): ImageIndexFile {
-    return readJsonSync<ImageIndexFile>(join(this.root, "images.json"), { version: 1, images: {} });
+    const path = join(this.root, "images.json");
+    const index = readJsonSync<ImageIndexFile>(path, { version: 1, images: {} });
+    if (!index || typeof index !== "object" || typeof index.images !== "object" || index.images === null) {
+      throw new BerthError(`${path} is corrupt (not an image index); move it away or restore it`);
+    }
+    return index;
   }
 
   /** Read-modify-write of the image index under the lock; `fn` returns the value passed back. */

@@ -40,23 +40,11 @@ export function fsyncDirSync(dir: string): void {
   }
 }
 
-/** Reads and parses a JSON file, or returns `fallback` when it does not exist. */
-export function readJsonSync<T>(path: string, fallback: T): T {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return fallback;
-    throw err;
-  }
-  return JSON.parse(text) as T;
-}
-
 /**
  * Reads and parses a JSON state file, or returns `fallback` when it does not exist. A file that cannot
  * be read or parsed (truncated, corrupt) is a {@link BerthError} naming the file, never a raw message.
  */
-export function readJsonFileSync<T>(path: string, fallback: T): T {
+export function readJsonSync<T>(path: string, fallback: T): T {
   let text: string;
   try {
     text = Deno.readTextFileSync(path);

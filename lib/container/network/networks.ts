@@ -14,6 +14,7 @@
  * - All of it happens under `ROOT/networks/.lock`.
  */
 import { join } from "../../util/path.ts";
+import { MAX_NAME, shortened } from "../state.ts";
 import { BerthError } from "../../util/errors.ts";
 import { withLock, withLockSync } from "../../util/lock.ts";
 import { tempNameFor } from "../../util/atomic_write.ts";
@@ -217,7 +218,8 @@ function newId(): string {
 
 /** `network create [--subnet CIDR] [--gateway IP] NAME` */
 export async function createNetwork(root: string, name: string, opts: { subnet?: string; gateway?: string; labels?: Record<string, string> } = {}): Promise<NetworkRecord> {
-  if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  if (name.length > MAX_NAME) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: at most ${MAX_NAME} characters`);
   if (["none", "host", "default"].includes(name)) throw new BerthError(`network name ${name} is reserved`);
   return await withNetworkLock(root, async () => {
     if (readNetwork(root, name)) throw new BerthError(`network with name ${name} already exists`);
