@@ -1,6 +1,6 @@
 /** The shape of one CLI command, and the argument parsing all commands share. */
 import { OptionError, type OptionsConfig, parseOptions } from "./parse_args.ts";
-import { UsageError } from "../util/errors.ts";
+import { BerthError, UsageError } from "../util/errors.ts";
 
 export interface GlobalOptions {
   root: string;
@@ -63,6 +63,11 @@ export async function invoke(cmd: Command, g: GlobalOptions, argv: string[]): Pr
     return 0;
   }
   return await cmd.run(g, values, positionals);
+}
+
+/** `-it` needs a terminal on stdin, as Docker says at once (instead of waiting on a pipe). */
+export function requireTerminal(wanted: boolean): void {
+  if (wanted && !Deno.stdin.isTerminal()) throw new BerthError("the input device is not a TTY", 1);
 }
 
 /** Writes text to stdout fully (console.log is line-buffered and slower for tables). */

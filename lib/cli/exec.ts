@@ -1,5 +1,5 @@
 import { execInContainer } from "../../mod.ts";
-import type { Command } from "./command.ts";
+import { type Command, requireTerminal } from "./command.ts";
 
 const list = (v: unknown) => (v as string[] | undefined) ?? [];
 
@@ -29,6 +29,7 @@ export const execCommand: Command = {
   },
   args: [2, Infinity],
   async run(g, v, [ref, ...command]) {
+    if (!v.detach) requireTerminal(!!v.tty && !!v.interactive);
     const r = await execInContainer(ref, {
       root: g.root,
       command,

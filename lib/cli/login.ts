@@ -1,6 +1,7 @@
 import { login, logout } from "../../mod.ts";
 import { registryFromArg } from "../image/login.ts";
 import { BerthError } from "../util/errors.ts";
+import { readSecret } from "./read_secret.ts";
 import { type Command, out } from "./command.ts";
 
 async function readStdin(): Promise<string> {
@@ -36,12 +37,7 @@ export const loginCommand: Command = {
     if (!username) username = prompt("Username:") ?? "";
     if (!password) {
       if (!Deno.stdin.isTerminal()) throw new BerthError("login: no password given (use --password-stdin)");
-      Deno.stdin.setRaw(true);
-      try {
-        password = prompt("Password:") ?? "";
-      } finally {
-        Deno.stdin.setRaw(false);
-      }
+      password = readSecret("Password: ");
     }
     await login(registry, { root: g.root, username, password, insecureRegistries: g.insecureRegistries });
     out("Login Succeeded");

@@ -2,7 +2,7 @@ import { createContainer, run, startDetached } from "../../mod.ts";
 import { followLogs } from "../container/log_follow.ts";
 import { waitContainer } from "../container/lifecycle.ts";
 import type { Command } from "./command.ts";
-import { out } from "./command.ts";
+import { out, requireTerminal } from "./command.ts";
 import { CREATE_HELP, CREATE_OPTIONS, toRunOptions } from "./run_options.ts";
 
 export const runCommand: Command = {
@@ -16,6 +16,7 @@ export const runCommand: Command = {
   args: [1, Infinity],
   async run(g, v, [image, ...command]) {
     const opts = toRunOptions(g, v, command);
+    if (!v.detach) requireTerminal(!!v.tty && !!v.interactive);
     if (v.detach || (opts.restart && opts.restart !== "no")) {
       // the supervisor is the container's parent: it keeps logs, exit codes and restart policies
       const spec = await createContainer(image, { ...opts, detach: true });

@@ -22,7 +22,7 @@ import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { type ContainerState, containerDir, readRecord, updateRecord } from "./state.ts";
 import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } from "./network/endpoint.ts";
-import { refreshNetworkHosts } from "./network/hosts.ts";
+import { peersAtStart, refreshNetworkHosts } from "./network/hosts.ts";
 import { joinExtraNetworks } from "./network/connect.ts";
 import { leaveNetworks } from "./network/leave.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
@@ -107,7 +107,9 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     const env = spec.process.env.some((e) => e.startsWith("HOME=")) ? spec.process.env : [...spec.process.env, `HOME=${user.home}`];
     const net = await joinNetwork(root, id, spec);
     endpoint = net.endpoint;
-    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns });
+    // on a user network the container's /etc/hosts names its peers before its first instruction runs
+    const peers = endpoint ? peersAtStart(root, spec, endpoint.network, endpoint.ip) : undefined;
+    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns, peers });
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
     const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd, mounted);

@@ -7,6 +7,7 @@
  */
 import { etcPaths, hostsText } from "../etc_files.ts";
 import { type ContainerRecord, containerDir, listRecords, pidAlive } from "../state.ts";
+import type { ContainerSpec } from "../spec.ts";
 import type { EndpointState } from "./endpoint.ts";
 import { DEFAULT_NETWORK } from "./networks.ts";
 
@@ -15,13 +16,25 @@ export function endpointsOf(rec: ContainerRecord): EndpointState[] {
   return [rec.state.network, ...(rec.state.connected ?? [])].filter((e): e is EndpointState => !!e);
 }
 
+const line = (m: { spec: Pick<ContainerSpec, "name" | "networkAliases" | "id">; ip: string }) =>
+  `${m.ip}\t${[m.spec.name, ...(m.spec.networkAliases ?? []), m.spec.id.slice(0, 12)].join(" ")}`;
+
+/**
+ * The peers a container about to start on `network` (not the default bridge) must know from its first
+ * instruction: every running container there, and itself. (The others learn of it once it runs.)
+ */
+export function peersAtStart(root: string, spec: ContainerSpec, network: string, ip: string): string[] {
+  if (network === DEFAULT_NETWORK) return [];
+  const running = listRecords(root).filter((r) => r.spec.id !== spec.id && r.state.status === "running" && pidAlive(r.state.pid));
+  const others = running.flatMap((r) => endpointsOf(r).filter((e) => e.network === network).map((e) => line({ spec: r.spec, ip: e.ip })));
+  return [...others, line({ spec, ip })];
+}
+
 export function refreshNetworkHosts(root: string, network: string): void {
   if (network === DEFAULT_NETWORK) return;
   const running = listRecords(root).filter((r) => r.state.status === "running" && pidAlive(r.state.pid));
   const onNetwork = (n: string) =>
-    running.flatMap((r) => endpointsOf(r).filter((e) => e.network === n).map((e) => ({ rec: r, ip: e.ip })));
-  const line = (m: { rec: ContainerRecord; ip: string }) =>
-    `${m.ip}\t${[m.rec.spec.name, ...(m.rec.spec.networkAliases ?? []), m.rec.spec.id.slice(0, 12)].join(" ")}`;
+    running.flatMap((r) => endpointsOf(r).filter((e) => e.network === n).map((e) => ({ spec: r.spec, rec: r, ip: e.ip })));
   for (const { rec } of onNetwork(network)) {
     const mine = endpointsOf(rec);
     const peers = mine.filter((e) => e.network !== DEFAULT_NETWORK).flatMap((e) => onNetwork(e.network).map(line));
