@@ -32,7 +32,9 @@ export function mountRootfs(dir: string, layers: string[], disposable = false): 
   const work = join(dir, "work");
   Deno.mkdirSync(upper, { recursive: true });
   Deno.mkdirSync(work, { recursive: true });
-  let lower = [...layers].reverse();
+  // overlayfs refuses a lower dir given twice (ELOOP). An image may repeat a layer (a RUN that wrote
+  // the same thing twice); only the topmost copy counts — it hides everything the lower copy could show
+  let lower = [...new Set([...layers].reverse())];
   if (lower.length === 0) {
     const empty = join(dir, "empty");
     Deno.mkdirSync(empty, { recursive: true });

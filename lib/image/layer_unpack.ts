@@ -59,6 +59,7 @@ export async function unpackLayer(
   const zlib = await nodeZlib();
   const compression = layerCompression(job.mediaType);
   const { blobTmp, dirTmp } = tempPaths(job);
+  if (exists(dirTmp)) Deno.removeSync(dirTmp, { recursive: true }); // the same layer, made before in this temp dir
   Deno.mkdirSync(dirTmp);
   const applier = new LayerApplier(dirTmp);
   const parser = new TarParser(applier);
@@ -182,12 +183,17 @@ export function commitLayers(storeRoot: string, jobs: UnpackJob[]): void {
     const { blobTmp, dirTmp } = tempPaths(job);
     Deno.renameSync(blobTmp, store.blobPath(job.digest));
     const dest = store.layerPath(job.diffId);
-    if (exists(dest)) continue; // another pull finished it; ours goes with the temp dir
-    try {
-      Deno.renameSync(dirTmp, dest);
-    } catch (err) {
-      if (!exists(dest)) throw err; // otherwise we lost a race to a concurrent pull: fine
+    if (!exists(dest)) {
+      try {
+        Deno.renameSync(dirTmp, dest);
+        continue;
+      } catch (err) {
+        if (!exists(dest)) throw err; // otherwise we lost a race to a concurrent pull: fine
+      }
     }
+    // the store has this layer already (another pull, or an earlier step of this build): ours goes now,
+    // so that the same layer made again in this temp dir finds its place free
+    Deno.removeSync(dirTmp, { recursive: true });
   }
   fsyncDirSync(dirname(store.blobPath(jobs[0].digest)));
   fsyncDirSync(dirname(store.layerPath(jobs[0].diffId)));
