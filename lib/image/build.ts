@@ -17,7 +17,7 @@ import { BerthError, messageOf } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { nodeCrypto } from "../util/node_builtins.ts";
 import { join } from "../util/path.ts";
-import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { tempNameFor } from "../util/atomic_write.ts";
 import { teardown } from "../container/cleanup.ts";
 import { buildSpec, findOrPull } from "../container/create.ts";
 import { mountRootfs, unmountRootfs } from "../container/rootfs.ts";
@@ -77,10 +77,14 @@ interface State {
   platform: ImageRecord["platform"];
 }
 
-/** what the cache keeps per step */
+/**
+ * What the cache keeps per step: only what the step made — its layer, if any, and its time. The config
+ * is the parent's with the instruction applied again (cheap and deterministic), so a Dockerfile of N
+ * lines writes O(N) bytes of cache, not the O(N²) of a whole config per step.
+ */
 interface CacheEntry {
-  layers: LayerRecord[];
-  config: ImageConfig;
+  created: string;
+  layer?: LayerRecord;
 }
 
 const DEFAULT_SHELL = ["/bin/sh", "-c"];
@@ -142,13 +146,19 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
     if (opts.noCache) return undefined;
     try {
       const e = JSON.parse(Deno.readTextFileSync(join(cacheDir, `${key}.json`))) as CacheEntry;
-      return e.layers.every((l) => store.hasLayer(l.diffId) && store.hasBlob(l.digest)) ? e : undefined;
+      if (typeof e.created !== "string") return undefined; // an entry of an older berth
+      return !e.layer || (store.hasLayer(e.layer.diffId) && store.hasBlob(e.layer.digest)) ? e : undefined;
     } catch {
       return undefined;
     }
   };
-  const toCache = (key: string, s: State) =>
-    writeFileAtomicSync(join(cacheDir, `${key}.json`), JSON.stringify({ layers: s.layers, config: s.config } satisfies CacheEntry));
+  // a cache entry needs no fsync: one lost to a crash (or left empty) is a miss, and the step runs again
+  const toCache = (key: string, e: CacheEntry) => {
+    const path = join(cacheDir, `${key}.json`);
+    const tmp = tempNameFor(path);
+    Deno.writeTextFileSync(tmp, JSON.stringify(e), { mode: 0o600 });
+    Deno.renameSync(tmp, path);
+  };
 
   // global ARGs: usable in FROM lines
   const globalVars = new Map<string, string>();
@@ -218,15 +228,8 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
           if (ins.cmd === "RUN") inputs = JSON.stringify([...args]);
           const key = await sha(`${state.key}\n${shown}\n${inputs}`);
           const cached = fromCache(key);
-          if (cached) {
-            state = { ...state, layers: cached.layers, config: cached.config, key };
-            if (ins.cmd === "ARG") declareArg(argsText, buildArgs, vars, args, envVars, df.escape);
-            if (ins.cmd === "SHELL") shell = jsonForm(ins.args) ?? shell;
-            quietSay(" ---> CACHED");
-            continue;
-          }
           const cfg = state.config.config!;
-          let layer: LayerRecord | undefined;
+          let layer: LayerRecord | undefined = cached?.layer;
           try {
             switch (ins.cmd) {
               case "ARG":
@@ -268,18 +271,18 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
                 cfg.OnBuild = [...((cfg.OnBuild as string[] | undefined) ?? []), ins.args];
                 break;
               case "RUN":
-                layer = await runStep(opts, state, jsonForm(ins.args) ?? [...shell, ins.args], args, tmp, say);
+                if (!cached) layer = await runStep(opts, state, jsonForm(ins.args) ?? [...shell, ins.args], args, tmp, say);
                 break;
               case "COPY":
               case "ADD":
-                layer = await copyStep(br, state, ins, argsText, flags);
+                if (!cached) layer = await copyStep(br, state, ins, argsText, flags);
                 break;
             }
           } catch (err) {
             throw new BerthError(`${where}: ${ins.cmd}: ${messageOf(err).replace(/^berth: /, "")}`, err instanceof BerthError ? err.exitCode : 1);
           }
+          const created = cached?.created ?? new Date().toISOString();
           if (ins.cmd !== "ARG") {
-            const created = new Date().toISOString();
             state.config.history = [...(state.config.history ?? []), {
               created,
               created_by: ins.cmd === "RUN" ? `RUN ${[...args].map(([k, v]) => `${k}=${v} `).join("")}${ins.args}` : shown,
@@ -289,7 +292,11 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
           }
           if (layer) state.layers = [...state.layers, layer];
           state.key = key;
-          toCache(key, state);
+          if (cached) {
+            quietSay(" ---> CACHED");
+            continue;
+          }
+          toCache(key, { created, layer });
           quietSay(` ---> ${layer ? layer.diffId.slice(7, 19) : "(config)"}`);
         }
         done[stage.index] = state;
