@@ -20,7 +20,7 @@ import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
 import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
-import { type ContainerState, containerDir, readRecord, updateRecord } from "./state.ts";
+import { type ContainerState, containerDir, lockContainerStart, readRecord, updateRecord } from "./state.ts";
 import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } from "./network/endpoint.ts";
 import { peersAtStart, refreshNetworkHosts } from "./network/hosts.ts";
 import { joinExtraNetworks } from "./network/connect.ts";
@@ -87,6 +87,17 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   let tty: ReturnType<typeof openContainerTty> | undefined;
   let init: InitProcess | undefined;
   let endpoint: Endpoint | undefined;
+  // no removal may run while the container starts: it waits for the start, then finds it running
+  const startLock = await lockContainerStart(root, id);
+  let released = false;
+  const releaseStart = () => {
+    if (!released) startLock?.close();
+    released = true;
+  };
+  if (!startLock || !readRecord(root, id)) {
+    releaseStart();
+    throw new BerthError(`No such container: ${id}`);
+  }
   try {
     const cgroup = containerCgroup(id);
     const threads = prestartHelperThreads(3); // the poller's epoll_wait, async lock and file ops, stdin writes
@@ -152,6 +163,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       await init.exited;
       throw err instanceof SetupError ? startFailure(err, spec.process.args[0]) : err;
     }
+    releaseStart();
     debug("command exec'd");
     if (endpoint) {
       closeFd(endpoint.netnsFd); // the container holds its namespace now
@@ -224,6 +236,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         state: { ...rec.state, status: "exited", exitCode: 128, error: messageOf(err), pid: undefined },
       }));
     }
+    releaseStart();
     throw err;
   }
 }

@@ -16,6 +16,7 @@ import {
   CorruptRecordError,
   findContainer,
   listRecords,
+  lockContainerStart,
   pidAlive,
   readRecord,
   releaseName,
@@ -112,6 +113,19 @@ export async function removeContainer(root: string, ref: string, opts: { force?:
     await removeUnreadable(root, err.id);
     return err.id;
   }
+  // a start in progress finishes first (the container is then running, and killed below)
+  const startLock = await lockContainerStart(root, rec.spec.id);
+  try {
+    const now = startLock && readRecord(root, rec.spec.id);
+    if (!now) throw new BerthError(`No such container: ${ref}`);
+    rec = now;
+    return await removeLocked(root, rec, opts);
+  } finally {
+    startLock?.close();
+  }
+}
+
+async function removeLocked(root: string, rec: ContainerRecord, opts: { force?: boolean; volumes?: boolean }): Promise<string> {
   if (rec.state.status === "running" || rec.state.restarting) {
     if (!opts.force) {
       throw new BerthError(

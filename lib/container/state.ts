@@ -146,6 +146,22 @@ export function updateRecord(
   }
 }
 
+/**
+ * Holds container `id`'s start lock (`ROOT/containers/ID/start.lock`) until the file is closed: a start
+ * and a removal of one container never overlap (a removal in the middle of a start left a running
+ * container without a record). Undefined when the container's directory is gone.
+ */
+export async function lockContainerStart(root: string, id: string): Promise<Deno.FsFile | undefined> {
+  let f: Deno.FsFile;
+  try {
+    f = Deno.openSync(join(containerDir(root, id), "start.lock"), { read: true, write: true, create: true, mode: 0o600 });
+  } catch {
+    return undefined;
+  }
+  await f.lock(true);
+  return f;
+}
+
 /** IDs of all container directories (including broken ones, for cleanup). */
 export function containerIds(root: string): string[] {
   try {

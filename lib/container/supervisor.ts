@@ -45,6 +45,8 @@ class Supervisor {
   #running = new Map<string, number>();
   /** starts in progress (not yet in #running): the supervisor must not go idle under them */
   #starting = 0;
+  /** connections being answered: a request accepted just before the idle exit keeps the process */
+  #handling = 0;
   #pendingRestarts = new Map<string, ReturnType<typeof setTimeout>>();
   #delays = new Map<string, number>();
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -69,11 +71,22 @@ class Supervisor {
       }
     }
     this.#armIdle();
-    for await (const conn of this.#listener) this.#handle(conn).catch((err) => debug(`supervisor: ${messageOf(err)}`));
+    for (;;) {
+      for await (const conn of this.#listener) this.#handle(conn).catch((err) => debug(`supervisor: ${messageOf(err)}`));
+      // the idle exit closed the listener; a request accepted just before it keeps this process (which
+      // still holds the root's lock): listen again, so that clients reach it rather than wait for a new one
+      if (!this.#busy()) break;
+      try {
+        Deno.removeSync(path);
+      } catch { /* gone */ }
+      this.#listener = Deno.listen({ transport: "unix", path });
+      Deno.chmodSync(path, 0o600);
+    }
   }
 
   async #handle(conn: Deno.Conn): Promise<void> {
     this.#disarmIdle();
+    this.#handling++;
     try {
       const line = await readLine(conn);
       const req = JSON.parse(line) as SupervisorRequest;
@@ -83,6 +96,7 @@ class Supervisor {
       await conn.write(new TextEncoder().encode(JSON.stringify(reply) + "\n"));
     } finally {
       conn.close();
+      this.#handling--;
       this.#armIdle();
     }
   }
@@ -181,7 +195,7 @@ class Supervisor {
   }
 
   #busy(): boolean {
-    return this.#running.size > 0 || this.#pendingRestarts.size > 0 || this.#starting > 0;
+    return this.#running.size > 0 || this.#pendingRestarts.size > 0 || this.#starting > 0 || this.#handling > 0;
   }
 
   #disarmIdle(): void {

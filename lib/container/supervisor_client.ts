@@ -26,10 +26,22 @@ function spawnSupervisor(root: string): void {
 
 /** Sends one request; starts the supervisor first if it is not running. */
 export async function askSupervisor(root: string, req: SupervisorRequest): Promise<SupervisorReply> {
+  // a supervisor that was just leaving (idle) may close without answering: the request was not taken,
+  // so it goes again, to the supervisor that serves the root now
+  for (let attempt = 0;; attempt++) {
+    const line = await exchange(root, req);
+    if (line.trim()) return JSON.parse(line) as SupervisorReply;
+    if (attempt >= 3) throw new BerthError("the supervisor closed the connection without an answer");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function exchange(root: string, req: SupervisorRequest): Promise<string> {
   let conn = await connect(root);
   if (!conn) {
     spawnSupervisor(root);
-    for (let i = 0; i < 200 && !conn; i++) {
+    // a supervisor that is leaving holds the root's lock for a moment: the new one waits for it
+    for (let i = 0; i < 600 && !conn; i++) {
       await new Promise((r) => setTimeout(r, 25));
       conn = await connect(root);
     }
@@ -37,11 +49,9 @@ export async function askSupervisor(root: string, req: SupervisorRequest): Promi
   }
   try {
     await conn.write(new TextEncoder().encode(JSON.stringify(req) + "\n"));
-    const line = await readLine(conn);
-    if (!line.trim()) throw new BerthError("the supervisor closed the connection without an answer");
-    return JSON.parse(line) as SupervisorReply;
+    return await readLine(conn);
   } catch (err) {
-    if (err instanceof BerthError) throw err;
+    if (err instanceof Deno.errors.ConnectionReset || err instanceof Deno.errors.BrokenPipe) return "";
     throw new BerthError(`supervisor: ${messageOf(err)}`);
   } finally {
     conn.close();
