@@ -9,6 +9,7 @@
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { berth, BERTH, type BerthResult } from "./helpers/berth.ts";
+import { supervisorPids } from "./helpers/procs.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
 
@@ -58,18 +59,6 @@ function withCleanup(fn: () => Promise<void>): () => Promise<void> {
       await removeAll();
     }
   };
-}
-
-function supervisorPids(root: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd.includes("supervise") && cmd.includes(root)) out.push(Number(e.name));
-    } catch { /* gone */ }
-  }
-  return out;
 }
 
 function berthMounts(): string[] {

@@ -7,24 +7,13 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "./helpers/assert.ts";
 import { berth, tempRoot } from "./helpers/berth.ts";
+import { supervisorPids } from "./helpers/procs.ts";
 import { PROC, withRegistry } from "./helpers/fixtures.ts";
 import { buildImage, pushImage } from "./helpers/images.ts";
 import { fullBusybox, removeNetworksSync } from "./helpers/run_images.ts";
 import { tarDir } from "./helpers/images.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function supervisorPids(root: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd.includes("supervise") && cmd.includes(root)) out.push(Number(e.name));
-    } catch { /* gone */ }
-  }
-  return out;
-}
 
 /** Container ids that have a cgroup of berth's (their processes may still run). */
 function cgroupIds(): string[] {
