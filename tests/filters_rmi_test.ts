@@ -128,7 +128,7 @@ Deno.test("filters: images by dangling, reference, label, before, since; volume 
     const q = async (...f: string[]) => lines((await b(["images", "--format", "json", ...f.flatMap((x) => ["--filter", x])])).stdout).map((l) => {
       const j = JSON.parse(l);
       return `${j.Repository}:${j.Tag}`.replace(/^docker\.io\/library\//, "");
-    });
+    }).sort();
     assertEquals(await q("reference=imgf:*"), ["imgf:new", "imgf:old"]);
     assertEquals(await q("reference=imgf"), ["imgf:new", "imgf:old"]);
     assertEquals(await q("reference=imgf:n*"), ["imgf:new"]);
@@ -153,7 +153,7 @@ Deno.test("filters: images by dangling, reference, label, before, since; volume 
     await b(["network", "create", "fnet-b"]);
     await b(["create", "--name", "net-user", "--network", "fnet-b", base, "true"]);
     const nq = async (...f: string[]) =>
-      lines((await b(["network", "ls", "--format", "json", ...f.flatMap((x) => ["--filter", x])])).stdout).map((l) => JSON.parse(l).Name);
+      lines((await b(["network", "ls", "--format", "json", ...f.flatMap((x) => ["--filter", x])])).stdout).map((l) => JSON.parse(l).Name).sort();
     assertEquals(await nq("name=fnet"), ["fnet-a", "fnet-b"]);
     assertEquals(await nq("label=env=test"), ["fnet-a"]);
     assertEquals(await nq("dangling=true", "name=fnet"), ["fnet-a"]);

@@ -6,7 +6,7 @@
  */
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
-import { prestartHelperThreads } from "../ffi/sys.ts";
+import { prestartHelperThreads, statLite } from "../ffi/sys.ts";
 import { closeFd, fdReadable, prctl } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
@@ -94,7 +94,8 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     if (!released) startLock?.close();
     released = true;
   };
-  if (!startLock || !readRecord(root, id)) {
+  // (a foreground run writes the record while it starts: the directory is what must still be there)
+  if (!startLock || !statLite(`${dir}/start.lock`)) {
     releaseStart();
     throw new BerthError(`No such container: ${id}`);
   }
