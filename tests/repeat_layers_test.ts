@@ -48,13 +48,15 @@ Deno.test("layers that repeat a diff_id: pull, run, save/load, push, pull back, 
     // a build on it, whose RUN mounts the repeated layers too
     const ctx = join(third, "ctx");
     Deno.mkdirSync(ctx);
-    // (the RUNs that write /h over a whiteout of it make the same layer: one build makes it three times)
-    const same = `echo b > /h && touch -d "2001-01-01 00:00:00" /h`;
-    Deno.writeTextFileSync(join(ctx, "Dockerfile"), `FROM ${again}\nRUN cat /f > /g\n${`RUN ${same}\nRUN rm /h\n`.repeat(3)}RUN ${same}\n`);
+    // COPY makes the same layer each time (the context's file, its own mtime): one build makes it four
+    // times, with RUN steps that remove it in between
+    Deno.writeTextFileSync(join(ctx, "h.txt"), "b\n");
+    Deno.utimeSync(join(ctx, "h.txt"), 978307200, 978307200);
+    Deno.writeTextFileSync(join(ctx, "Dockerfile"), `FROM ${again}\nRUN cat /f > /g\n${"COPY h.txt /h\nRUN rm /h\n".repeat(3)}COPY h.txt /h\n`);
     await b(third, ["build", "-q", "--network", "none", "-t", "on-top:1", ctx]);
     assertEquals((await b(third, ["run", "--rm", "--network", "none", "on-top:1", "cat", "/g", "/h"])).stdout, "a\nb\n");
     const built: string[] = JSON.parse((await b(third, ["inspect", "on-top:1"])).stdout)[0].RootFS.Layers;
-    assertEquals([built[7], built[9]], [built[11], built[11]], "the build made one layer three times");
+    assertEquals([built[5], built[7], built[9]], [built[11], built[11], built[11]], "the build made one layer four times");
   } finally {
     await reg.stop();
     for (const d of roots) await Deno.remove(d, { recursive: true });
