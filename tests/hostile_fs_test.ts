@@ -218,3 +218,36 @@ Deno.test("run -v HOSTDIR:/tools IMAGE /tools/prog runs the program from the vol
   const missing = await b(["run", "--rm", "-v", `${tools}:/tools`, base, "/tools/nope"], 127);
   assertMatch(missing.stderr, /no such file or directory/);
 }));
+
+Deno.test("hostile container: exec -t never takes a terminal outside the container's own devpts", PROC, withHost(async () => {
+  const { base, root } = await runImages();
+  // a privileged container replaces its /dev/pts by a link to the host's devpts path
+  await b(["run", "-d", "--privileged", "--name", "ptsswap", base, "sh", "-c", "umount /dev/pts && rm -rf /dev/pts && ln -s /dev/pts /dev/pts && echo swapped > /tmp/ok; exec sleep 60"]);
+  for (let i = 0; i < 50 && (await berth(root, ["exec", "ptsswap", "cat", "/tmp/ok"])).code !== 0; i++) await sleep(100);
+  const r = await new Deno.Command("script", {
+    args: ["-qec", `${BERTH} --root ${root} exec -t ptsswap tty`, "/dev/null"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const screen = new TextDecoder().decode(r.stdout);
+  assertEquals(r.code, 125, screen);
+  assertMatch(screen, /the container's \/dev\/pts is not its devpts/);
+}));
+
+Deno.test("hostile image: diff looks paths up in the image's layers without following their symlinks", PROC, withHost(async (host) => {
+  const { base } = await runImages();
+  Deno.writeTextFileSync(join(host, "x"), "host file\n");
+  const ctx = join(host, "ctx");
+  Deno.mkdirSync(ctx);
+  Deno.writeTextFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nRUN ln -s ${host} /d\n`);
+  await b(["build", "-q", "--network", "none", "-t", "linkimg:1", ctx]);
+  try {
+    // the container replaces the image's link by a directory and adds x: x is new, whatever the host has
+    await b(["run", "--name", "differ", "--network", "none", "linkimg:1", "sh", "-c", "rm /d && mkdir /d && echo mine > /d/x"]);
+    const diff = (await b(["diff", "differ"])).stdout.split("\n").filter((l) => l.includes("/d"));
+    assertEquals(diff, ["C /d", "A /d/x"]);
+  } finally {
+    await removeAll();
+    await b(["rmi", "linkimg:1"]);
+  }
+}));

@@ -15,7 +15,7 @@ import { mergeEnv } from "./process_spec.ts";
 import { joinCgroup, processCalls } from "./setup_program.ts";
 import { SetupError, spawnInit } from "./spawn_init.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
-import { attachTty, openTtyIn } from "./tty.ts";
+import { attachTty, openTtyInRoot } from "./tty.ts";
 import { resolveUser } from "./user.ts";
 import { mkdirAllInRoot, withRootFd } from "./path_in_root.ts";
 import { closeQuietly } from "../ffi/dir_fd.ts";
@@ -71,7 +71,7 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<E
   if (opts.workdir) withRootFd(rootfs, (fd) => closeQuietly(mkdirAllInRoot(fd, cwd)));
   const execPath = resolveExecutable(rootfs, opts.command[0], env, cwd);
   await prestartHelperThreads(3);
-  const tty = opts.tty ? openTtyIn(`${rootfs}/dev/pts`) : undefined; // the container's own devpts: `tty` says /dev/pts/N
+  const tty = opts.tty ? openTtyInRoot(rootfs) : undefined; // the container's own devpts: `tty` says /dev/pts/N
   const stdio = containerStdio(
     opts.detach ? { stdin: "null", stdout: "null", stderr: "null", ...opts.stdio } : opts.stdio,
     !!tty,

@@ -5,18 +5,32 @@
  * a temporary mount of its rootfs. Container paths are resolved inside its root, so a symlink in the
  * container never leads berth to a host file.
  */
-import { openSubdir, writeFlattened, writeTreeAt } from "../image/flatten.ts";
+import { isWhiteoutStat, openSubdir, writeFlattened, writeTreeAt } from "../image/flatten.ts";
 import { LayerApplier } from "../image/layer_apply.ts";
 import { writeTarArchive } from "../image/output_file.ts";
 import { TarParser } from "../image/tar_reader.ts";
 import { BerthError } from "../util/errors.ts";
 import { ErrnoError, isDir, statLite } from "../ffi/sys.ts";
-import { closeQuietly, isDirMode, listDir, openDir, statAt } from "../ffi/dir_fd.ts";
+import {
+  closeQuietly,
+  isDirMode,
+  listDir,
+  O_DIRECTORY,
+  O_PATH,
+  O_RDONLY,
+  openDir,
+  RESOLVE_BENEATH,
+  RESOLVE_NO_MAGICLINKS,
+  RESOLVE_NO_SYMLINKS,
+  statAt,
+  tryOpenAt,
+  tryOpenInRoot,
+} from "../ffi/dir_fd.ts";
 import { Store } from "../image/store.ts";
 import { dirname } from "../util/path.ts";
 import { copyAt, type CopyAtOptions } from "./copy_at.ts";
 import { getContainer } from "./lifecycle.ts";
-import { openParentInRoot, openPathInRoot } from "./path_in_root.ts";
+import { openParentInRoot, openPathInRoot, splitLast } from "./path_in_root.ts";
 import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import type { ContainerRecord } from "./state.ts";
 import { containerDir } from "./state.ts";
@@ -200,51 +214,69 @@ export async function exportContainer(root: string, ref: string, output?: string
 /** Mount points berth makes in every container; not changes of the container's own. */
 const MOUNT_POINTS = new Set(["/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/proc", "/sys", "/dev"]);
 
-/** `diff CONTAINER`: `A` added, `C` changed, `D` deleted paths of its writable layer, sorted. */
+/**
+ * `diff CONTAINER`: `A` added, `C` changed, `D` deleted paths of its writable layer, sorted. The upper
+ * dir (which a running container changes) is walked from directory fds without following symlinks, and a
+ * path is looked up in the image's layers without following any symlink either.
+ */
 export async function diffContainer(root: string, ref: string): Promise<string[]> {
   const rec = await getContainer(root, ref);
-  const upper = `${containerDir(root, rec.spec.id)}/upper`;
-  const lowers = [...rec.spec.layers].reverse();
-  const inLower = (rel: string) => lowers.some((l) => statLite(`${l}${rel}`, false) !== null);
+  const lowerFds = [...rec.spec.layers].reverse().map((l) => openDir(l));
+  const inLower = (rel: string) =>
+    lowerFds.some((fd) => {
+      const { parent, last } = splitLast(rel);
+      const dir = tryOpenInRoot(fd, parent, O_PATH | O_DIRECTORY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+      if (dir < 0) return false;
+      try {
+        return statAt(dir, last) !== null;
+      } finally {
+        closeQuietly(dir);
+      }
+    });
   const out: string[] = [];
-  const walk = (rel: string): boolean => {
+  const walk = (dirFd: number, rel: string): boolean => {
     let changed = false;
-    let entries: Deno.DirEntry[];
-    try {
-      entries = [...Deno.readDirSync(`${upper}${rel}`)];
-    } catch {
-      return false;
-    }
-    for (const e of entries) {
-      const path = `${rel}/${e.name}`;
+    for (const name of listDir(dirFd)) {
+      const path = `${rel}/${name}`;
       if (MOUNT_POINTS.has(path)) continue;
-      const st = statLite(`${upper}${path}`, false)!;
-      const whiteout = (st.mode & 0o170000) === 0o020000 && st.size === 0 && isWhiteoutDevice(`${upper}${path}`);
-      if (whiteout) {
+      const st = statAt(dirFd, name);
+      if (!st) continue;
+      const sub = () => {
+        const fd = openSubdir(dirFd, name);
+        if (fd === null) return false;
+        try {
+          return walk(fd, path);
+        } finally {
+          closeQuietly(fd);
+        }
+      };
+      if (isWhiteoutStat(st)) {
         out.push(`D ${path}`);
         changed = true;
-      } else if (isDir(st) && inLower(path)) {
-        if (walk(path)) {
+      } else if (isDirMode(st.mode) && inLower(path)) {
+        if (sub()) {
           out.push(`C ${path}`);
           changed = true;
         }
       } else {
         out.push(`${inLower(path) ? "C" : "A"} ${path}`);
-        if (isDir(st)) walk(path);
+        if (isDirMode(st.mode)) sub();
         changed = true;
       }
     }
     return changed;
   };
-  walk("");
-  return out.sort((a, b) => a.slice(2).localeCompare(b.slice(2)));
-}
-
-function isWhiteoutDevice(path: string): boolean {
   try {
-    const i = Deno.lstatSync(path);
-    return !!i.isCharDevice && (i.rdev ?? 0) === 0;
-  } catch {
-    return false;
+    const upper = tryOpenAt(-100, `${containerDir(root, rec.spec.id)}/upper`, O_RDONLY | O_DIRECTORY);
+    if (upper >= 0) {
+      try {
+        walk(upper, "");
+      } finally {
+        closeQuietly(upper);
+      }
+    }
+  } finally {
+    lowerFds.forEach(closeQuietly);
   }
+  return out.sort((a, b) => a.slice(2).localeCompare(b.slice(2)));
 }

@@ -3,6 +3,9 @@
  * /dev/pts/0), its follower end the container's stdio and controlling terminal, its leader end copied
  * to and from berth's terminal, which is put in raw mode; window size follows SIGWINCH.
  */
+import { BerthError } from "../util/errors.ts";
+import { closeQuietly, fstat, O_DIRECTORY, O_NOFOLLOW, O_RDONLY, openDir, tryOpenAt, tryOpenInRoot } from "../ffi/dir_fd.ts";
+import { trySys } from "../ffi/sys.ts";
 import { join } from "../util/path.ts";
 import * as libc from "../ffi/fd.ts";
 import { MNT_DETACH, mount, MS_NOEXEC, MS_NOSUID, umount2 } from "../ffi/namespaces.ts";
@@ -48,6 +51,42 @@ export function openTtyIn(devpts: string): { master: number; slave: number; slav
   } catch (err) {
     if (master >= 0) libc.closeFd(master);
     throw err;
+  }
+}
+
+const DEVPTS_SUPER_MAGIC = 0x1cd1;
+
+/**
+ * A terminal from a running container's own devpts (for `exec -t`), found through an fd of its root:
+ * `/dev/pts` must be a devpts filesystem inside the container and `ptmx` its multiplexer device — a
+ * container that put a symlink, a FIFO or another filesystem there gets an error, never a host terminal.
+ */
+export function openTtyInRoot(rootfs: string): { master: number; slave: number } {
+  const fail = () => new BerthError("the container's /dev/pts is not its devpts: cannot allocate a terminal");
+  const root = openDir(rootfs);
+  let pts = -1;
+  let master = -1;
+  try {
+    pts = tryOpenInRoot(root, "/dev/pts", O_RDONLY | O_DIRECTORY);
+    if (pts < 0) throw fail();
+    const sfs = new BigInt64Array(15); // struct statfs: f_type first
+    if (trySys(138 /* fstatfs */, pts, new Uint8Array(sfs.buffer)) < 0 || Number(sfs[0]) !== DEVPTS_SUPER_MAGIC) throw fail();
+    master = tryOpenAt(pts, "ptmx", libc.O_RDWR | libc.O_NOCTTY | O_NOFOLLOW);
+    if (master < 0 || (fstat(master).mode & 0o170000) !== 0o020000) throw fail();
+    libc.ioctl(master, TIOCSPTLCK, new Uint8Array(4)); // unlock
+    const n = new Uint32Array(1);
+    libc.ioctl(master, TIOCGPTN, new Uint8Array(n.buffer));
+    const slave = tryOpenAt(pts, String(n[0]), libc.O_RDWR | libc.O_NOCTTY | O_NOFOLLOW);
+    if (slave < 0) throw fail();
+    libc.setCloseOnExec(slave, false); // the container's process inherits it, as openTtyIn's
+    followHostSize(master);
+    const out = { master, slave };
+    master = -1;
+    return out;
+  } finally {
+    if (master >= 0) closeQuietly(master);
+    closeQuietly(pts);
+    closeQuietly(root);
   }
 }
 
