@@ -39,10 +39,12 @@ Deno.test("-it when stdin is not a terminal: 'the input device is not a TTY', ex
   assertEquals(r.stderr, "berth: the input device is not a TTY\n");
   assert(Date.now() - t0 < 5000, "at once");
   await b(["run", "-d", "--name", "notty", base, "sleep", "60"]);
+  await b(["create", "-it", "--name", "notty2", base, "sh"]);
   try {
     assertEquals((await b(["exec", "-it", "notty", "sh"], 1)).stderr, "berth: the input device is not a TTY\n");
+    assertEquals((await b(["start", "-ai", "notty2"], 1)).stderr, "berth: the input device is not a TTY\n");
   } finally {
-    await b(["rm", "-f", "notty"]);
+    await b(["rm", "-f", "notty", "notty2"]);
   }
 });
 

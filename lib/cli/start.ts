@@ -1,6 +1,6 @@
 import { startContainer, startDetached } from "../../mod.ts";
 import { getContainer } from "../container/lifecycle.ts";
-import { type Command, out } from "./command.ts";
+import { type Command, out, requireTerminal } from "./command.ts";
 
 export const startCommand: Command = {
   name: "start",
@@ -13,6 +13,7 @@ export const startCommand: Command = {
   async run(g, v, refs) {
     if (v.attach || v.interactive) {
       // attached: this process is the container's parent, as with a foreground `berth run`
+      requireTerminal(!!v.interactive && (await getContainer(g.root, refs[0])).spec.tty);
       const c = await startContainer(refs[0], { root: g.root, attach: true, interactive: !!v.interactive });
       return (await c.status).exitCode;
     }
