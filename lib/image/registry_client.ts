@@ -224,7 +224,9 @@ export class RegistryClient {
     const onAbort = () => ac.abort(signal!.reason);
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort, { once: true });
-    let timer = setTimeout(() => ac.abort(new IdleTimeout()), this.idleTimeoutMs);
+    // a request with a body gets the time to send it too, at a floor of 64 KiB/s, before its answer is due
+    const bodyBytes = init.body instanceof Uint8Array ? init.body.length : 0;
+    let timer = setTimeout(() => ac.abort(new IdleTimeout()), this.idleTimeoutMs + Math.ceil(bodyBytes / 64));
     let res: Response;
     try {
       res = await fetch(url, { ...init, signal: ac.signal });
