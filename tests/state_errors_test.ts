@@ -26,6 +26,15 @@ Deno.test("state: a truncated images.json or config.json is named, in one line",
     Deno.removeSync(join(root, "images.json"));
     Deno.writeTextFileSync(join(root, "config.json"), "{bad");
     assertOneLine(await berth(root, ["pull", "127.0.0.1:1/x"]), 125, /config\.json is corrupt \(not valid JSON\)/);
+    Deno.removeSync(join(root, "config.json"));
+    // a network's or a volume's record
+    Deno.mkdirSync(join(root, "networks"));
+    Deno.writeTextFileSync(join(root, "networks", "broken.json"), '{"name":');
+    assertOneLine(await berth(root, ["network", "ls"]), 125, /networks\/broken\.json is corrupt \(not valid JSON\)/);
+    Deno.removeSync(join(root, "networks", "broken.json"));
+    assertEquals((await berth(root, ["volume", "create", "vbad"])).code, 0);
+    Deno.writeTextFileSync(join(root, "volumes", "vbad", "volume.json"), "");
+    assertOneLine(await berth(root, ["volume", "inspect", "vbad"]), 125, /volumes\/vbad\/volume\.json is corrupt \(not valid JSON: empty\)/);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -3,7 +3,7 @@
  * content at its mount point the first time a container mounts it while it is empty (Docker's rule).
  */
 import { join } from "../util/path.ts";
-import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { MAX_NAME, shortened } from "./state.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
@@ -68,11 +68,12 @@ export async function createVolume(
 }
 
 export function inspectVolume(root: string, name: string): VolumeInfo {
-  try {
-    return JSON.parse(Deno.readTextFileSync(metaPath(root, name))) as VolumeInfo;
-  } catch {
-    throw new BerthError(`get ${name}: no such volume`);
+  const v = readJsonSync<VolumeInfo | undefined>(metaPath(root, name), undefined);
+  if (v === undefined) throw new BerthError(`get ${name}: no such volume`);
+  if (!v || typeof v !== "object" || typeof v.Name !== "string") {
+    throw new BerthError(`${metaPath(root, name)} is corrupt (not a volume record); move it away or restore it`);
   }
+  return v;
 }
 
 export function listVolumes(root: string): VolumeInfo[] {

@@ -17,7 +17,7 @@ import { join } from "../../util/path.ts";
 import { MAX_NAME, shortened } from "../state.ts";
 import { BerthError } from "../../util/errors.ts";
 import { withLock, withLockSync } from "../../util/lock.ts";
-import { tempNameFor } from "../../util/atomic_write.ts";
+import { readJsonSync, tempNameFor } from "../../util/atomic_write.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { statLite } from "../../ffi/sys.ts";
 import { addRules, pruneChains, removeRules, type Rule } from "./iptables.ts";
@@ -46,22 +46,26 @@ export function networksDir(root: string): string {
 const recordPath = (root: string, name: string) => join(networksDir(root), `${name}.json`);
 const leaseDir = (root: string, name: string) => join(networksDir(root), `${name}.leases`);
 
+/** The network's record; undefined when there is none; a corrupt one is an error naming its file. */
 export function readNetwork(root: string, name: string): NetworkRecord | undefined {
-  try {
-    return JSON.parse(Deno.readTextFileSync(recordPath(root, name))) as NetworkRecord;
-  } catch {
-    return undefined;
+  const path = recordPath(root, name);
+  const n = readJsonSync<NetworkRecord | undefined>(path, undefined);
+  if (n !== undefined && (!n || typeof n !== "object" || typeof n.name !== "string" || typeof n.subnet !== "string")) {
+    throw new BerthError(`${path} is corrupt (not a network record); move it away or restore it`);
   }
+  return n;
 }
 
 export function listNetworks(root: string): NetworkRecord[] {
+  let names: string[];
   try {
-    return [...Deno.readDirSync(networksDir(root))].filter((e) => e.name.endsWith(".json"))
-      .map((e) => readNetwork(root, e.name.slice(0, -5))).filter((n): n is NetworkRecord => !!n)
-      .sort((a, b) => a.name.localeCompare(b.name));
-  } catch {
-    return [];
+    names = [...Deno.readDirSync(networksDir(root))].filter((e) => e.name.endsWith(".json") && !e.name.includes(".tmp-"))
+      .map((e) => e.name.slice(0, -5));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
   }
+  return names.map((n) => readNetwork(root, n)).filter((n): n is NetworkRecord => !!n).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A network by name, full or short id. */
