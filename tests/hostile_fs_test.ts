@@ -251,3 +251,22 @@ Deno.test("hostile image: diff looks paths up in the image's layers without foll
     await b(["rmi", "linkimg:1"]);
   }
 }));
+
+Deno.test("hostile container: a symlink planted in a shared volume cannot redirect another container's mount", PROC, withHost(async (host) => {
+  const { base } = await runImages();
+  const src = join(host, "src");
+  Deno.mkdirSync(src);
+  Deno.writeTextFileSync(join(src, "file"), "from the host dir\n");
+  try {
+    // A shares the volume and plants /data/sub -> /tmp (absolute: the host's /tmp, if followed from the host)
+    await b(["run", "-d", "--name", "planter-a", "-v", "sharedvol:/data", base, "sh", "-c", "ln -s /tmp /data/sub; exec sleep 60"]);
+    await sleep(300);
+    // B mounts a directory at /data/sub, inside that volume: the link is taken inside B's rootfs
+    const r = await b(["run", "--rm", "-v", "sharedvol:/data", "-v", `${src}:/data/sub:ro`, base, "sh", "-c", "cat /data/sub/file /tmp/file; touch /tmp/x 2>&1 || echo read-only"]);
+    assertMatch(r.stdout, /^from the host dir\nfrom the host dir\n.*(Read-only|read-only)/s);
+  } finally {
+    await removeAll();
+    const { root } = await runImages();
+    await berth(root, ["volume", "rm", "sharedvol"]);
+  }
+}));

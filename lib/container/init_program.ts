@@ -43,7 +43,9 @@ export const SYS = {
   exit_group: 231,
   unshare: 272,
   setns: 308,
+  fchdir: 81,
   close_range: 436,
+  openat2: 437,
 } as const;
 
 /** A pointer into the data block. */

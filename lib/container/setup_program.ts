@@ -26,6 +26,11 @@ const MNT_DETACH = 2;
 const O_WRONLY = 1;
 const O_CREAT = 0o100;
 const O_CLOEXEC = 0o2000000;
+const O_DIRECTORY = 0o200000;
+const O_PATH = 0o10000000;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_IN_ROOT = 0x10;
+const AT_FDCWD = -100;
 const PR_SET_PDEATHSIG = 1;
 const PR_CAPBSET_DROP = 24;
 const PR_SET_NO_NEW_PRIVS = 38;
@@ -177,12 +182,32 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
     mount("mount /dev/console", input.tty.slavePath, at("/dev/console"), null, MS_BIND);
   }
 
+  // Volumes and bind mounts of directories: each target is opened inside the rootfs at the moment of its
+  // mount (openat2 RESOLVE_IN_ROOT, from the rootfs as the working directory) and mounted onto as ".", the
+  // working directory that fd became: a symlink planted meanwhile — say in a volume another running
+  // container shares — is taken inside the rootfs, never followed to a path of the host's.
+  const viaFd = (what: string, rel: string, mountArgs: [string | null, string | null, number, string | null]) => {
+    const how = new BigUint64Array([BigInt(O_PATH | O_DIRECTORY | O_CLOEXEC), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
+    p.call("chdir rootfs", SYS.chdir, [rootfs]);
+    p.call(`open ${rel} in the rootfs`, SYS.openat2, [AT_FDCWD, rel.replace(/^\/+/, "") || ".", new Uint8Array(how.buffer), 24]);
+    p.call(`enter ${rel}`, SYS.fchdir, [null], { previousResult: true });
+    const [src, fstype, flags, data] = mountArgs;
+    p.call(what, SYS.mount, [src, ".", fstype, flags, data]);
+  };
   for (const m of input.mounts) {
-    const what = `mount ${m.target.slice(rootfs.length)}`;
+    const rel = m.target.slice(rootfs.length) || "/";
+    const what = `mount ${rel}`;
     if (m.type === "tmpfs") {
-      mount(what, "tmpfs", m.target, "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly ? MS_RDONLY : 0), m.data ?? null);
+      viaFd(what, rel, ["tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | (m.readOnly ? MS_RDONLY : 0), m.data ?? null]);
       continue;
     }
+    if (kind(m.source) === "dir") {
+      viaFd(what, rel, [m.source, null, MS_BIND | MS_REC, null]);
+      // opened again: the new fd names the mount just made, which is what a remount must reach
+      if (m.readOnly) viaFd(`${what} read-only`, rel, [null, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, null]);
+      continue;
+    }
+    // a file (/etc/hosts and friends, a bind-mounted file): by its path, resolved in the rootfs at prepare
     mount(what, m.source, m.target, null, MS_BIND | MS_REC);
     if (m.readOnly) mount(`${what} read-only`, null, m.target, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC);
   }
