@@ -11,6 +11,7 @@ import { type ImageRecord, Store } from "../image/store.ts";
 import { BerthError, UsageError } from "../util/errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { type ResourceLimits } from "./cgroups/limits.ts";
+import { DEFAULT_PIDS_LIMIT, readSettings } from "../image/settings.ts";
 import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
@@ -171,7 +172,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     capabilities: [...caps].sort((a, b) => a - b),
     noNewPrivileges,
     privileged: !!opts.privileged,
-    limits: opts.limits ?? {},
+    limits: containerLimits(opts),
     autoRemove: !!opts.rm,
     restartPolicy: parseRestartPolicy(opts.restart),
     log: parseLogOptions(opts.logOpts ?? []),
@@ -182,9 +183,29 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
 }
 
 
+/** `opts.limits` with the root's default `--pids-limit` (2048 unless ROOT/config.json says otherwise). */
+export function containerLimits(opts: RunOptions): ResourceLimits {
+  const limits = { ...(opts.limits ?? {}) };
+  limits.pidsLimit ??= readSettings(opts.root).pidsLimit ?? DEFAULT_PIDS_LIMIT;
+  return limits;
+}
+
+/** Docker's and Podman's range for user and group IDs: a bigger number would wrap to root's. */
+const MAX_ID = 2147483647;
+
+function checkId(flag: string, value: string): void {
+  for (const part of value.split(":")) {
+    if (/^\d+$/.test(part) && Number(part) > MAX_ID) {
+      throw new UsageError(`invalid argument "${value}" for "${flag}" flag: ${part} is out of range (IDs are 0 to ${MAX_ID})`);
+    }
+  }
+}
+
 /** Every check of the options that needs no image: run before anything is created. */
 export function checkOptions(opts: RunOptions): MountSpec[] {
   const mounts = parseMounts(opts);
+  if (opts.user) checkId("-u, --user", opts.user);
+  for (const g of opts.groupAdd ?? []) checkId("--group-add", g);
   capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   securityOpts(opts.securityOpt ?? []);
   const policy = parseRestartPolicy(opts.restart);

@@ -14,7 +14,7 @@ import { readImage } from "../image/inspect.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { reconcile, teardown } from "./cleanup.ts";
-import { buildSpec, checkOptions, findOrPull, type RunOptions } from "./create.ts";
+import { buildSpec, checkOptions, containerLimits, findOrPull, type RunOptions } from "./create.ts";
 import { launch, type LaunchPlan, type RunningContainer } from "./launch.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, readRecord } from "./state.ts";
@@ -36,7 +36,7 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
   const c = await launch({
     root,
     id,
-    limits: opts.limits ?? {},
+    limits: containerLimits(opts),
     tty: !!opts.tty,
     interactive: !!opts.interactive,
     pidHost: opts.pid === "host",

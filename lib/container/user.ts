@@ -57,6 +57,10 @@ const isId = (s: string) => /^\d+$/.test(s);
 /** Resolves `spec` (empty = root) against the container's files. */
 export function resolveUser(rootfs: string, spec: string | undefined, groupAdd: string[] = []): ProcessUser {
   const [userPart, groupPart] = (spec || "0").split(":", 2);
+  // a bigger number would wrap around to root's ID in the kernel's 32-bit view
+  for (const id of [userPart, groupPart ?? "", ...groupAdd]) {
+    if (isId(id) && Number(id) > 2147483647) throw new BerthError(`user or group ID ${id} is out of range (IDs are 0 to 2147483647)`);
+  }
   const users = passwd(rootfs);
   let entry = users.find((u) => (isId(userPart) ? u.uid === Number(userPart) : u.name === userPart));
   if (!entry) {

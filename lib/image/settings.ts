@@ -10,7 +10,12 @@ export interface Settings {
   insecureRegistries?: string[];
   /** seconds a registry may send nothing before a request fails (default 30) */
   registryIdleTimeout?: number;
+  /** the default `--pids-limit` of containers (default 2048; 0 or -1: none) */
+  pidsLimit?: number;
 }
+
+/** A container's process limit when `--pids-limit` is not given (as Podman's): a fork bomb stops there. */
+export const DEFAULT_PIDS_LIMIT = 2048;
 
 /** ROOT/config.json, checked; a file that is not valid is an error that names it. */
 export function readSettings(root: string): Settings {
@@ -24,6 +29,7 @@ export function readSettings(root: string): Settings {
   if (t !== undefined && (typeof t !== "number" || !(t > 0))) {
     throw new BerthError(`${path}: registryIdleTimeout must be a number of seconds greater than 0`);
   }
+  if (s.pidsLimit !== undefined && !Number.isInteger(s.pidsLimit)) throw new BerthError(`${path}: pidsLimit must be an integer`);
   return s;
 }
 

@@ -1,5 +1,6 @@
 import { dirname } from "./path.ts";
 import { BerthError } from "./errors.ts";
+import { statLite } from "../ffi/sys.ts";
 
 let counter = 0;
 
@@ -45,6 +46,8 @@ export function fsyncDirSync(dir: string): void {
  * be read or parsed (truncated, corrupt) is a {@link BerthError} naming the file, never a raw message.
  */
 export function readJsonSync<T>(path: string, fallback: T): T {
+  // no exception for the common "not there" (Deno's NotFound costs milliseconds, on `run`'s path too)
+  if (!statLite(path)) return fallback;
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
