@@ -44,6 +44,7 @@ export const SYS = {
   unshare: 272,
   setns: 308,
   fchdir: 81,
+  keyctl: 250,
   close_range: 436,
   openat2: 437,
 } as const;

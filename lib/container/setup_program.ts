@@ -31,6 +31,7 @@ const O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02;
 const RESOLVE_IN_ROOT = 0x10;
 const AT_FDCWD = -100;
+const KEYCTL_JOIN_SESSION_KEYRING = 1;
 const PR_SET_PDEATHSIG = 1;
 const PR_CAPBSET_DROP = 24;
 const PR_SET_NO_NEW_PRIVS = 38;
@@ -261,6 +262,9 @@ export interface ProcessCallsInput {
  * no_new_privs, groups/gid/uid, terminal, default signals, umask, close-on-exec of berth's fds, execve.
  */
 export function processCalls(p: InitProgram, input: ProcessCallsInput): void {
+  // a new, anonymous session keyring (the kernel's keyrings are not namespaced): the keys of berth's
+  // own session — a login's credentials, say — are not the container's (a kernel without keys: no-op)
+  p.call("join a new session keyring", SYS.keyctl, [KEYCTL_JOIN_SESSION_KEYRING, null], { ignoreFailure: true });
   const caps = new Set(input.capabilities);
   for (let c = 0; c <= input.lastCap; c++) {
     if (!caps.has(c)) p.call(`drop capability ${c}`, SYS.prctl, [PR_CAPBSET_DROP, c, 0, 0, 0]);
