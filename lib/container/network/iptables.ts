@@ -1,7 +1,7 @@
 /**
  * Packet filter rules through `iptables-restore --noflush`: every change is one batch, applied by
  * one process in one transaction (a rule per `iptables` run would cost ~5 ms each). berth's rules
- * live in its own chains — BERTH-FORWARD (filter), BERTH-POSTROUTING and BERTH-DNAT (nat) — jumped
+ * live in its own chains — BERTH-INPUT and BERTH-FORWARD (filter), BERTH-POSTROUTING and BERTH-DNAT (nat) — jumped
  * to from the built-in ones, so they never reorder anyone else's, and each carries a comment naming
  * what it belongs to (`berth:net:ID`, `berth:ctr:ID`), by which it is found again and deleted.
  */
@@ -71,13 +71,15 @@ function chainSetup(existing: Record<"filter" | "nat", string[]>): Record<"filte
   };
   if (!existing.filter.includes("-N BERTH-FORWARD")) add.filter.push(":BERTH-FORWARD - [0:0]");
   need("filter", "-A FORWARD -j BERTH-FORWARD");
+  if (!existing.filter.includes("-N BERTH-INPUT")) add.filter.push(":BERTH-INPUT - [0:0]");
+  need("filter", "-A INPUT -j BERTH-INPUT");
   if (!existing.nat.includes("-N BERTH-POSTROUTING")) add.nat.push(":BERTH-POSTROUTING - [0:0]");
   if (!existing.nat.includes("-N BERTH-DNAT")) add.nat.push(":BERTH-DNAT - [0:0]");
   need("nat", "-A POSTROUTING -j BERTH-POSTROUTING");
   need("nat", "-A PREROUTING -m addrtype --dst-type LOCAL -j BERTH-DNAT");
   need("nat", "-A OUTPUT -m addrtype --dst-type LOCAL -j BERTH-DNAT");
   // jumps go first in the built-in chains: -A would put them after a DROP someone else appended
-  for (const table of ["filter", "nat"] as const) add[table] = add[table].map((l) => (/^-A (FORWARD|POSTROUTING|PREROUTING|OUTPUT) /.test(l) ? l.replace(/^-A/, "-I") : l));
+  for (const table of ["filter", "nat"] as const) add[table] = add[table].map((l) => (/^-A (INPUT|FORWARD|POSTROUTING|PREROUTING|OUTPUT) /.test(l) ? l.replace(/^-A/, "-I") : l));
   return add;
 }
 

@@ -166,6 +166,10 @@ const tagOf = (n: NetworkRecord) => `berth:net:${n.id.slice(0, 12)}`;
 function networkRules(n: NetworkRecord): Rule[] {
   const br = n.bridge;
   return [
+    // route_localnet (below) lets the host's 127.0.0.1 reach published ports; it would also let a container
+    // send to services the host keeps on 127.0.0.0/8 (CVE-2020-8558): drop what comes from the bridge to
+    // 127/8 unless it is a reply or was DNAT'd, as kube-proxy and Docker 28 do
+    { table: "filter", chain: "BERTH-INPUT", spec: ["-i", br, "-d", "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP"] },
     { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", br, "-j", "ACCEPT"] },
     { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", "berth+", "-j", "DROP"] },
     { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-j", "ACCEPT"] },
