@@ -12,6 +12,7 @@ import { BerthError, UsageError } from "../util/errors.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { type ResourceLimits } from "./cgroups/limits.ts";
 import { DEFAULT_PIDS_LIMIT, readSettings } from "../image/settings.ts";
+import type { DeviceSpec } from "./spec.ts";
 import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
@@ -30,6 +31,8 @@ export interface RunOptions extends ProcessFlags {
   hostname?: string;
   /** `--label`: metadata over the image's labels */
   labels?: Record<string, string>;
+  /** `--device HOST[:CTR[:rwm]]` */
+  devices?: string[];
   /** remove the container when it exits */
   rm?: boolean;
   /** none, host, container:ID or a network's name (default: bridge) */
@@ -159,6 +162,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     process: processSpec(config.config ?? {}, opts, hostname),
     hostname,
     labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
+    devices: opts.devices?.length ? parseDevices(opts.devices) : undefined,
     network: opts.network ?? DEFAULT_NETWORK,
     ip: opts.ip,
     networkAliases: opts.networkAliases?.length ? opts.networkAliases : undefined,
@@ -187,7 +191,38 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
 export function containerLimits(opts: RunOptions): ResourceLimits {
   const limits = { ...(opts.limits ?? {}) };
   limits.pidsLimit ??= readSettings(opts.root).pidsLimit ?? DEFAULT_PIDS_LIMIT;
+  const devices = parseDevices(opts.devices ?? []);
+  if (devices.length) limits.devices = devices.map((d) => `${d.type} ${d.major}:${d.minor} ${d.perms}`);
+  if (opts.privileged) limits.allDevices = true;
   return limits;
+}
+
+/** `--device HOST[:CTR[:PERMS]]` as Docker takes it: the host path must be a device node. */
+export function parseDevices(list: string[]): DeviceSpec[] {
+  return list.map((arg) => {
+    const [host, second, third] = arg.split(":");
+    const permsFirst = second !== undefined && third === undefined && /^[rwm]+$/.test(second);
+    const path = permsFirst || !second ? host : second;
+    const perms = (permsFirst ? second : third) ?? "rwm";
+    if (!/^[rwm]{1,3}$/.test(perms)) throw new UsageError(`invalid device mode: ${perms}`);
+    if (!path.startsWith("/")) throw new UsageError(`${path} is not an absolute path`);
+    let st: Deno.FileInfo;
+    try {
+      st = Deno.statSync(host);
+    } catch {
+      throw new UsageError(`error gathering device information while adding custom device "${host}": no such file or directory`);
+    }
+    if (!st.isCharDevice && !st.isBlockDevice) throw new UsageError(`error gathering device information while adding custom device "${host}": not a device node`);
+    const rdev = st.rdev ?? 0;
+    return {
+      path,
+      type: st.isCharDevice ? "c" : "b",
+      major: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff),
+      minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff),
+      perms,
+      mode: (st.mode ?? 0o666) & 0o777,
+    };
+  });
 }
 
 /** Docker's and Podman's range for user and group IDs: a bigger number would wrap to root's. */
@@ -205,6 +240,7 @@ function checkId(flag: string, value: string): void {
 export function checkOptions(opts: RunOptions): MountSpec[] {
   const mounts = parseMounts(opts);
   if (opts.user) checkId("-u, --user", opts.user);
+  parseDevices(opts.devices ?? []);
   for (const g of opts.groupAdd ?? []) checkId("--group-add", g);
   capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   securityOpts(opts.securityOpt ?? []);

@@ -170,6 +170,13 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
   for (const [name, major, minor] of DEVICES) {
     p.call(`mknod /dev/${name}`, SYS.mknod, [at(`/dev/${name}`), 0o020000 | 0o666, (major << 8) | minor]);
   }
+  for (const d of spec.devices ?? []) {
+    // `--device`: its parent directories first (e.g. /dev/net for /dev/net/tun), then the node
+    const parts = d.path.split("/").filter(Boolean);
+    for (let i = 1; i < parts.length; i++) p.call(`mkdir for ${d.path}`, SYS.mkdir, [at(`/${parts.slice(0, i).join("/")}`), 0o755], { ignoreFailure: true });
+    const dev = ((d.major & 0xfff) << 8) | (d.minor & 0xff) | ((d.minor & ~0xff) << 12);
+    p.call(`mknod ${d.path}`, SYS.mknod, [at(d.path), (d.type === "c" ? 0o020000 : 0o060000) | d.mode, dev]);
+  }
   p.call("mkdir /dev/pts", SYS.mkdir, [at("/dev/pts"), 0o755]);
   p.call("mkdir /dev/shm", SYS.mkdir, [at("/dev/shm"), 0o1777]);
   p.call("mkdir /dev/mqueue", SYS.mkdir, [at("/dev/mqueue"), 0o755]);

@@ -38,6 +38,17 @@ export interface ProcessSpec {
   openStdin: boolean;
 }
 
+/** `--device HOST[:CTR[:PERMS]]`: a host device node made in the container and allowed by its cgroup. */
+export interface DeviceSpec {
+  path: string;
+  type: "c" | "b";
+  major: number;
+  minor: number;
+  /** r, w, m */
+  perms: string;
+  mode: number;
+}
+
 export interface ContainerSpec {
   id: string;
   name: string;
@@ -62,6 +73,8 @@ export interface ContainerSpec {
   dns?: string[];
   /** `-p`, `-P` */
   ports?: PortSpec[];
+  /** `--device` */
+  devices?: DeviceSpec[];
   /** the image's labels under `--label`s */
   labels?: Record<string, string>;
   /** the image's HEALTHCHECK or `--health-*` (run by the supervisor) */

@@ -12,6 +12,10 @@ export interface ResourceLimits {
   cpuShares?: number;
   /** most tasks; --pids-limit (0 or -1 = unlimited) */
   pidsLimit?: number;
+  /** device cgroup rules beyond the default set (`--device`): "c 1:3 rw" */
+  devices?: string[];
+  /** every device (`--privileged`) */
+  allDevices?: boolean;
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };

@@ -75,9 +75,9 @@ export class CgroupV1 implements Cgroup {
     const pids = this.#dir("pids");
     if (pids && limits.pidsLimit !== undefined && limits.pidsLimit > 0) writeValue(`${pids}/pids.max`, limits.pidsLimit);
     const dev = this.#dir("devices");
-    if (dev) {
+    if (dev && !limits.allDevices) {
       writeValue(`${dev}/devices.deny`, "a");
-      writeEach(`${dev}/devices.allow`, DEVICE_RULES);
+      writeEach(`${dev}/devices.allow`, [...DEVICE_RULES, ...(limits.devices ?? [])]);
     }
   }
 
