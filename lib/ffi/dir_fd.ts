@@ -54,16 +54,11 @@ const AT_REMOVEDIR = 0x200;
 export const ENOENT = 2;
 export const EEXIST = 17;
 export const ENOTDIR = 20;
-export const EISDIR = 21;
-export const ELOOP = 40;
-export const EXDEV = 18;
-export const EAGAIN = 11;
 
 export { S_IFDIR, S_IFLNK, S_IFMT, S_IFREG } from "./sys.ts";
 export const S_IFCHR = 0o020000;
 export const S_IFBLK = 0o060000;
 export const S_IFIFO = 0o010000;
-export const S_IFSOCK = 0o140000;
 
 /** What `stat(2)` says of an entry, as numbers. */
 export interface Stat {
@@ -142,12 +137,6 @@ export function tryOpenInRoot(rootFd: number, path: string, flags: number, resol
   return r < 0 ? -errno() : r;
 }
 
-export function openInRoot(rootFd: number, path: string, flags: number, resolve?: number, mode = 0): number {
-  const r = tryOpenInRoot(rootFd, path, flags, resolve, mode);
-  if (r < 0) throw new ErrnoError("open", -r, path);
-  return r;
-}
-
 export function closeQuietly(fd: number): void {
   if (fd >= 0) trySys(3, fd);
 }
@@ -203,25 +192,6 @@ export function unlinkAt(dirFd: number, name: string, dir = false): boolean {
     throw new ErrnoError("unlink", e, name);
   }
   return true;
-}
-
-/** Removes `name` in `dirFd` and, if it is a directory, everything below it, never following a symlink. */
-export function removeAllAt(dirFd: number, name: string): void {
-  const st = statAt(dirFd, name);
-  if (!st) return;
-  if (!isDirMode(st.mode)) {
-    unlinkAt(dirFd, name);
-    return;
-  }
-  const fd = tryOpenAt(dirFd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-  if (fd >= 0) {
-    try {
-      for (const child of listDir(fd)) removeAllAt(fd, child);
-    } finally {
-      closeQuietly(fd);
-    }
-  }
-  unlinkAt(dirFd, name, true);
 }
 
 /** chown of `name` itself (AT_SYMLINK_NOFOLLOW); "" with an fd of the entry acts on that fd. */

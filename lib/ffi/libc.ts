@@ -9,6 +9,8 @@ import { cstr, errno, ErrnoError } from "./sys.ts";
 
 export { cstr, errno, ErrnoError } from "./sys.ts";
 export * from "./fd.ts";
+// the open flags, file types and errno values berth shares with the *at calls (one definition, in ./dir_fd.ts)
+export { EEXIST, ENOENT, O_CREAT, O_EXCL, O_NOFOLLOW, O_TRUNC, O_WRONLY, S_IFBLK, S_IFCHR, S_IFIFO } from "./dir_fd.ts";
 
 const symbols = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
@@ -41,8 +43,6 @@ function libc(): Lib {
   return lib;
 }
 
-export const EEXIST = 17;
-export const ENOENT = 2;
 export const ENODATA = 61;
 export const ENOTSUP = 95;
 export const ERANGE = 34;
@@ -53,14 +53,6 @@ function check(ret: number | bigint, call: string, path?: string): number {
   return n;
 }
 
-export const O_WRONLY = 0o1;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_TRUNC = 0o1000;
-export const O_NOFOLLOW = 0o400000;
-export const S_IFCHR = 0o020000;
-export const S_IFBLK = 0o060000;
-export const S_IFIFO = 0o010000;
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 
