@@ -143,7 +143,15 @@ export function parseAddHost(s: string): string {
 }
 
 /** The container's record from the image config and the options. */
-export function buildSpec(id: string, image: string, record: ImageRecord, config: ImageConfig, opts: RunOptions, mounts: MountSpec[]): ContainerSpec {
+export function buildSpec(
+  id: string,
+  image: string,
+  record: ImageRecord,
+  config: ImageConfig,
+  opts: RunOptions,
+  { mounts, devices }: CheckedOptions,
+  limits = containerLimits(opts, devices),
+): ContainerSpec {
   const { noNewPrivileges } = securityOpts(opts.securityOpt ?? []);
   const caps = capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   // the image's VOLUMEs become anonymous volumes unless a mount already covers them (Docker's rule)
@@ -162,7 +170,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     process: processSpec(config.config ?? {}, opts, hostname),
     hostname,
     labels: { ...(config.config?.Labels ?? {}), ...(opts.labels ?? {}) },
-    devices: opts.devices?.length ? parseDevices(opts.devices) : undefined,
+    devices: devices.length ? devices : undefined,
     network: opts.network ?? DEFAULT_NETWORK,
     ip: opts.ip,
     networkAliases: opts.networkAliases?.length ? opts.networkAliases : undefined,
@@ -176,7 +184,7 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
     capabilities: [...caps].sort((a, b) => a - b),
     noNewPrivileges,
     privileged: !!opts.privileged,
-    limits: containerLimits(opts),
+    limits,
     autoRemove: !!opts.rm,
     restartPolicy: parseRestartPolicy(opts.restart),
     log: parseLogOptions(opts.logOpts ?? []),
@@ -187,11 +195,10 @@ export function buildSpec(id: string, image: string, record: ImageRecord, config
 }
 
 
-/** `opts.limits` with the root's default `--pids-limit` (2048 unless ROOT/config.json says otherwise). */
-export function containerLimits(opts: RunOptions): ResourceLimits {
+/** `opts.limits` with the root's default `--pids-limit` and the `--device` rules (2048 unless ROOT/config.json says otherwise). */
+export function containerLimits(opts: RunOptions, devices: DeviceSpec[]): ResourceLimits {
   const limits = { ...(opts.limits ?? {}) };
   limits.pidsLimit ??= readSettings(opts.root).pidsLimit ?? DEFAULT_PIDS_LIMIT;
-  const devices = parseDevices(opts.devices ?? []);
   if (devices.length) limits.devices = devices.map((d) => `${d.type} ${d.major}:${d.minor} ${d.perms}`);
   if (opts.privileged) limits.allDevices = true;
   return limits;
@@ -236,11 +243,17 @@ function checkId(flag: string, value: string): void {
   }
 }
 
+/** What {@link checkOptions} parsed on the way, for {@link buildSpec}. */
+export interface CheckedOptions {
+  mounts: MountSpec[];
+  devices: DeviceSpec[];
+}
+
 /** Every check of the options that needs no image: run before anything is created. */
-export function checkOptions(opts: RunOptions): MountSpec[] {
+export function checkOptions(opts: RunOptions): CheckedOptions {
   const mounts = parseMounts(opts);
   if (opts.user) checkId("-u, --user", opts.user);
-  parseDevices(opts.devices ?? []);
+  const devices = parseDevices(opts.devices ?? []);
   for (const g of opts.groupAdd ?? []) checkId("--group-add", g);
   capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   securityOpts(opts.securityOpt ?? []);
@@ -253,7 +266,7 @@ export function checkOptions(opts: RunOptions): MountSpec[] {
   if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {
     throw new UsageError("conflicting options: port publishing and the container type network mode");
   }
-  return mounts;
+  return { mounts, devices };
 }
 
 /** The network as the spec records it (container:NAME → container:ID); refuses what cannot work. */
@@ -276,11 +289,11 @@ function checkNetwork(opts: RunOptions): string {
  * and no process exists until it is started.
  */
 export async function createContainer(image: string, opts: RunOptions): Promise<ContainerSpec> {
-  const mounts = checkOptions(opts);
+  const checked = checkOptions(opts);
   const record = await findOrPull(opts.root, image, opts);
   const { config } = readImage(opts.root, record.id);
   const id = newContainerId();
-  const spec = buildSpec(id, image, record, config, opts, mounts);
+  const spec = buildSpec(id, image, record, config, opts, checked);
   makeContainerDir(opts.root, id);
   try {
     claimName(opts.root, spec.name, id);

@@ -27,7 +27,8 @@ export type { RunOptions } from "./create.ts";
 export async function run(image: string, opts: RunOptions): Promise<RunningContainer> {
   const root = opts.root;
   // everything the user typed is checked before anything is created
-  const mounts = checkOptions(opts);
+  const checked = checkOptions(opts);
+  const limits = containerLimits(opts, checked.devices);
   debug("run: options parsed");
   const id = newContainerId();
   makeContainerDir(root, id);
@@ -36,7 +37,7 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
   const c = await launch({
     root,
     id,
-    limits: containerLimits(opts),
+    limits,
     tty: !!opts.tty,
     interactive: !!opts.interactive,
     pidHost: opts.pid === "host",
@@ -46,7 +47,7 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     spec: async () => {
       const record = await findOrPull(root, image, opts);
       const { config } = readImage(root, record.id);
-      const spec = buildSpec(id, image, record, config, opts, mounts);
+      const spec = buildSpec(id, image, record, config, opts, checked, limits);
       claimName(root, spec.name, id);
       named = true;
       createRecord(root, spec, { status: "created", monitorPid: Deno.pid });

@@ -139,7 +139,7 @@ function realIn(rootFd: number, rel: string): string | null {
 /** The host path of source `rel` of the context `base` with its symlinks taken inside the context. */
 export function realSource(base: string, rel: string): string {
   const real = withRootFd(base, (root) => realIn(root, rel));
-  if (real === null) throw new BerthError(`${rel} changed in the build context while building`);
+  if (real === null) throw changed(rel);
   return real ? join(base, real) : base;
 }
 
@@ -156,19 +156,42 @@ function realRel(rootFd: number, fd: number): string {
 function withEntry<T>(base: string, rel: string, fn: (dirFd: number, name: string, st: Stat) => T): T {
   return withRootFd(base, (root) => {
     const real = realIn(root, rel);
-    if (real === null) throw new BerthError(`${rel} changed in the build context while building`);
+    if (real === null) throw changed(rel);
     const { parent, last } = real ? splitLast(`/${real}`) : { parent: "/", last: "" };
     const dirFd = openPathInRoot(root, parent, true);
-    if (dirFd === null) throw new BerthError(`${rel} changed in the build context while building`);
+    if (dirFd === null) throw changed(rel);
     try {
       const name = last || ".";
       const st = statAt(dirFd, name);
-      if (!st) throw new BerthError(`${rel} changed in the build context while building`);
+      if (!st) throw changed(rel);
       return fn(dirFd, name, st);
     } finally {
       closeQuietly(dirFd);
     }
   });
+}
+
+/** The error for a source that is not what it was a moment ago (someone changes the context meanwhile). */
+const changed = (rel: string) => new BerthError(`${rel} changed in the build context while building`);
+
+/**
+ * Calls `fn` for each entry of the directory `name` of `dirFd` that `ignore` keeps, in name order, with
+ * the directory's fd, the entry's lstat and its path in the context. The directory is opened without
+ * following a symlink.
+ */
+function eachChild(dirFd: number, name: string, rel: string, ignore: Ignore | null, fn: (sub: number, child: string, st: Stat, childRel: string) => void): void {
+  const sub = openSubdir(dirFd, name);
+  if (sub === null) throw changed(rel);
+  try {
+    for (const child of listDir(sub).sort()) {
+      const childRel = rel ? `${rel}/${child}` : child;
+      if (ignore?.excludes(childRel)) continue;
+      const cst = statAt(sub, child);
+      if (cst) fn(sub, child, cst, childRel);
+    }
+  } finally {
+    closeQuietly(sub);
+  }
 }
 
 /** A digest of the sources' names, modes, link targets and contents (what the cache compares). */
@@ -180,27 +203,14 @@ export async function hashSources(base: string, rels: string[], ignore: Ignore |
     if (isLinkMode(st.mode)) h.update(readlinkAt(dirFd, name));
     else if (isRegMode(st.mode)) {
       const fd = openRegularAt(dirFd, name);
-      if (fd === null) throw new BerthError(`${rel} changed in the build context while building`);
+      if (fd === null) throw changed(rel);
       try {
         const buf = new Uint8Array(1 << 20);
         for (let n = readFd(fd, buf); n > 0; n = readFd(fd, buf)) h.update(buf.subarray(0, n));
       } finally {
         closeQuietly(fd);
       }
-    } else if (isDirMode(st.mode)) {
-      const sub = openSubdir(dirFd, name);
-      if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
-      try {
-        for (const child of listDir(sub).sort()) {
-          const childRel = rel ? `${rel}/${child}` : child;
-          if (ignore?.excludes(childRel)) continue;
-          const cst = statAt(sub, child);
-          if (cst) add(sub, child, cst, childRel);
-        }
-      } finally {
-        closeQuietly(sub);
-      }
-    }
+    } else if (isDirMode(st.mode)) eachChild(dirFd, name, rel, ignore, add);
   };
   for (const r of rels) withEntry(base, r, (dirFd, name, st) => add(dirFd, name, st, r));
   return h.digest("hex");
@@ -237,22 +247,11 @@ function copyEntry(dirFd: number, name: string, st: Stat, to: string, rel: strin
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     }
-    const sub = openSubdir(dirFd, name);
-    if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
-    try {
-      for (const child of listDir(sub)) {
-        const childRel = rel ? `${rel}/${child}` : child;
-        if (ignore?.excludes(childRel)) continue;
-        const cst = statAt(sub, child);
-        if (cst) copyEntry(sub, child, cst, `${to}/${child}`, childRel, ignore, owner);
-      }
-    } finally {
-      closeQuietly(sub);
-    }
+    eachChild(dirFd, name, rel, ignore, (sub, child, cst, childRel) => copyEntry(sub, child, cst, `${to}/${child}`, childRel, ignore, owner));
     Deno.chmodSync(to, st.mode & 0o7777);
   } else if (isRegMode(st.mode)) {
     const fd = openRegularAt(dirFd, name);
-    if (fd === null) throw new BerthError(`${rel} changed in the build context while building`);
+    if (fd === null) throw changed(rel);
     try {
       const out = libc.open(to, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_NOFOLLOW | libc.O_CLOEXEC, 0o600);
       try {
@@ -284,18 +283,7 @@ export function copySources(base: string, sources: string[], dest: string, layer
       if (isDirMode(st.mode)) {
         mkdirs(layer, cleanDest);
         const target = join(layer, cleanDest);
-        const sub = openSubdir(dirFd, name);
-        if (sub === null) throw new BerthError(`${rel} changed in the build context while building`);
-        try {
-          for (const child of listDir(sub)) {
-            const childRel = rel ? `${rel}/${child}` : child;
-            if (ignore?.excludes(childRel)) continue;
-            const cst = statAt(sub, child);
-            if (cst) copyEntry(sub, child, cst, `${target}/${child}`, childRel, ignore, owner);
-          }
-        } finally {
-          closeQuietly(sub);
-        }
+        eachChild(dirFd, name, rel, ignore, (sub, child, cst, childRel) => copyEntry(sub, child, cst, `${target}/${child}`, childRel, ignore, owner));
       } else {
         const to = intoDir ? join(cleanDest, rel.split("/").pop()!) : cleanDest;
         mkdirs(layer, dirname(to));
