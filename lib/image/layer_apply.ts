@@ -74,7 +74,6 @@ export class LayerApplier implements TarHandler {
   #dirs = new Set<string>();
   #dirMeta: DirMeta[] = [];
   #fd = -1;
-  #path = "";
 
   constructor(readonly root: string) {
     this.#dirs.add(root);
@@ -168,7 +167,6 @@ export class LayerApplier implements TarHandler {
           this.#clear(path, false);
           this.#fd = libc.open(path, flags, perm);
         }
-        this.#path = path;
         this.unpackedBytes += e.size;
         return;
       }

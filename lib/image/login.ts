@@ -3,7 +3,7 @@ import { BerthError } from "../util/errors.ts";
 import { removeCredentials, saveCredentials } from "./auth_store.ts";
 import { DEFAULT_REGISTRY } from "./reference.ts";
 import { RegistryClient } from "./registry_client.ts";
-import { readSettings, registryIdleTimeoutMs } from "./settings.ts";
+import { idleTimeoutMsOf, readSettings } from "./settings.ts";
 
 export interface LoginOptions {
   root: string;
@@ -22,11 +22,12 @@ export function registryFromArg(arg?: string): string {
 export async function login(registry: string, opts: LoginOptions): Promise<void> {
   if (!opts.username) throw new BerthError("login: username is empty");
   if (!opts.password) throw new BerthError("login: password is empty");
-  const insecure = [...(opts.insecureRegistries ?? []), ...(readSettings(opts.root).insecureRegistries ?? [])];
+  const settings = readSettings(opts.root);
+  const insecure = [...(opts.insecureRegistries ?? []), ...(settings.insecureRegistries ?? [])];
   const client = new RegistryClient(registry, {
     insecure: insecure.includes(registry),
     credentials: { username: opts.username, password: opts.password },
-    idleTimeoutMs: registryIdleTimeoutMs(opts.root),
+    idleTimeoutMs: idleTimeoutMsOf(settings),
   });
   try {
     await client.ping();

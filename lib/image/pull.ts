@@ -32,7 +32,7 @@ import {
 import { Progress } from "./progress.ts";
 import { formatReference, parseReference, type Reference, repoName } from "./reference.ts";
 import { RegistryClient } from "./registry_client.ts";
-import { readSettings } from "./settings.ts";
+import { idleTimeoutMsOf, readSettings } from "./settings.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { prewarmWorkers, releaseWorkers, runJobs } from "./worker_pool.ts";
 import { commitLayers } from "./layer_unpack.ts";
@@ -58,7 +58,7 @@ export function clientFor(root: string, registry: string, insecure: string[] = [
   return new RegistryClient(registry, {
     insecure: all.includes(registry),
     credentials: findCredentials(root, registry),
-    idleTimeoutMs: settings.registryIdleTimeout && settings.registryIdleTimeout * 1000,
+    idleTimeoutMs: idleTimeoutMsOf(settings),
   });
 }
 

@@ -33,8 +33,5 @@ export function readSettings(root: string): Settings {
   return s;
 }
 
-/** The registry idle timeout of `root` in milliseconds. */
-export function registryIdleTimeoutMs(root: string): number | undefined {
-  const t = readSettings(root).registryIdleTimeout;
-  return t === undefined ? undefined : t * 1000;
-}
+/** `registryIdleTimeout` in milliseconds, for RegistryClient (undefined: its default). */
+export const idleTimeoutMsOf = (s: Settings) => (s.registryIdleTimeout === undefined ? undefined : s.registryIdleTimeout * 1000);
