@@ -47,8 +47,18 @@ export interface RunningContainer {
   kill(signal?: Deno.Signal): void;
 }
 
+/** A scheduled restart that a stop overtook. */
+export class StartCancelled extends BerthError {
+  constructor(id: string) {
+    super(`container ${id.slice(0, 12)} was stopped before its restart`);
+    this.name = "StartCancelled";
+  }
+}
+
 export interface LaunchPlan {
   root: string;
+  /** a restart by policy: not when the container was stopped by hand meanwhile */
+  unlessStopped?: boolean;
   id: string;
   limits: ResourceLimits;
   tty: boolean;
@@ -98,6 +108,11 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   if (!startLock || !statLite(`${dir}/start.lock`)) {
     releaseStart();
     throw new BerthError(`No such container: ${id}`);
+  }
+  // a restart the policy scheduled is off when a stop came in meanwhile (stop decides under this lock)
+  if (plan.unlessStopped && readRecord(root, id)?.state.manuallyStopped) {
+    releaseStart();
+    throw new StartCancelled(id);
   }
   try {
     const cgroup = containerCgroup(id);

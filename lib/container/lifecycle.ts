@@ -58,8 +58,17 @@ function markStopped(root: string, rec: ContainerRecord): void {
 
 /** `stop`: the image's StopSignal (or SIGTERM), then SIGKILL after `timeoutSec`. */
 export async function stopContainer(root: string, ref: string, timeoutSec = 10): Promise<ContainerRecord> {
-  const rec = await getContainer(root, ref);
-  markStopped(root, rec);
+  const found = await getContainer(root, ref);
+  // decided under the start lock: a start in progress finishes first (and is stopped below), and a
+  // restart the policy scheduled sees the stop (see LaunchPlan.unlessStopped)
+  const startLock = await lockContainerStart(root, found.spec.id);
+  let rec: ContainerRecord;
+  try {
+    rec = readRecord(root, found.spec.id) ?? found;
+    markStopped(root, rec);
+  } finally {
+    startLock?.close();
+  }
   const pid = rec.state.pid;
   if (rec.state.status === "running" && pid) {
     const paused = rec.state.paused;

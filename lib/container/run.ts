@@ -73,6 +73,8 @@ export interface StartOptions {
   interactive?: boolean;
   exitState?: LaunchPlan["exitState"];
   drain?: LaunchPlan["drain"];
+  /** a restart by policy (see LaunchPlan) */
+  unlessStopped?: boolean;
 }
 
 /** Starts an existing container (created or exited) in this process. */
@@ -95,5 +97,6 @@ export async function startContainer(ref: string, opts: StartOptions): Promise<R
     baseState: { restartCount: rec.state.restartCount ?? 0, manuallyStopped: false },
     exitState: opts.exitState,
     drain: opts.drain,
+    unlessStopped: opts.unlessStopped,
   });
 }

@@ -19,6 +19,7 @@ import { debug } from "../util/log.ts";
 import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
 import { logPath, LogWriter } from "./logs.ts";
 import { restartDelay, shouldRestart } from "./restart_policy.ts";
+import { StartCancelled } from "./launch.ts";
 import { startContainer } from "./run.ts";
 import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
@@ -111,16 +112,16 @@ class Supervisor {
   }
 
   /** Starts container `id` under this process, with its output going to its log. */
-  async start(id: string): Promise<number> {
+  async start(id: string, unlessStopped = false): Promise<number> {
     this.#starting++;
     try {
-      return await this.#start(id);
+      return await this.#start(id, unlessStopped);
     } finally {
       this.#starting--;
     }
   }
 
-  async #start(id: string): Promise<number> {
+  async #start(id: string, unlessStopped: boolean): Promise<number> {
     const pending = this.#pendingRestarts.get(id);
     if (pending !== undefined) {
       clearTimeout(pending);
@@ -140,6 +141,7 @@ class Supervisor {
     try {
       c = await startContainer(id, {
         root: this.root,
+        unlessStopped,
         stdio: { stdin: "null", stdout: "piped", stderr: "piped" },
         drain: async () => {
           await started;
@@ -185,9 +187,11 @@ class Supervisor {
         this.#pendingRestarts.delete(id);
         const rec = readRecord(this.root, id);
         if (!rec || rec.state.manuallyStopped) return this.#armIdle();
-        this.start(id).catch((err) => {
+        this.start(id, true).catch((err) => {
           debug(`restart ${id}: ${messageOf(err)}`);
-          updateRecord(this.root, id, (now) => ({ spec: now.spec, state: { ...now.state, restarting: false, error: messageOf(err) } }));
+          // a stop that overtook the restart is no error of the container's
+          const error = err instanceof StartCancelled ? {} : { error: messageOf(err) };
+          updateRecord(this.root, id, (now) => ({ spec: now.spec, state: { ...now.state, restarting: false, ...error } }));
           this.#armIdle();
         });
       }, delay),

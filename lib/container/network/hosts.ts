@@ -8,6 +8,9 @@
 import { etcPaths, hostsText } from "../etc_files.ts";
 import { type ContainerRecord, containerDir, listRecords, pidAlive } from "../state.ts";
 import type { ContainerSpec } from "../spec.ts";
+import { statLite } from "../../ffi/sys.ts";
+
+const encoder = new TextEncoder();
 import type { EndpointState } from "./endpoint.ts";
 import { DEFAULT_NETWORK } from "./networks.ts";
 
@@ -39,8 +42,12 @@ export function refreshNetworkHosts(root: string, network: string): void {
     const mine = endpointsOf(rec);
     const peers = mine.filter((e) => e.network !== DEFAULT_NETWORK).flatMap((e) => onNetwork(e.network).map(line));
     const text = hostsText(rec.spec.hostname, { hostNetwork: false, extraHosts: rec.spec.extraHosts, ip: mine[0]?.ip, peers });
+    const path = etcPaths(containerDir(root, rec.spec.id)).hosts;
     try {
-      Deno.writeTextFileSync(etcPaths(containerDir(root, rec.spec.id)).hosts, text); // in place: the bind mount follows
+      // unchanged (a container that started with its peers already in): no rewrite, so no moment in which
+      // a reader in the container sees the file truncated
+      if (statLite(path)?.size === encoder.encode(text).length && Deno.readTextFileSync(path) === text) continue;
+      Deno.writeTextFileSync(path, text); // in place: the bind mount follows
     } catch { /* it is going away */ }
   }
 }
