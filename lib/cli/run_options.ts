@@ -67,6 +67,11 @@ export const CREATE_HELP = [
   "    --cpus decimal         number of CPUs",
   "-c, --cpu-shares int       CPU shares (relative weight)",
   "    --pids-limit int       tune container pids limit (-1 for unlimited)",
+  "    --blkio-weight uint16  block IO (relative weight), between 10 and 1000",
+  "    --device-read-bps list   limit read rate (bytes per second) from a device: PATH:RATE",
+  "    --device-write-bps list  limit write rate (bytes per second) to a device",
+  "    --device-read-iops list  limit read rate (IO per second) from a device: PATH:N",
+  "    --device-write-iops list limit write rate (IO per second) to a device",
   "    --pull string          pull image before running (missing, never)",
   "    --platform string      platform if the image has to be pulled",
 ];
@@ -117,6 +122,11 @@ export const CREATE_OPTIONS: OptionsConfig = {
   cpus: { type: "string" },
   "cpu-shares": { type: "string", short: "c" },
   "pids-limit": { type: "string" },
+  "blkio-weight": { type: "string" },
+  "device-read-bps": { type: "string", multiple: true },
+  "device-write-bps": { type: "string", multiple: true },
+  "device-read-iops": { type: "string", multiple: true },
+  "device-write-iops": { type: "string", multiple: true },
   pull: { type: "string" },
   platform: { type: "string" },
 };

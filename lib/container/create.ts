@@ -13,6 +13,7 @@ import { capabilitySet } from "./capabilities.ts";
 import { type ResourceLimits } from "./cgroups/limits.ts";
 import { DEFAULT_PIDS_LIMIT, readSettings } from "../image/settings.ts";
 import type { DeviceSpec } from "./spec.ts";
+import { parseSeccompOption, type SeccompSetting } from "./seccomp/setting.ts";
 import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "./mount_options.ts";
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
@@ -104,14 +105,17 @@ export function parseMounts(opts: RunOptions): MountSpec[] {
   return all;
 }
 
-export function securityOpts(list: string[]): { noNewPrivileges: boolean } {
+/** `--security-opt`: no-new-privileges, seccomp=unconfined|PROFILE.json (apparmor and label: accepted, no LSM here). */
+export function securityOpts(list: string[]): { noNewPrivileges: boolean; seccomp?: SeccompSetting } {
   let noNewPrivileges = false;
+  let seccomp: SeccompSetting | undefined;
   for (const o of list) {
     if (o === "no-new-privileges" || o === "no-new-privileges:true" || o === "no-new-privileges=true") noNewPrivileges = true;
     else if (o === "no-new-privileges:false" || o === "no-new-privileges=false") noNewPrivileges = false;
-    else if (!/^(seccomp|apparmor|label)[=:]/.test(o)) throw new UsageError(`invalid --security-opt: ${o}`);
+    else if (/^seccomp[=:]/.test(o)) seccomp = parseSeccompOption(o.slice(8));
+    else if (!/^(apparmor|label)[=:]/.test(o)) throw new UsageError(`invalid --security-opt: ${o}`);
   }
-  return { noNewPrivileges };
+  return { noNewPrivileges, seccomp };
 }
 
 /** The image's HEALTHCHECK, with `--health-*` over it (durations in ns, as in the config). */
@@ -149,10 +153,10 @@ export function buildSpec(
   record: ImageRecord,
   config: ImageConfig,
   opts: RunOptions,
-  { mounts, devices }: CheckedOptions,
+  { mounts, devices, security }: CheckedOptions,
   limits = containerLimits(opts, devices),
 ): ContainerSpec {
-  const { noNewPrivileges } = securityOpts(opts.securityOpt ?? []);
+  const { noNewPrivileges, seccomp } = security;
   const caps = capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
   // the image's VOLUMEs become anonymous volumes unless a mount already covers them (Docker's rule)
   for (const dest of Object.keys(config.config?.Volumes ?? {})) {
@@ -183,6 +187,7 @@ export function buildSpec(
     readOnlyRootfs: !!opts.readOnly,
     capabilities: [...caps].sort((a, b) => a - b),
     noNewPrivileges,
+    seccomp: opts.privileged ? undefined : seccomp,
     privileged: !!opts.privileged,
     limits,
     autoRemove: !!opts.rm,
@@ -247,6 +252,7 @@ function checkId(flag: string, value: string): void {
 export interface CheckedOptions {
   mounts: MountSpec[];
   devices: DeviceSpec[];
+  security: { noNewPrivileges: boolean; seccomp?: SeccompSetting };
 }
 
 /** Every check of the options that needs no image: run before anything is created. */
@@ -256,7 +262,7 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
   const devices = parseDevices(opts.devices ?? []);
   for (const g of opts.groupAdd ?? []) checkId("--group-add", g);
   capabilitySet({ privileged: opts.privileged, add: opts.capAdd, drop: opts.capDrop });
-  securityOpts(opts.securityOpt ?? []);
+  const security = securityOpts(opts.securityOpt ?? []);
   const policy = parseRestartPolicy(opts.restart);
   if (policy.name !== "no" && opts.rm) throw new UsageError("Conflicting options: --restart and --rm");
   parseLogOptions(opts.logOpts ?? []);
@@ -266,7 +272,7 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
   if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {
     throw new UsageError("conflicting options: port publishing and the container type network mode");
   }
-  return { mounts, devices };
+  return { mounts, devices, security };
 }
 
 /** The network as the spec records it (container:NAME → container:ID); refuses what cannot work. */

@@ -4,6 +4,8 @@ import { containerDir } from "./state.ts";
 import { logPath } from "./logs.ts";
 import { humanDuration } from "../util/human.ts";
 import type { EndpointState } from "./network/endpoint.ts";
+import type { ContainerSpec } from "./spec.ts";
+import { seccompName } from "./seccomp/setting.ts";
 
 /** "Up 3 seconds", "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Restarting (1) …", "Created". */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -114,7 +116,14 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       NanoCpus: spec.limits.cpus ? Math.round(spec.limits.cpus * 1e9) : 0,
       CpuShares: spec.limits.cpuShares ?? 0,
       PidsLimit: spec.limits.pidsLimit ?? null,
-      SecurityOpt: spec.noNewPrivileges ? ["no-new-privileges"] : null,
+      BlkioWeight: spec.limits.blkioWeight ?? 0,
+      BlkioDeviceReadBps: ioList(spec, "readBps"),
+      BlkioDeviceWriteBps: ioList(spec, "writeBps"),
+      BlkioDeviceReadIOps: ioList(spec, "readIops"),
+      BlkioDeviceWriteIOps: ioList(spec, "writeIops"),
+      SecurityOpt: securityOptList(spec),
+      // berth's own: the profile in force, also when it is the default one Docker leaves unnamed
+      SeccompProfile: seccompName(spec.seccomp, spec.privileged),
       LogConfig: { Type: "json-file", Config: spec.log?.maxSize ? { "max-size": String(spec.log.maxSize), "max-file": String(spec.log.maxFile) } : {} },
     },
     Mounts: spec.mounts.map((m) => ({
@@ -149,4 +158,19 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
     },
     NetworkSettings: networkSettings(rec),
   };
+}
+
+/** HostConfig.SecurityOpt as Docker shows it: what was asked for. */
+function securityOptList(spec: ContainerSpec): string[] | null {
+  const list: string[] = [];
+  if (spec.noNewPrivileges) list.push("no-new-privileges");
+  if (spec.seccomp === "unconfined") list.push("seccomp=unconfined");
+  else if (spec.seccomp) list.push(`seccomp=${spec.seccomp.file}`);
+  return list.length ? list : null;
+}
+
+/** Docker's [{Path, Rate}] lists of the block I/O limits. */
+function ioList(spec: ContainerSpec, key: "readBps" | "writeBps" | "readIops" | "writeIops"): { Path: string; Rate: number }[] | null {
+  const list = (spec.limits.deviceIo ?? []).filter((d) => d[key] !== undefined).map((d) => ({ Path: d.path, Rate: d[key]! }));
+  return list.length ? list : null;
 }

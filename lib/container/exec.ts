@@ -7,6 +7,7 @@ import { BerthError } from "../util/errors.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
 import { closeFd } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
+import { seccompFilter } from "./seccomp/setting.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { resolveExecutable } from "./exec_path.ts";
 import { SYS } from "./init_program.ts";
@@ -99,6 +100,8 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<E
       capabilities: opts.privileged ? Array.from({ length: lastCapability() + 1 }, (_, i) => i) : spec.capabilities,
       lastCap: lastCapability(),
       noNewPrivileges: spec.noNewPrivileges,
+      // the container's filter, as for its first process (Docker's exec --privileged keeps it too)
+      seccomp: seccompFilter(spec.seccomp, spec.privileged, spec.capabilities),
       user,
       ttyFd: tty?.slave,
       execPath,

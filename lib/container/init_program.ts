@@ -45,6 +45,7 @@ export const SYS = {
   setns: 308,
   fchdir: 81,
   keyctl: 250,
+  seccomp: 317,
   close_range: 436,
   openat2: 437,
 } as const;
@@ -77,6 +78,7 @@ export class InitProgram {
   #blobs: Uint8Array[] = [];
   #blobSize = 0;
   #tables: { table: BigUint64Array; items: Ref[] }[] = [];
+  #pointers: { struct: Uint8Array; offset: number; target: Ref }[] = [];
 
   /** `base`: the address the program's first record is loaded at. */
   constructor(readonly base: number) {}
@@ -108,6 +110,13 @@ export class InitProgram {
     return ref;
   }
 
+  /** A struct in the block whose 8 bytes at `offset` point to `target`, also in the block (e.g. sock_fprog). */
+  structWithPointer(struct: Uint8Array, offset: number, target: Uint8Array): Ref {
+    const ref = this.bytes(struct);
+    this.#pointers.push({ struct, offset, target: this.bytes(target) });
+    return ref;
+  }
+
   get length(): number {
     return this.#recs.length;
   }
@@ -135,6 +144,9 @@ export class InitProgram {
       r.args.map((a) => (typeof a === "string" ? this.#cstring(a) : a instanceof Uint8Array ? this.bytes(a) : a))
     );
     for (const t of this.#tables) t.items.forEach((r, i) => t.table[i] = this.#pointer(r));
+    for (const p of this.#pointers) {
+      new DataView(p.struct.buffer, p.struct.byteOffset).setBigUint64(p.offset, this.#pointer(p.target), true);
+    }
     const blobStart = this.#recs.length * RECORD_SIZE;
     const out = new Uint8Array(blobStart + this.#blobSize);
     const v = new DataView(out.buffer);

@@ -8,6 +8,7 @@ import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads, statLite } from "../ffi/sys.ts";
 import { closeFd, fdReadable, prctl } from "../ffi/fd.ts";
+import { seccompFilter } from "./seccomp/setting.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { CgroupV1 } from "./cgroups/v1.ts";
@@ -154,6 +155,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         mounts: plans,
         tty: tty && { fd: tty.slave, devpts: tty.devpts, slavePath: tty.slavePath },
         lastCap: lastCapability(),
+        seccomp: seccompFilter(ready.seccomp, ready.privileged, ready.capabilities),
         cgroupVersion: cgroup.version,
         cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
       });

@@ -38,6 +38,7 @@ const PR_SET_NO_NEW_PRIVS = 38;
 const TIOCSCTTY = 0x540e;
 const SIOCSIFFLAGS = 0x8914;
 const CLOSE_RANGE_CLOEXEC = 4;
+const SECCOMP_SET_MODE_FILTER = 1;
 
 /** Paths Docker hides from containers (unless --privileged). */
 export const MASKED_PATHS = [
@@ -81,6 +82,8 @@ export interface SetupInput {
   /** -t: the pty's follower end (inherited fd) and the host path of the container's devpts mount */
   tty?: { fd: number; devpts: string; slavePath: string };
   lastCap: number;
+  /** the compiled seccomp filter (absent: unconfined) */
+  seccomp?: Uint8Array;
   cgroupVersion: 1 | 2;
   /** v1: the hierarchies to show in /sys/fs/cgroup (by mount option name, e.g. "memory") */
   cgroupV1Controllers: string[];
@@ -244,6 +247,7 @@ export function setupProgram(p: InitProgram, input: SetupInput): void {
     capabilities: spec.capabilities,
     lastCap: input.lastCap,
     noNewPrivileges: spec.noNewPrivileges,
+    seccomp: input.seccomp,
     user: input.user,
     ttyFd: input.tty?.fd,
     execPath: input.execPath,
@@ -256,12 +260,22 @@ export interface ProcessCallsInput {
   capabilities: number[];
   lastCap: number;
   noNewPrivileges: boolean;
+  /** a compiled seccomp filter: `struct sock_filter[]` */
+  seccomp?: Uint8Array;
   user: ProcessUser;
   /** the terminal's follower end, inherited, to become stdio and controlling terminal */
   ttyFd?: number;
   execPath: string;
   args: string[];
   env: string[];
+}
+
+/** The call that installs `filter` (struct sock_fprog { u16 len; u64 filter } in the data block). */
+function seccompCall(p: InitProgram, filter: Uint8Array): () => void {
+  const fprog = new Uint8Array(16);
+  new DataView(fprog.buffer).setUint16(0, filter.length / 8, true);
+  const ref = p.structWithPointer(fprog, 8, filter);
+  return () => p.call("install the seccomp filter", SYS.seccomp, [SECCOMP_SET_MODE_FILTER, 0, ref]);
 }
 
 /**
@@ -277,6 +291,11 @@ export function processCalls(p: InitProgram, input: ProcessCallsInput): void {
     if (!caps.has(c)) p.call(`drop capability ${c}`, SYS.prctl, [PR_CAPBSET_DROP, c, 0, 0, 0]);
   }
   if (input.noNewPrivileges) p.call("no_new_privs", SYS.prctl, [PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0]);
+  // seccomp as late as it can be: without no_new_privs installing a filter takes CAP_SYS_ADMIN, which a
+  // non-root user loses at setresuid — so before it (the filter must then allow the calls that follow,
+  // as Docker's does); with no_new_privs, right before execve (runc's order)
+  const filter = input.seccomp ? seccompCall(p, input.seccomp) : undefined;
+  if (filter && !input.noNewPrivileges) filter();
   const { uid, gid, additionalGids } = input.user;
   p.call("setgroups", SYS.setgroups, [additionalGids.length, new Uint8Array(Uint32Array.from(additionalGids).buffer)]);
   p.call(`setresgid ${gid}`, SYS.setresgid, [gid, gid, gid]);
@@ -296,6 +315,7 @@ export function processCalls(p: InitProgram, input: ProcessCallsInput): void {
   p.call("unblock signals", SYS.rt_sigprocmask, [2, new Uint8Array(8), null, 8]);
   p.call("umask 022", SYS.umask, [0o022]);
   p.call("close berth's fds on exec", SYS.close_range, [3, 0xffffffff, CLOSE_RANGE_CLOEXEC], { ignoreFailure: true });
+  if (filter && input.noNewPrivileges) filter();
   p.call("exec", SYS.execve, [input.execPath, p.strings(input.args), p.strings(input.env)]);
   p.call("exit", SYS.exit_group, [127]);
 }

@@ -3,6 +3,7 @@ import type { ResourceLimits } from "./cgroups/limits.ts";
 import type { LogConfig } from "./logs.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import type { HealthcheckSpec } from "./health.ts";
+import type { SeccompSetting } from "./seccomp/setting.ts";
 
 export interface MountSpec {
   type: "bind" | "volume" | "tmpfs";
@@ -84,6 +85,8 @@ export interface ContainerSpec {
   readOnlyRootfs: boolean;
   capabilities: number[];
   noNewPrivileges: boolean;
+  /** `--security-opt seccomp=…`; absent: Docker's default profile (none when privileged) */
+  seccomp?: SeccompSetting;
   privileged: boolean;
   limits: ResourceLimits;
   autoRemove: boolean;

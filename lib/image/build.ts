@@ -384,7 +384,7 @@ async function runStep(
     entrypoint: "",
     env,
     network: opts.network ?? "bridge",
-  }, { mounts: [], devices: [] });
+  }, { mounts: [], devices: [], security: { noNewPrivileges: false } });
   spec.process.args = command;
   makeContainerDir(root, id);
   createRecord(root, spec, { status: "created" });

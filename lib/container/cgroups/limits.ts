@@ -16,6 +16,56 @@ export interface ResourceLimits {
   devices?: string[];
   /** every device (`--privileged`) */
   allDevices?: boolean;
+  /** relative block I/O weight, 10–1000; --blkio-weight */
+  blkioWeight?: number;
+  /** per block device rates; --device-read-bps, --device-write-bps, --device-read-iops, --device-write-iops */
+  deviceIo?: DeviceIoLimit[];
+}
+
+export interface DeviceIoLimit {
+  path: string;
+  major: number;
+  minor: number;
+  readBps?: number;
+  writeBps?: number;
+  readIops?: number;
+  writeIops?: number;
+}
+
+const IO_FLAGS = [
+  ["device-read-bps", "readBps"],
+  ["device-write-bps", "writeBps"],
+  ["device-read-iops", "readIops"],
+  ["device-write-iops", "writeIops"],
+] as const;
+
+/** `--device-read-bps PATH:RATE` and friends, one entry per device (the path must be a block device here). */
+function parseDeviceIo(v: Record<string, unknown>): DeviceIoLimit[] {
+  const byPath = new Map<string, DeviceIoLimit>();
+  for (const [flag, key] of IO_FLAGS) {
+    for (const item of (v[flag] as string[] | undefined) ?? []) {
+      const i = item.lastIndexOf(":");
+      const path = item.slice(0, i), rate = item.slice(i + 1);
+      if (i <= 0 || !path.startsWith("/")) throw new UsageError(`invalid argument "${item}" for "--${flag}" flag: bad format for ${flag.endsWith("bps") ? "rate" : "iops"}: expected PATH:RATE`);
+      const n = flag.endsWith("bps") ? parseBytes(`--${flag}`, rate) : Number(rate);
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`invalid argument "${item}" for "--${flag}" flag: invalid rate for device: ${rate}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+      let entry = byPath.get(path);
+      if (!entry) {
+        let st: Deno.FileInfo;
+        try {
+          st = Deno.statSync(path);
+        } catch {
+          throw new UsageError(`--${flag}: no such device: ${path}`);
+        }
+        if (!st.isBlockDevice || st.rdev === null) throw new UsageError(`--${flag}: ${path} is not a block device`);
+        const rdev = st.rdev;
+        entry = { path, major: Math.floor(rdev / 256) & 0xfff, minor: (rdev & 0xff) | ((Math.floor(rdev / 4096) & ~0xff) >>> 0) };
+        byPath.set(path, entry);
+      }
+      entry[key] = n;
+    }
+  }
+  return [...byPath.values()];
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -64,5 +114,12 @@ export function parseLimits(v: Record<string, unknown>): ResourceLimits {
     if (!Number.isInteger(n)) throw new UsageError(`invalid argument "${v["pids-limit"]}" for "--pids-limit" flag`);
     l.pidsLimit = n;
   }
+  if (v["blkio-weight"] !== undefined) {
+    const n = Number(v["blkio-weight"]);
+    if (!Number.isInteger(n) || (n !== 0 && (n < 10 || n > 1000))) throw new UsageError("Range of blkio weight is from 10 to 1000");
+    if (n) l.blkioWeight = n;
+  }
+  const io = parseDeviceIo(v);
+  if (io.length) l.deviceIo = io;
   return l;
 }

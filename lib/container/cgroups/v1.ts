@@ -3,24 +3,11 @@ import type { Cgroup, CgroupStats } from "./cgroup.ts";
 import { isSymlink, statLite } from "../../ffi/sys.ts";
 import { killAndRemove, readKeyed, readNumber, readPids, readValue, writeEach, writeValue } from "./fs.ts";
 import type { ResourceLimits } from "./limits.ts";
+import { BerthError } from "../../util/errors.ts";
+import { DEFAULT_DEVICE_RULES } from "./device_rules.ts";
 
-const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices"] as const;
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices", "blkio"] as const;
 
-/** Devices a container may use, as Docker allows them (everything else is denied). */
-const DEVICE_RULES = [
-  "c *:* m",
-  "b *:* m",
-  "c 1:3 rwm", // null
-  "c 1:5 rwm", // zero
-  "c 1:7 rwm", // full
-  "c 1:8 rwm", // random
-  "c 1:9 rwm", // urandom
-  "c 5:0 rwm", // tty
-  "c 5:1 rwm", // console
-  "c 5:2 rwm", // ptmx
-  "c 136:* rwm", // pts
-  "c 10:200 rwm", // tun
-];
 
 export class CgroupV1 implements Cgroup {
   readonly version = 1;
@@ -74,10 +61,23 @@ export class CgroupV1 implements Cgroup {
     if (cpu && limits.cpuShares) writeValue(`${cpu}/cpu.shares`, Math.max(2, limits.cpuShares));
     const pids = this.#dir("pids");
     if (pids && limits.pidsLimit !== undefined && limits.pidsLimit > 0) writeValue(`${pids}/pids.max`, limits.pidsLimit);
+    const blkio = this.#dir("blkio");
+    if (limits.blkioWeight || limits.deviceIo) {
+      if (!blkio) throw new BerthError("block I/O limits: no blkio cgroup hierarchy on this host");
+      if (limits.blkioWeight) {
+        const file = [`${blkio}/blkio.weight`, `${blkio}/blkio.bfq.weight`].find((f) => readValue(f) !== undefined);
+        if (!file) throw new BerthError("--blkio-weight: this kernel's blkio controller has no weight (blkio.weight, blkio.bfq.weight)");
+        writeValue(file, limits.blkioWeight);
+      }
+      for (const d of limits.deviceIo ?? []) {
+        const files: Array<[string, number | undefined]> = [["read_bps_device", d.readBps], ["write_bps_device", d.writeBps], ["read_iops_device", d.readIops], ["write_iops_device", d.writeIops]];
+        for (const [f, n] of files) if (n !== undefined) writeValue(`${blkio}/blkio.throttle.${f}`, `${d.major}:${d.minor} ${n}`);
+      }
+    }
     const dev = this.#dir("devices");
     if (dev && !limits.allDevices) {
       writeValue(`${dev}/devices.deny`, "a");
-      writeEach(`${dev}/devices.allow`, [...DEVICE_RULES, ...(limits.devices ?? [])]);
+      writeEach(`${dev}/devices.allow`, [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? [])]);
     }
   }
 

@@ -1,12 +1,16 @@
 /**
  * cgroup v2: one tree, `<mount>/berth/<id>`, with the memory, cpu and pids controllers enabled for
- * berth's subtree. Device access is not restricted here (v2 needs an eBPF program for that; berth's
- * /dev holds only harmless nodes, but a container with CAP_MKNOD could make others).
+ * berth's subtree. Device access: an eBPF program on the container's cgroup with the same allowlist as
+ * v1's devices cgroup ({@link ./device_filter.ts}).
  */
 import { dirname } from "../../util/path.ts";
 import type { Cgroup, CgroupStats } from "./cgroup.ts";
 import { killAndRemove, readKeyed, readNumber, readPids, readValue, writeValue } from "./fs.ts";
 import type { ResourceLimits } from "./limits.ts";
+import { BerthError } from "../../util/errors.ts";
+import { DEFAULT_DEVICE_RULES, parseDeviceRule } from "./device_rules.ts";
+import { deviceFilterProgram } from "./device_filter.ts";
+import { attachDeviceProgram } from "../../ffi/bpf.ts";
 
 export class CgroupV2 implements Cgroup {
   readonly version = 2;
@@ -25,9 +29,24 @@ export class CgroupV2 implements Cgroup {
     Deno.mkdirSync(parent, { recursive: true });
     const available = (readValue(`${parent}/cgroup.controllers`) ?? "").split(" ");
     const enabled = (readValue(`${parent}/cgroup.subtree_control`) ?? "").split(" ");
-    const want = ["memory", "cpu", "pids"].filter((c) => available.includes(c) && !enabled.includes(c));
+    const want = ["memory", "cpu", "pids", "io"].filter((c) => available.includes(c) && !enabled.includes(c));
     if (want.length) writeValue(`${parent}/cgroup.subtree_control`, want.map((c) => `+${c}`).join(" "));
     Deno.mkdirSync(this.dir);
+    try {
+      this.#limit(limits);
+    } catch (e) {
+      try {
+        Deno.removeSync(this.dir);
+      } catch { /* the error that matters is e */ }
+      throw e;
+    }
+  }
+
+  #limit(limits: ResourceLimits): void {
+    if (!limits.allDevices) {
+      const rules = [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? [])].map(parseDeviceRule);
+      attachDeviceProgram(this.dir, deviceFilterProgram(rules));
+    }
     if (limits.memory !== undefined) {
       writeValue(`${this.dir}/memory.max`, limits.memory);
       const swap = limits.memorySwap ?? limits.memory * 2;
@@ -42,6 +61,16 @@ export class CgroupV2 implements Cgroup {
       writeValue(`${this.dir}/cpu.weight`, 1 + Math.floor(((shares - 2) * 9999) / 262142));
     }
     if (limits.pidsLimit !== undefined && limits.pidsLimit > 0) writeValue(`${this.dir}/pids.max`, limits.pidsLimit);
+    if (limits.blkioWeight) {
+      // BFQ's weight takes v1's range; the io controller's own is 1..10000 (runc's conversion)
+      if (readValue(`${this.dir}/io.bfq.weight`) !== undefined) writeValue(`${this.dir}/io.bfq.weight`, limits.blkioWeight);
+      else if (readValue(`${this.dir}/io.weight`) !== undefined) writeValue(`${this.dir}/io.weight`, `default ${1 + Math.floor(((limits.blkioWeight - 10) * 9999) / 990)}`);
+      else throw new BerthError("--blkio-weight: this kernel's io controller has no weight (io.weight, io.bfq.weight)");
+    }
+    for (const d of limits.deviceIo ?? []) {
+      const keys: Array<[string, number | undefined]> = [["rbps", d.readBps], ["wbps", d.writeBps], ["riops", d.readIops], ["wiops", d.writeIops]];
+      writeValue(`${this.dir}/io.max`, `${d.major}:${d.minor} ${keys.filter(([, n]) => n !== undefined).map(([k, n]) => `${k}=${n}`).join(" ")}`);
+    }
   }
 
   oomKilled(): boolean {

@@ -1,0 +1,68 @@
+/**
+ * Device access on cgroup v2: an eBPF program of type BPF_PROG_TYPE_CGROUP_DEVICE, attached to the
+ * container's cgroup, that the kernel asks on every open and mknod of a device node. It allows what one
+ * of the rules allows and denies the rest — the v1 devices cgroup's allowlist, as code.
+ *
+ * The program (ctx = struct bpf_cgroup_dev_ctx { u32 access_type; u32 major; u32 minor; }):
+ * ```
+ * r2 = ctx->access_type & 0xffff   ; device type: 1 block, 2 char
+ * r3 = ctx->access_type >> 16      ; access: 1 mknod, 2 read, 4 write
+ * r4 = ctx->major ; r5 = ctx->minor
+ * per rule: if r2 != TYPE goto next ; if r3 & ~ACCESS goto next ;
+ *           if r4 != MAJOR goto next ; if r5 != MINOR goto next ; return 1
+ * return 0
+ * ```
+ */
+import type { DeviceRule } from "./device_rules.ts";
+
+const BPF_DEVCG_DEV_BLOCK = 1, BPF_DEVCG_DEV_CHAR = 2;
+// eBPF opcodes (class | op | source)
+const LDX_MEM_W = 0x61, ALU64_AND_K = 0x57, ALU64_RSH_K = 0x77, ALU64_MOV_K = 0xb7;
+const JMP_JNE_K = 0x55, JMP_JSET_K = 0x45, JMP_EXIT = 0x95;
+
+interface Insn {
+  code: number;
+  dst: number;
+  src: number;
+  off: number;
+  imm: number;
+}
+const insn = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
+
+/** The program for `rules` (allow-list; default deny), as `struct bpf_insn[]`. */
+export function deviceFilterProgram(rules: DeviceRule[]): Uint8Array<ArrayBuffer> {
+  const prog: Insn[] = [
+    insn(LDX_MEM_W, 2, 1, 0, 0),
+    insn(ALU64_AND_K, 2, 0, 0, 0xffff),
+    insn(LDX_MEM_W, 3, 1, 0, 0),
+    insn(ALU64_RSH_K, 3, 0, 0, 16),
+    insn(LDX_MEM_W, 4, 1, 4, 0),
+    insn(LDX_MEM_W, 5, 1, 8, 0),
+  ];
+  for (const r of rules) {
+    const checks: Array<[number, number, number]> = []; // [opcode, register, immediate]: each jumps to the next rule
+    if (r.type !== "a") checks.push([JMP_JNE_K, 2, r.type === "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK]);
+    if (r.access !== 7) checks.push([JMP_JSET_K, 3, ~r.access & 7]); // any access the rule lacks
+    if (r.major >= 0) checks.push([JMP_JNE_K, 4, r.major]);
+    if (r.minor >= 0) checks.push([JMP_JNE_K, 5, r.minor]);
+    const blockLen = checks.length + 2;
+    checks.forEach(([code, reg, imm], i) => prog.push(insn(code, reg, 0, blockLen - i - 1, imm)));
+    prog.push(insn(ALU64_MOV_K, 0, 0, 0, 1), insn(JMP_EXIT, 0, 0, 0, 0));
+    if (!checks.length) return encode(prog); // allows everything: the verifier refuses code after it (unreachable)
+  }
+  prog.push(insn(ALU64_MOV_K, 0, 0, 0, 0), insn(JMP_EXIT, 0, 0, 0, 0));
+  return encode(prog);
+}
+
+function encode(prog: Insn[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(prog.length * 8);
+  const v = new DataView(out.buffer);
+  prog.forEach((x, i) => {
+    out[i * 8] = x.code;
+    out[i * 8 + 1] = (x.src << 4) | x.dst;
+    v.setInt16(i * 8 + 2, x.off, true);
+    v.setInt32(i * 8 + 4, x.imm, true);
+  });
+  return out;
+}
+
