@@ -12,6 +12,8 @@ import { DEFAULT_DEVICE_RULES, parseDeviceRule } from "./device_rules.ts";
 import { deviceFilterProgram } from "./device_filter.ts";
 import { attachDeviceProgram } from "../../ffi/bpf.ts";
 
+const CONTROLLERS = ["memory", "cpu", "pids", "io"];
+
 export class CgroupV2 implements Cgroup {
   readonly version = 2;
   readonly dir: string;
@@ -27,10 +29,16 @@ export class CgroupV2 implements Cgroup {
   create(limits: ResourceLimits): void {
     const parent = dirname(this.dir);
     Deno.mkdirSync(parent, { recursive: true });
-    const available = (readValue(`${parent}/cgroup.controllers`) ?? "").split(" ");
-    const enabled = (readValue(`${parent}/cgroup.subtree_control`) ?? "").split(" ");
-    const want = ["memory", "cpu", "pids", "io"].filter((c) => available.includes(c) && !enabled.includes(c));
-    if (want.length) writeValue(`${parent}/cgroup.subtree_control`, want.map((c) => `+${c}`).join(" "));
+    // the controllers are handed down level by level, from the hierarchy's root (where a host without
+    // systemd, say, enables none) to berth's own cgroup
+    let level = this.mountRoot;
+    for (const part of ["", ...parent.slice(this.mountRoot.length + 1).split("/")]) {
+      if (part) level = `${level}/${part}`;
+      const available = (readValue(`${level}/cgroup.controllers`) ?? "").split(" ");
+      const enabled = (readValue(`${level}/cgroup.subtree_control`) ?? "").split(" ");
+      const want = CONTROLLERS.filter((c) => available.includes(c) && !enabled.includes(c));
+      if (want.length) writeValue(`${level}/cgroup.subtree_control`, want.map((c) => `+${c}`).join(" "));
+    }
     Deno.mkdirSync(this.dir);
     try {
       this.#limit(limits);
