@@ -49,19 +49,12 @@ export function actionValue(action: Action, errno?: number): number {
   }
 }
 
-const tables = new Map<string, Map<string, number>>();
-function numbers(abi: "x86_64" | "x86" | "x32"): Map<string, number> {
-  let t = tables.get(abi);
-  if (!t) {
-    const text = abi === "x86_64" ? X86_64 : abi === "x86" ? I386 : X32;
-    const bit = abi === "x32" ? X32_SYSCALL_BIT : 0;
-    t = new Map(text.split(",").map((p) => {
-      const i = p.indexOf(" ");
-      return [p.slice(0, i), Number(p.slice(i + 1)) + bit] as [string, number];
-    }));
-    tables.set(abi, t);
-  }
-  return t;
+/** The number of `name` in an ABI (x32's with its marker bit), if the ABI has that call. */
+function numberOf(abi: "x86_64" | "x86" | "x32", name: string): number | undefined {
+  const table = abi === "x86_64" ? X86_64 : abi === "x86" ? I386 : X32;
+  // own properties only: a profile naming "constructor" must not find Object.prototype's
+  if (!Object.hasOwn(table, name)) return undefined;
+  return table[name] + (abi === "x32" ? X32_SYSCALL_BIT : 0);
 }
 
 /** One condition on a 64-bit argument ("pass": go on to the next condition; "fail": this rule does not match). */
@@ -126,36 +119,60 @@ function ruleChain(rules: ResolvedRule[], fallback: number, wide: boolean): Insn
 }
 
 type Leaf = number | Insn[];
-interface Range {
-  lo: number;
-  leaf: Leaf;
-}
 
-/** Binary search over the ranges (each from its `lo` up to the next's); the number is in A. */
-function tree(ranges: Range[]): Insn[] {
-  if (ranges.length === 1) {
-    const leaf = ranges[0].leaf;
-    return typeof leaf === "number" ? [ins(RET, leaf)] : leaf;
+/**
+ * The search over `lo`/`leaf` ranges (each from its `lo` up to the next's), written straight into `out`
+ * (classic BPF as words: code|jt<<16|jf<<24, k); the number is in A throughout, only a leaf's argument
+ * checks load anything else. Sizes are computed first so that every jump is known when written.
+ */
+class TreeWriter {
+  readonly #sizes = new Map<number, number>();
+  constructor(readonly lo: number[], readonly leaf: Leaf[], readonly out: number[]) {}
+
+  size(a: number, b: number): number {
+    if (b - a === 1) {
+      const l = this.leaf[a];
+      return typeof l === "number" ? 1 : l.length;
+    }
+    const key = a * 65536 + b;
+    let n = this.#sizes.get(key);
+    if (n === undefined) {
+      const mid = (a + b) >> 1;
+      const left = this.size(a, mid);
+      n = 1 + (left > 255 ? 1 : 0) + left + this.size(mid, b);
+      this.#sizes.set(key, n);
+    }
+    return n;
   }
-  const mid = ranges.length >> 1;
-  const left = tree(ranges.slice(0, mid)), right = tree(ranges.slice(mid));
-  // A holds the number throughout the search; only a leaf's argument checks load anything else
-  if (left.length <= 255) return [ins(JGE, ranges[mid].lo, left.length, 0), ...left, ...right];
-  return [ins(JGE, ranges[mid].lo, 0, 1), ins(JA, left.length), ...left, ...right];
+
+  write(a: number, b: number): void {
+    const out = this.out;
+    if (b - a === 1) {
+      const l = this.leaf[a];
+      if (typeof l === "number") out.push(RET, l);
+      else for (const x of l) out.push(x.code | ((x.jt as number) << 16) | ((x.jf as number) << 24), x.k);
+      return;
+    }
+    const mid = (a + b) >> 1;
+    const left = this.size(a, mid);
+    if (left <= 255) out.push(JGE | (left << 16), this.lo[mid]);
+    else out.push(JGE | (1 << 24), this.lo[mid], JA, left); // a far right side: through a `ja`
+    this.write(a, mid);
+    this.write(mid, b);
+  }
 }
 
-/** The search tree of one ABI: `start`..2^32 split into ranges of one outcome. */
-function abiTree(profile: ResolvedProfile, abis: Array<"x86_64" | "x86" | "x32">, outside: { from: number; value: number } | null): Insn[] {
+/** The search tree of one ABI (or x86-64 with x32): the 32-bit number space split into ranges of one outcome. */
+function abiTree(profile: ResolvedProfile, abis: Array<"x86_64" | "x86" | "x32">, outside: { from: number; value: number } | null): number[] {
   const dflt = actionValue(profile.defaultAction, profile.defaultErrno);
   const byNr = new Map<number, ResolvedRule[]>();
   for (const abi of abis) {
-    const table = numbers(abi);
     for (const r of profile.rules) {
-      const nr = table.get(r.name);
+      const nr = numberOf(abi, r.name);
       if (nr === undefined) continue; // a call this ABI lacks (Docker lists every architecture's)
-      const list = byNr.get(nr) ?? [];
-      list.push(r);
-      byNr.set(nr, list);
+      const list = byNr.get(nr);
+      if (list) list.push(r);
+      else byNr.set(nr, [r]);
     }
   }
   const wide = !abis.includes("x86");
@@ -167,12 +184,15 @@ function abiTree(profile: ResolvedProfile, abis: Array<"x86_64" | "x86" | "x32">
     const conditional = rules.filter((r) => r.args.length && actionValue(r.action, r.errno) !== fallback);
     leaves.set(nr, conditional.length ? ruleChain(conditional, fallback, wide) : fallback);
   }
-  const ranges: Range[] = [];
-  const push = (lo: number, leaf: Leaf) => {
-    if (ranges.at(-1)?.lo === lo) ranges.pop(); // a range of no numbers
-    const last = ranges.at(-1);
-    if (last && typeof leaf === "number" && last.leaf === leaf) return; // same outcome: the range grows
-    ranges.push({ lo, leaf });
+  const lo: number[] = [], leaf: Leaf[] = [];
+  const push = (at: number, l: Leaf) => {
+    if (lo.length && lo[lo.length - 1] === at) { // a range of no numbers
+      lo.pop();
+      leaf.pop();
+    }
+    if (leaf.length && typeof l === "number" && leaf[leaf.length - 1] === l) return; // same outcome: the range grows
+    lo.push(at);
+    leaf.push(l);
   };
   push(0, dflt);
   for (const nr of [...leaves.keys()].sort((a, b) => a - b)) {
@@ -181,21 +201,21 @@ function abiTree(profile: ResolvedProfile, abis: Array<"x86_64" | "x86" | "x32">
     push(nr + 1, dflt);
   }
   if (outside) push(outside.from, outside.value);
-  return [ins(LD_ABS, 0), ...tree(ranges)];
+  const out = [LD_ABS, 0];
+  new TreeWriter(lo, leaf, out).write(0, lo.length);
+  return out;
 }
 
-/** Resolves "pass"/"fail" left in a finished block (none should be) and encodes it. */
-function encode(insns: Insn[]): Uint8Array<ArrayBuffer> {
-  if (insns.length > MAX_INSNS) throw new Error(`seccomp filter too large (${insns.length} instructions, at most ${MAX_INSNS})`);
-  const out = new Uint8Array(insns.length * 8);
+/** The words as `struct sock_filter[]`. */
+function encode(words: number[]): Uint8Array<ArrayBuffer> {
+  const n = words.length / 2;
+  if (n > MAX_INSNS) throw new Error(`seccomp filter too large (${n} instructions, at most ${MAX_INSNS})`);
+  const out = new Uint8Array(n * 8);
   const v = new DataView(out.buffer);
-  insns.forEach((x, i) => {
-    if (typeof x.jt !== "number" || typeof x.jf !== "number" || x.jt > 255 || x.jf > 255) throw new Error(`seccomp: bad jump at ${i}`);
-    v.setUint16(i * 8, x.code, true);
-    out[i * 8 + 2] = x.jt;
-    out[i * 8 + 3] = x.jf;
-    v.setUint32(i * 8 + 4, x.k, true);
-  });
+  for (let i = 0; i < n; i++) {
+    v.setUint32(i * 8, words[2 * i] >>> 0, true); // code (16 bits), jt, jf
+    v.setUint32(i * 8 + 4, words[2 * i + 1] >>> 0, true);
+  }
   return out;
 }
 
@@ -205,12 +225,18 @@ export function compileFilter(profile: ResolvedProfile): Uint8Array<ArrayBuffer>
   const x32 = profile.arches.has("x32");
   const native = abiTree(profile, x32 ? ["x86_64", "x32"] : ["x86_64"], x32 ? null : { from: X32_SYSCALL_BIT, value: badArch });
   const compat = profile.arches.has("x86") ? abiTree(profile, ["x86"], null) : null;
-  const head: Insn[] = [ins(LD_ABS, 4)];
-  if (!compat) {
-    head.push(ins(JEQ, AUDIT_ARCH_X86_64, 1, 0), ins(RET, badArch));
-    return encode([...head, ...native]);
-  }
+  const word = (code: number, k: number, jt = 0, jf = 0) => [code | (jt << 16) | (jf << 24), k];
+  if (!compat) return encode([...word(LD_ABS, 4), ...word(JEQ, AUDIT_ARCH_X86_64, 1, 0), ...word(RET, badArch), ...native]);
   // arch: x86-64 → native; i386 → compat; anything else is killed
-  head.push(ins(JEQ, AUDIT_ARCH_X86_64, 0, 1), ins(JA, 3), ins(JEQ, AUDIT_ARCH_I386, 0, 1), ins(JA, native.length + 1), ins(RET, badArch));
-  return encode([...head, ...native, ...compat]);
+  const nativeLen = native.length / 2;
+  return encode([
+    ...word(LD_ABS, 4),
+    ...word(JEQ, AUDIT_ARCH_X86_64, 0, 1),
+    ...word(JA, 3),
+    ...word(JEQ, AUDIT_ARCH_I386, 0, 1),
+    ...word(JA, nativeLen + 1),
+    ...word(RET, badArch),
+    ...native,
+    ...compat,
+  ]);
 }
