@@ -1,7 +1,7 @@
 /**
  * Issue 12 (in part): devices. A container cannot open a host device through a node it makes itself (the
- * device cgroup's allowlist — on cgroup v1 here; cgroup v2 has no device filter yet, and this test fails
- * there until it has), `--device HOST[:CTR[:rwm]]` adds one node with the permissions given, and
+ * device cgroup's allowlist on cgroup v1 here; the eBPF filter on v2, which device_filter_test.ts and
+ * scripts/vm_test.sh check), `--device HOST[:CTR[:rwm]]` adds one node with the permissions given, and
  * `--privileged` allows every device.
  */
 import { assertEquals, assertMatch } from "./helpers/assert.ts";

@@ -20,49 +20,38 @@ const BPF_DEVCG_DEV_BLOCK = 1, BPF_DEVCG_DEV_CHAR = 2;
 const LDX_MEM_W = 0x61, ALU64_AND_K = 0x57, ALU64_RSH_K = 0x77, ALU64_MOV_K = 0xb7;
 const JMP_JNE_K = 0x55, JMP_JSET_K = 0x45, JMP_EXIT = 0x95;
 
-interface Insn {
-  code: number;
-  dst: number;
-  src: number;
-  off: number;
-  imm: number;
-}
-const insn = (code: number, dst: number, src: number, off: number, imm: number): Insn => ({ code, dst, src, off, imm });
-
-/** The program for `rules` (allow-list; default deny), as `struct bpf_insn[]`. */
-export function deviceFilterProgram(rules: DeviceRule[]): Uint8Array<ArrayBuffer> {
-  const prog: Insn[] = [
-    insn(LDX_MEM_W, 2, 1, 0, 0),
-    insn(ALU64_AND_K, 2, 0, 0, 0xffff),
-    insn(LDX_MEM_W, 3, 1, 0, 0),
-    insn(ALU64_RSH_K, 3, 0, 0, 16),
-    insn(LDX_MEM_W, 4, 1, 4, 0),
-    insn(LDX_MEM_W, 5, 1, 8, 0),
-  ];
-  for (const r of rules) {
-    const checks: Array<[number, number, number]> = []; // [opcode, register, immediate]: each jumps to the next rule
-    if (r.type !== "a") checks.push([JMP_JNE_K, 2, r.type === "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK]);
-    if (r.access !== 7) checks.push([JMP_JSET_K, 3, ~r.access & 7]); // any access the rule lacks
-    if (r.major >= 0) checks.push([JMP_JNE_K, 4, r.major]);
-    if (r.minor >= 0) checks.push([JMP_JNE_K, 5, r.minor]);
-    const blockLen = checks.length + 2;
-    checks.forEach(([code, reg, imm], i) => prog.push(insn(code, reg, 0, blockLen - i - 1, imm)));
-    prog.push(insn(ALU64_MOV_K, 0, 0, 0, 1), insn(JMP_EXIT, 0, 0, 0, 0));
-    if (!checks.length) return encode(prog); // allows everything: the verifier refuses code after it (unreachable)
-  }
-  prog.push(insn(ALU64_MOV_K, 0, 0, 0, 0), insn(JMP_EXIT, 0, 0, 0, 0));
-  return encode(prog);
-}
-
-function encode(prog: Insn[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(prog.length * 8);
+/** The program for `rules` (allow-list; default deny), as `struct bpf_insn[]`, written straight into bytes. */
+export function deviceFilterProgram(rules: readonly DeviceRule[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array((6 + rules.length * 6 + 2) * 8);
   const v = new DataView(out.buffer);
-  prog.forEach((x, i) => {
-    out[i * 8] = x.code;
-    out[i * 8 + 1] = (x.src << 4) | x.dst;
-    v.setInt16(i * 8 + 2, x.off, true);
-    v.setInt32(i * 8 + 4, x.imm, true);
-  });
-  return out;
+  let n = 0;
+  const insn = (code: number, dst: number, src: number, off: number, imm: number) => {
+    out[n * 8] = code;
+    out[n * 8 + 1] = (src << 4) | dst;
+    v.setInt16(n * 8 + 2, off, true);
+    v.setInt32(n * 8 + 4, imm, true);
+    n++;
+  };
+  insn(LDX_MEM_W, 2, 1, 0, 0);
+  insn(ALU64_AND_K, 2, 0, 0, 0xffff);
+  insn(LDX_MEM_W, 3, 1, 0, 0);
+  insn(ALU64_RSH_K, 3, 0, 0, 16);
+  insn(LDX_MEM_W, 4, 1, 4, 0);
+  insn(LDX_MEM_W, 5, 1, 8, 0);
+  for (const r of rules) {
+    // each check jumps past this rule's `return 1` to the next rule
+    const checks = (r.type !== "a" ? 1 : 0) + (r.access !== 7 ? 1 : 0) + (r.major >= 0 ? 1 : 0) + (r.minor >= 0 ? 1 : 0);
+    let left = checks;
+    const check = (code: number, reg: number, imm: number) => insn(code, reg, 0, left-- + 1, imm);
+    if (r.type !== "a") check(JMP_JNE_K, 2, r.type === "c" ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
+    if (r.access !== 7) check(JMP_JSET_K, 3, ~r.access & 7); // asks for an access the rule lacks
+    if (r.major >= 0) check(JMP_JNE_K, 4, r.major);
+    if (r.minor >= 0) check(JMP_JNE_K, 5, r.minor);
+    insn(ALU64_MOV_K, 0, 0, 0, 1);
+    insn(JMP_EXIT, 0, 0, 0, 0);
+    if (!checks) return out.slice(0, n * 8); // allows everything: the verifier refuses code after it (unreachable)
+  }
+  insn(ALU64_MOV_K, 0, 0, 0, 0);
+  insn(JMP_EXIT, 0, 0, 0, 0);
+  return out.slice(0, n * 8);
 }
-

@@ -7,7 +7,7 @@
 import { assertEquals } from "../../../tests/helpers/assert.ts";
 import { attachDeviceProgram } from "../../ffi/bpf.ts";
 import { deviceFilterProgram } from "./device_filter.ts";
-import { DEFAULT_DEVICE_RULES, parseDeviceRule } from "./device_rules.ts";
+import { DEFAULT_DEVICE_RULES, type DeviceRule, deviceRuleText, parseDeviceRule } from "./device_rules.ts";
 
 const V2 = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"].find((d) => {
   try {
@@ -22,11 +22,11 @@ async function inCgroup(dir: string, script: string): Promise<string> {
   return new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
 }
 
-async function withFilter(rules: string[], fn: (dir: string) => Promise<void>): Promise<void> {
+async function withFilter(rules: ReadonlyArray<string | DeviceRule>, fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = `${V2}/berth-test-devices-${Deno.pid}-${Math.random().toString(36).slice(2, 8)}`;
   Deno.mkdirSync(dir);
   try {
-    attachDeviceProgram(dir, deviceFilterProgram(rules.map(parseDeviceRule)));
+    attachDeviceProgram(dir, deviceFilterProgram(rules.map((r) => (typeof r === "string" ? parseDeviceRule(r) : r))));
     await fn(dir);
   } finally {
     Deno.removeSync(dir); // its processes have exited: the kernel drops the program with it
@@ -57,4 +57,11 @@ Deno.test({
       Deno.removeSync(tmp, { recursive: true });
     }
   },
+});
+
+Deno.test("device rules: the v1 text of the default set, and back", () => {
+  const text = DEFAULT_DEVICE_RULES.map(deviceRuleText);
+  assertEquals(text.slice(0, 3), ["c *:* m", "b *:* m", "c 1:3 rwm"]);
+  assertEquals(text.map(parseDeviceRule), [...DEFAULT_DEVICE_RULES]);
+  assertEquals(parseDeviceRule("c 10:259 r"), { type: "c", major: 10, minor: 259, access: 2 });
 });

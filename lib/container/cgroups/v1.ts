@@ -4,7 +4,7 @@ import { isSymlink, statLite } from "../../ffi/sys.ts";
 import { killAndRemove, readKeyed, readNumber, readPids, readValue, writeEach, writeValue } from "./fs.ts";
 import type { ResourceLimits } from "./limits.ts";
 import { BerthError } from "../../util/errors.ts";
-import { DEFAULT_DEVICE_RULES } from "./device_rules.ts";
+import { DEFAULT_DEVICE_RULES, deviceRuleText } from "./device_rules.ts";
 
 const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices", "blkio"] as const;
 /** made only for a container that has block I/O limits: each hierarchy joined costs a start ~4 ms here */
@@ -85,7 +85,7 @@ export class CgroupV1 implements Cgroup {
     const dev = this.#dir("devices");
     if (dev && !limits.allDevices) {
       writeValue(`${dev}/devices.deny`, "a");
-      writeEach(`${dev}/devices.allow`, [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? [])]);
+      writeEach(`${dev}/devices.allow`, [...DEFAULT_DEVICE_RULES.map(deviceRuleText), ...(limits.devices ?? [])]);
     }
   }
 

@@ -52,7 +52,7 @@ export class CgroupV2 implements Cgroup {
 
   #limit(limits: ResourceLimits): void {
     if (!limits.allDevices) {
-      const rules = [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? [])].map(parseDeviceRule);
+      const rules = [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? []).map(parseDeviceRule)];
       attachDeviceProgram(this.dir, deviceFilterProgram(rules));
     }
     if (limits.memory !== undefined) {
