@@ -41,6 +41,7 @@ import { buildCommand } from "./lib/cli/build.ts";
 import { builderCommand } from "./lib/cli/builder.ts";
 import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
+import { systemCommand } from "./lib/cli/system.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, userMessage } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
@@ -85,6 +86,7 @@ const commands: Record<string, Command> = {
   tag: tagCommand,
   volume: volumeCommand,
   network: networkCommand,
+  system: systemCommand,
 };
 
 const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove: "rm" };

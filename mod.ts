@@ -61,3 +61,5 @@ export { connectNetwork, disconnectNetwork } from "./lib/container/network/conne
 export { type CommitOptions, commitContainer } from "./lib/image/commit.ts";
 export { push, type PushOptions, type PushResult } from "./lib/image/push.ts";
 export { build, type BuildOptions, pruneBuildCache } from "./lib/image/build.ts";
+export { defaultServiceUri, engineRouter, type Service, type ServiceOptions, startService } from "./lib/api/service.ts";
+export { HttpServer } from "./lib/api/http/server.ts";

@@ -9,6 +9,10 @@ export interface LogOptions {
   tail?: number;
   timestamps?: boolean;
   since?: string;
+  /** where entries go (default: berth's stdout and stderr); awaited, so a slow reader slows the follow */
+  sink?: (e: LogEntry) => void | Promise<void>;
+  /** stop following when this says so (a client that went away) */
+  signal?: AbortSignal;
 }
 
 const enc = new TextEncoder();
@@ -48,12 +52,14 @@ export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, 
 /** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
 export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
   const { id, path, keep, entries } = logOf(root, ref, opts);
-  for (const e of entries) emit(e, !!opts.timestamps);
+  const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
+  for (const e of entries) await out(e);
   if (!opts.follow) return;
   // follow the live file from its current end; a rotation (the file got shorter) starts it over
   let offset = fileSize(path);
   let partial = "";
   for (;;) {
+    if (opts.signal?.aborted) return;
     const now = readRecord(root, id);
     const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
     const size = fileSize(path);
@@ -76,7 +82,7 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
           if (!l) continue;
           try {
             const e = JSON.parse(l) as LogEntry;
-            if (keep(e)) emit(e, !!opts.timestamps);
+            if (keep(e)) await out(e);
           } catch { /* torn line */ }
         }
       } finally {

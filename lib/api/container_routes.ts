@@ -1,0 +1,270 @@
+/**
+ * `/containers/…`: the same engine functions the CLI calls (records, supervisor, logs), so a container
+ * made through the API is listed by `berth ps` and the other way round.
+ */
+import { createContainer } from "../container/create.ts";
+import { inspectRecord, stateName, statusText } from "../container/describe.ts";
+import { containerMatcher, impliesAll } from "../container/filter.ts";
+import { getContainer, killContainer, pauseContainer, removeContainer, renameContainer, stopContainer } from "../container/lifecycle.ts";
+import { followLogs } from "../container/log_follow.ts";
+import type { LogEntry } from "../container/logs.ts";
+import { listRecords, pidAlive, readRecord } from "../container/state.ts";
+import { reconcile } from "../container/cleanup.ts";
+import { startDetached } from "../container/supervisor_client.ts";
+import type { ContainerRecord } from "../container/state.ts";
+import { BerthError } from "../util/errors.ts";
+import { createOptions } from "./create_options.ts";
+import { boolParam, filtersParam } from "./errors.ts";
+import { HttpError, type Request } from "./http/server.ts";
+import type { Router } from "./router.ts";
+import { stdcopyFrame } from "./stdcopy.ts";
+
+const enc = new TextEncoder();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Docker's list entry for a container. */
+function summary(root: string, r: ContainerRecord): Record<string, unknown> {
+  const ports = (r.state.network?.ports ?? r.spec.ports ?? []).map((p) => ({
+    IP: p.hostIp || "0.0.0.0",
+    PrivatePort: p.containerPort,
+    PublicPort: r.state.status === "running" ? p.hostPort : undefined,
+    Type: p.protocol,
+  }));
+  const full = inspectRecord(root, r) as { NetworkSettings?: { Networks?: unknown }; Mounts?: unknown };
+  return {
+    Id: r.spec.id,
+    Names: [`/${r.spec.name}`],
+    Image: r.spec.image,
+    ImageID: r.spec.imageId,
+    Command: r.spec.process.args.join(" "),
+    Created: Math.floor(Date.parse(r.spec.created) / 1000),
+    Ports: ports,
+    Labels: r.spec.labels ?? {},
+    State: stateName(r),
+    Status: statusText(r),
+    HostConfig: { NetworkMode: r.spec.network === "bridge" ? "default" : r.spec.network },
+    NetworkSettings: { Networks: full.NetworkSettings?.Networks ?? {} },
+    Mounts: full.Mounts ?? [],
+  };
+}
+
+async function container(root: string, ref: string): Promise<ContainerRecord> {
+  return await getContainer(root, ref);
+}
+
+/** Waits until the container is no longer running (or restarting); its record, or undefined if removed. */
+async function untilExited(root: string, id: string, signal?: AbortSignal): Promise<ContainerRecord | undefined> {
+  for (;;) {
+    const now = readRecord(root, id);
+    if (!now) return undefined;
+    if (now.state.status !== "running" && !now.state.restarting && now.state.status !== "created") return now;
+    if (now.state.status === "running" && !pidAlive(now.state.monitorPid)) await reconcile(root);
+    if (signal?.aborted) return now;
+    await sleep(50);
+  }
+}
+
+export function containerRoutes(router: Router, root: string): void {
+  // AutoRemove (`docker run --rm`) is the service's: it removes the container once it has exited and every
+  // attached client has had its output (the supervisor would remove the log before a late reader saw it)
+  const autoRemove = new Set<string>();
+  const attached = new Map<string, number>();
+  // how removed containers ended, for a `wait` that comes back after the removal (kept a minute)
+  const ended = new Map<string, ContainerRecord>();
+  const removeWhenDone = async (id: string) => {
+    const last = await untilExited(root, id);
+    if (last) {
+      ended.set(id, last);
+      setTimeout(() => ended.delete(id), 60_000);
+    }
+    for (let i = 0; i < 200 && (attached.get(id) ?? 0) > 0; i++) await sleep(25);
+    autoRemove.delete(id);
+    await removeContainer(root, id, { force: true, volumes: true }).catch(() => {});
+  };
+
+  router.add("GET", "/containers/json", async (req, res) => {
+    await reconcile(root);
+    const { filters, test } = containerMatcher(root, filtersParam(req.query));
+    const all = boolParam(req.query, "all") || impliesAll(filters);
+    let recs = listRecords(root)
+      .filter((r) => all || ["running", "paused", "restarting"].includes(stateName(r)))
+      .filter(test)
+      .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
+    const limit = Number(req.query.get("limit") ?? -1);
+    if (limit > 0) recs = recs.slice(0, limit);
+    await res.send(200, recs.map((r) => summary(root, r)));
+  });
+
+  router.add("POST", "/containers/create", async (req, res) => {
+    const body = await req.json();
+    const { image, opts } = createOptions(root, body, req.query.get("name") ?? undefined);
+    const rm = opts.rm;
+    opts.rm = false;
+    try {
+      const spec = await createContainer(image, opts);
+      if (rm) autoRemove.add(spec.id);
+      await res.send(201, { Id: spec.id, Warnings: [] });
+    } catch (err) {
+      if (err instanceof BerthError && /^No such image/.test(err.message)) throw new HttpError(404, `No such image: ${image}`);
+      throw err;
+    }
+  });
+
+  router.add("GET", "/containers/{id}/json", async (_req, res, p) => {
+    await res.send(200, inspectRecord(root, await container(root, p.id)));
+  });
+
+  router.add("POST", "/containers/{id}/start", async (_req, res, p) => {
+    const rec = await container(root, p.id);
+    if (rec.state.status === "running") return await res.send(304);
+    await startDetached(root, rec.spec.id);
+    if (autoRemove.has(rec.spec.id)) removeWhenDone(rec.spec.id);
+    await res.send(204);
+  });
+
+  router.add("POST", "/containers/{id}/stop", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    if (rec.state.status !== "running") return await res.send(304);
+    await stopContainer(root, rec.spec.id, Number(req.query.get("t") ?? 10));
+    await res.send(204);
+  });
+
+  router.add("POST", "/containers/{id}/restart", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    if (rec.state.status === "running") await stopContainer(root, rec.spec.id, Number(req.query.get("t") ?? 10));
+    await startDetached(root, rec.spec.id);
+    await res.send(204);
+  });
+
+  router.add("POST", "/containers/{id}/kill", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    if (rec.state.status !== "running") throw new HttpError(409, `Container ${rec.spec.id} is not running`);
+    await killContainer(root, rec.spec.id, req.query.get("signal") ?? "SIGKILL");
+    await res.send(204);
+  });
+
+  router.add("POST", "/containers/{id}/pause", async (_req, res, p) => {
+    pauseContainer(root, await container(root, p.id), true);
+    await res.send(204);
+  });
+  router.add("POST", "/containers/{id}/unpause", async (_req, res, p) => {
+    pauseContainer(root, await container(root, p.id), false);
+    await res.send(204);
+  });
+  router.add("POST", "/containers/{id}/rename", async (req, res, p) => {
+    const name = req.query.get("name");
+    if (!name) throw new HttpError(400, "name is required");
+    await renameContainer(root, p.id, name);
+    await res.send(204);
+  });
+
+  router.add("DELETE", "/containers/{id}", async (req, res, p) => {
+    await removeContainer(root, p.id, { force: boolParam(req.query, "force"), volumes: boolParam(req.query, "v") });
+    await res.send(204);
+  });
+
+  // wait: the headers go out at once (the client starts the container only after it has them)
+  router.add("POST", "/containers/{id}/wait", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    const condition = req.query.get("condition") ?? "not-running";
+    res.header("content-type", "application/json");
+    await res.start(200);
+    const startedAt = rec.state.startedAt;
+    // "next-exit" and "removed" wait for a run that may not have begun yet
+    if (condition !== "not-running" || rec.state.status === "created") {
+      for (;;) {
+        const now = readRecord(root, rec.spec.id);
+        if (!now) break;
+        if (now.state.status === "running" || now.state.startedAt !== startedAt) break;
+        await sleep(25);
+      }
+    }
+    let last = await untilExited(root, rec.spec.id);
+    if (condition === "removed") {
+      while (readRecord(root, rec.spec.id)) await sleep(50);
+    }
+    last ??= ended.get(rec.spec.id) ?? rec;
+    await res.writeJson({ StatusCode: last.state.exitCode ?? 0, Error: last.state.error ? { Message: last.state.error } : null });
+  });
+
+  router.add("GET", "/containers/{id}/logs", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    const stdout = boolParam(req.query, "stdout"), stderr = boolParam(req.query, "stderr");
+    if (!stdout && !stderr) throw new HttpError(400, "Bad parameters: you must choose at least one stream");
+    const tailRaw = req.query.get("tail");
+    const tail = !tailRaw || tailRaw === "all" ? undefined : Number(tailRaw);
+    const timestamps = boolParam(req.query, "timestamps");
+    const since = req.query.get("since");
+    res.header("content-type", rec.spec.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+    await res.start(200);
+    await followLogs(root, rec.spec.id, {
+      follow: boolParam(req.query, "follow"),
+      tail,
+      since: since && since !== "0" ? since : undefined,
+      sink: (e) => writeEntry(res, e, rec.spec.tty, timestamps, stdout, stderr),
+    });
+  });
+
+  // attach: the client's stdout/stderr from here on, through the container's log (stdin is not attached yet)
+  router.add("POST", "/containers/{id}/attach", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    const stdout = boolParam(req.query, "stdout"), stderr = boolParam(req.query, "stderr");
+    const since = String(Date.now() / 1000 - 0.001);
+    const upgrade = /upgrade/i.test(req.headers.get("connection") ?? "") && !!req.headers.get("upgrade");
+    const conn = await res.hijack(upgrade, rec.spec.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+    req.reader.idleMs = 0;
+    attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 0) + 1);
+    const gone = new AbortController();
+    // the client's side: stdin is not attached yet, so what it sends is dropped; its end of stream is a
+    // half-close (the docker CLI closes its writing side when there is no stdin), not a hang-up — a
+    // reset is, and so is a failed write below
+    (async () => {
+      try {
+        while ((await req.reader.readSome(65536)) !== null) { /* no stdin yet */ }
+      } catch {
+        gone.abort();
+      }
+    })();
+    try {
+      if (boolParam(req.query, "stream")) {
+        // attached before the start: wait for the process, then follow its output until it ends
+        while (!gone.signal.aborted) {
+          const now = readRecord(root, rec.spec.id);
+          if (!now || now.state.status !== "created") break;
+          await sleep(20);
+        }
+        await followLogs(root, rec.spec.id, {
+          follow: true,
+          since,
+          signal: gone.signal,
+          sink: async (e) => {
+            if ((e.stream === "stdout" && !stdout) || (e.stream === "stderr" && !stderr)) return;
+            const bytes = enc.encode(e.log);
+            try {
+              await writeAll(conn, rec.spec.tty ? bytes : stdcopyFrame(e.stream === "stderr" ? 2 : 1, bytes));
+            } catch {
+              gone.abort(); // the client left
+            }
+          },
+        });
+      }
+    } catch { /* the client went away */ } finally {
+      attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 1) - 1);
+      try {
+        conn.close();
+      } catch { /* closed */ }
+    }
+  });
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let o = 0; o < bytes.length;) o += await conn.write(bytes.subarray(o));
+}
+
+async function writeEntry(res: { write(b: Uint8Array): Promise<void> }, e: LogEntry, tty: boolean, timestamps: boolean, stdout: boolean, stderr: boolean): Promise<void> {
+  if ((e.stream === "stdout" && !stdout) || (e.stream === "stderr" && !stderr)) return;
+  const bytes = enc.encode(timestamps ? `${e.time} ${e.log}` : e.log);
+  await res.write(tty ? bytes : stdcopyFrame(e.stream === "stderr" ? 2 : 1, bytes));
+}
+
+export type { Request };

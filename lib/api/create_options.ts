@@ -1,0 +1,123 @@
+/**
+ * `POST /containers/create`'s body (Docker's ContainerConfig with HostConfig and NetworkingConfig) as the
+ * options `berth create` takes: one translation, so a container made through the API is the same as one
+ * made by the CLI.
+ */
+import type { RunOptions } from "../container/create.ts";
+import type { ResourceLimits } from "../container/cgroups/limits.ts";
+import { HttpError } from "./http/server.ts";
+
+type Json = Record<string, unknown>;
+
+const strings = (v: unknown, field: string): string[] | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return v as string[];
+  throw new HttpError(400, `${field}: expected a list of strings`);
+};
+const num = (v: unknown, field: string): number | undefined => {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new HttpError(400, `${field}: expected a number`);
+  return v;
+};
+const obj = (v: unknown, field: string): Json => {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw new HttpError(400, `${field}: expected an object`);
+  return v as Json;
+};
+
+/** The image and the options for `createContainer`. */
+export function createOptions(root: string, body: Json, name: string | undefined): { image: string; opts: RunOptions } {
+  const image = body.Image;
+  if (typeof image !== "string" || !image) throw new HttpError(400, "config.Image: an image is required");
+  const hc = obj(body.HostConfig, "HostConfig");
+  const nc = obj(obj(body.NetworkingConfig, "NetworkingConfig").EndpointsConfig, "EndpointsConfig");
+
+  // Entrypoint [a, b…] is `--entrypoint a` with b… before the command; [] or [""] clears the image's
+  const ep = strings(body.Entrypoint, "Entrypoint");
+  const cmd = strings(body.Cmd, "Cmd");
+  let entrypoint: string | undefined;
+  let command = cmd;
+  if (ep) {
+    entrypoint = ep[0] ?? "";
+    command = [...ep.slice(1), ...(cmd ?? [])];
+  }
+
+  const limits: ResourceLimits = {};
+  const memory = num(hc.Memory, "HostConfig.Memory");
+  if (memory) limits.memory = memory;
+  const swap = num(hc.MemorySwap, "HostConfig.MemorySwap");
+  if (swap) limits.memorySwap = swap;
+  const nano = num(hc.NanoCpus, "HostConfig.NanoCpus");
+  if (nano) limits.cpus = nano / 1e9;
+  const shares = num(hc.CpuShares, "HostConfig.CpuShares");
+  if (shares) limits.cpuShares = shares;
+  const pids = num(hc.PidsLimit, "HostConfig.PidsLimit");
+  if (pids) limits.pidsLimit = pids;
+  const weight = num(hc.BlkioWeight, "HostConfig.BlkioWeight");
+  if (weight) limits.blkioWeight = weight;
+
+  const publish: string[] = [];
+  for (const [port, bindings] of Object.entries(obj(hc.PortBindings, "HostConfig.PortBindings"))) {
+    for (const b of (bindings as Json[] | null) ?? [{}]) {
+      const ip = typeof b.HostIp === "string" && b.HostIp ? `${b.HostIp}:` : "";
+      const hostPort = typeof b.HostPort === "string" ? b.HostPort : "";
+      publish.push(ip ? `${ip}${hostPort}:${port}` : hostPort ? `${hostPort}:${port}` : port);
+    }
+  }
+  const restart = obj(hc.RestartPolicy, "HostConfig.RestartPolicy");
+  const restartName = typeof restart.Name === "string" ? restart.Name : "";
+  const network = typeof hc.NetworkMode === "string" && hc.NetworkMode && hc.NetworkMode !== "default" ? hc.NetworkMode : undefined;
+  const endpoint = network ? obj(nc[network], `EndpointsConfig.${network}`) : {};
+  const devices = ((hc.Devices as Json[] | null) ?? []).map((d) =>
+    `${d.PathOnHost}${d.PathInContainer ? `:${d.PathInContainer}` : ""}${d.CgroupPermissions ? `:${d.CgroupPermissions}` : ""}`
+  );
+  const mounts = ((hc.Mounts as Json[] | null) ?? []).map((m) =>
+    [`type=${m.Type ?? "volume"}`, m.Source ? `source=${m.Source}` : "", `target=${m.Target}`, m.ReadOnly ? "readonly" : ""].filter(Boolean).join(",")
+  );
+  const tmpfs = Object.entries(obj(hc.Tmpfs, "HostConfig.Tmpfs")).map(([p, o]) => (o ? `${p}:${o}` : p));
+  const log = obj(obj(hc.LogConfig, "HostConfig.LogConfig").Config, "HostConfig.LogConfig.Config");
+
+  const opts: RunOptions = {
+    root,
+    name: name || undefined,
+    command: command?.length ? command : undefined,
+    entrypoint,
+    env: strings(body.Env, "Env"),
+    workdir: typeof body.WorkingDir === "string" && body.WorkingDir ? body.WorkingDir : undefined,
+    user: typeof body.User === "string" && body.User ? body.User : undefined,
+    groupAdd: strings(hc.GroupAdd, "HostConfig.GroupAdd"),
+    hostname: typeof body.Hostname === "string" && body.Hostname ? body.Hostname : undefined,
+    labels: body.Labels ? (obj(body.Labels, "Labels") as Record<string, string>) : undefined,
+    tty: !!body.Tty,
+    interactive: !!body.OpenStdin,
+    rm: !!hc.AutoRemove,
+    network,
+    ip: typeof obj(endpoint.IPAMConfig, "IPAMConfig").IPv4Address === "string" ? obj(endpoint.IPAMConfig, "IPAMConfig").IPv4Address as string : undefined,
+    networkAliases: strings(endpoint.Aliases, "Aliases"),
+    addHosts: strings(hc.ExtraHosts, "HostConfig.ExtraHosts"),
+    dns: strings(hc.Dns, "HostConfig.Dns"),
+    publish: publish.length ? publish : undefined,
+    publishAll: !!hc.PublishAllPorts,
+    pid: hc.PidMode === "host" ? "host" : undefined,
+    ipc: hc.IpcMode === "host" ? "host" : undefined,
+    uts: hc.UTSMode === "host" ? "host" : undefined,
+    volumes: strings(hc.Binds, "HostConfig.Binds"),
+    mounts: mounts.length ? mounts : undefined,
+    tmpfs: tmpfs.length ? tmpfs : undefined,
+    readOnly: !!hc.ReadonlyRootfs,
+    capAdd: strings(hc.CapAdd, "HostConfig.CapAdd"),
+    capDrop: strings(hc.CapDrop, "HostConfig.CapDrop"),
+    privileged: !!hc.Privileged,
+    securityOpt: strings(hc.SecurityOpt, "HostConfig.SecurityOpt"),
+    devices: devices.length ? devices : undefined,
+    limits,
+    restart: restartName && restartName !== "no"
+      ? restartName === "on-failure" && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restartName
+      : undefined,
+    logOpts: Object.entries(log).map(([k, v]) => `${k}=${v}`),
+    detach: true,
+    pull: false, // the client pulls (POST /images/create) when create says the image is missing
+  };
+  return { image, opts };
+}

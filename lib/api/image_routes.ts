@@ -1,0 +1,103 @@
+/** `/images/…`: list, pull (`create`, JSON progress), inspect, history, tag, delete. */
+import { imageHistory, inspectImage } from "../image/inspect.ts";
+import { listImages } from "../image/list.ts";
+import { imageMatcher } from "../image/filter.ts";
+import { pull } from "../image/pull.ts";
+import { removeImage } from "../image/remove.ts";
+import { tagImage } from "../image/tag.ts";
+import { Progress } from "../image/progress.ts";
+import { messageOf } from "../util/errors.ts";
+import { boolParam, filtersParam } from "./errors.ts";
+import { HttpError } from "./http/server.ts";
+import type { Router } from "./router.ts";
+
+export function imageRoutes(router: Router, root: string): void {
+  router.add("GET", "/images/json", async (req, res) => {
+    const match = imageMatcher(root, filtersParam(req.query));
+    const byId = new Map<string, { RepoTags: string[]; RepoDigests: string[]; row: ReturnType<typeof listImages>[number] }>();
+    for (const row of listImages(root).filter(match)) {
+      const e = byId.get(row.id) ?? { RepoTags: [], RepoDigests: [], row };
+      if (row.repository !== "<none>" && row.tag !== "<none>") e.RepoTags.push(`${row.repository}:${row.tag}`);
+      if (row.digest && row.digest !== "<none>") e.RepoDigests.push(`${row.repository}@${row.digest}`);
+      byId.set(row.id, e);
+    }
+    const labelsOf = (id: string) => {
+      try {
+        return (inspectImage(root, id).Config as { Labels?: Record<string, string> }).Labels ?? {};
+      } catch {
+        return {};
+      }
+    };
+    await res.send(200, [...byId.values()].map(({ RepoTags, RepoDigests, row }) => ({
+      Id: row.id,
+      ParentId: "",
+      RepoTags: RepoTags.length ? RepoTags : boolParam(req.query, "all") ? ["<none>:<none>"] : [],
+      RepoDigests,
+      Created: row.created ? Math.floor(Date.parse(row.created) / 1000) : 0,
+      Size: row.size,
+      SharedSize: -1,
+      VirtualSize: row.size,
+      Labels: labelsOf(row.id),
+      Containers: -1,
+    })));
+  });
+
+  // pull: the reference in fromImage (and tag), progress as one JSON object per line
+  router.add("POST", "/images/create", async (req, res) => {
+    const from = req.query.get("fromImage");
+    if (!from) throw new HttpError(400, "fromImage is required (importing with fromSrc is not supported)");
+    const tag = req.query.get("tag");
+    const ref = tag ? (tag.startsWith("sha256:") ? `${from}@${tag}` : `${from}:${tag}`) : from;
+    res.header("content-type", "application/json");
+    await res.start(200);
+    await res.writeJson({ status: `Pulling from ${from}`, id: tag || "latest" });
+    try {
+      const r = await pull(ref, { root, progress: new Progress("quiet") });
+      await res.writeJson({ status: `Digest: ${r.digest}` });
+      await res.writeJson({ status: `Status: Image is up to date for ${r.reference}` });
+    } catch (err) {
+      await res.writeJson({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+    }
+  });
+
+  router.add("GET", "/images/{name*}/json", async (_req, res, p) => {
+    const i = inspectImage(root, p.name) as unknown as Record<string, unknown>;
+    await res.send(200, {
+      ...i,
+      Parent: "",
+      Comment: "",
+      Container: "",
+      ContainerConfig: {},
+      DockerVersion: "",
+      VirtualSize: i.Size,
+      GraphDriver: { Name: "overlay2", Data: null },
+      Metadata: { LastTagTime: "0001-01-01T00:00:00Z" },
+    });
+  });
+
+  router.add("GET", "/images/{name*}/history", async (_req, res, p) => {
+    await res.send(200, imageHistory(root, p.name).map((h) => ({
+      Id: h.id,
+      Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
+      CreatedBy: h.createdBy,
+      Tags: null,
+      Size: h.size,
+      Comment: h.comment,
+    })));
+  });
+
+  router.add("POST", "/images/{name*}/tag", async (req, res, p) => {
+    const repo = req.query.get("repo");
+    if (!repo) throw new HttpError(400, "repo is required");
+    await tagImage(root, p.name, `${repo}${req.query.get("tag") ? `:${req.query.get("tag")}` : ""}`);
+    await res.send(201);
+  });
+
+  router.add("DELETE", "/images/{name*}", async (req, res, p) => {
+    const lines = await removeImage(p.name, { root, force: boolParam(req.query, "force") });
+    await res.send(200, lines.map((l) => {
+      const [k, v] = [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 1).trim()];
+      return k === "Deleted" ? { Deleted: v } : { Untagged: v };
+    }));
+  });
+}
