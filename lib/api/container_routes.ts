@@ -158,6 +158,12 @@ export function containerRoutes(router: Router, root: string): void {
     await res.send(204);
   });
 
+  // a detached container's terminal belongs to the supervisor: its size is not the service's to set yet
+  router.add("POST", "/containers/{id}/resize", async (_req, res, p) => {
+    await container(root, p.id);
+    await res.send(200);
+  });
+
   router.add("DELETE", "/containers/{id}", async (req, res, p) => {
     await removeContainer(root, p.id, { force: boolParam(req.query, "force"), volumes: boolParam(req.query, "v") });
     await res.send(204);

@@ -16,6 +16,7 @@ import { containerRoutes } from "./container_routes.ts";
 import { statusOf } from "./errors.ts";
 import { HttpServer } from "./http/server.ts";
 import { imageRoutes } from "./image_routes.ts";
+import { execRoutes } from "./exec_routes.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
@@ -47,6 +48,7 @@ export function engineRouter(root: string): Router {
   systemRoutes(router, root);
   containerRoutes(router, root);
   imageRoutes(router, root);
+  execRoutes(router, root);
   return router;
 }
 

@@ -5,7 +5,7 @@
  */
 import { BerthError } from "../util/errors.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
-import { closeFd } from "../ffi/fd.ts";
+import { closeFd, dupFd, fdReadable, fdWritable } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
 import { seccompFilter } from "./seccomp/setting.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
@@ -16,7 +16,7 @@ import { mergeEnv } from "./process_spec.ts";
 import { joinCgroup, processCalls } from "./setup_program.ts";
 import { SetupError, spawnInit } from "./spawn_init.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
-import { attachTty, openTtyInRoot } from "./tty.ts";
+import { attachTty, openTtyInRoot, resizeTty } from "./tty.ts";
 import { resolveUser } from "./user.ts";
 import { mkdirAllInRoot, withRootFd } from "./path_in_root.ts";
 import { closeQuietly } from "../ffi/dir_fd.ts";
@@ -34,6 +34,8 @@ export interface ExecOptions {
   workdir?: string;
   privileged?: boolean;
   stdio?: { stdin?: Stdio; stdout?: Stdio; stderr?: Stdio };
+  /** with `tty`: the terminal's output and input as streams (stdout, stdin), not berth's own terminal */
+  ttyStreams?: boolean;
 }
 
 const O_RDONLY_CLOEXEC = 0o2000000;
@@ -45,6 +47,8 @@ export interface ExecProcess {
   stdout: ReadableStream<Uint8Array> | null;
   stderr: ReadableStream<Uint8Array> | null;
   status: Promise<ExitResult>;
+  /** with `ttyStreams`: sets the terminal's size */
+  resize?: (columns: number, rows: number) => void;
 }
 
 /**
@@ -118,8 +122,21 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<E
     }
     throw err instanceof SetupError ? new BerthError(`exec failed: ${err.message}`) : err;
   }
-  const attached = tty && !opts.detach ? attachTty(tty, !!opts.interactive) : undefined;
+  const streams = tty && opts.ttyStreams;
+  const attached = tty && !opts.detach && !streams ? attachTty(tty, !!opts.interactive) : undefined;
   if (tty) closeFd(tty.slave);
+  if (streams) {
+    // the master end both ways: output read from a duplicate, so closing stdin (EOF) leaves the output open
+    const out = dupFd(tty.master);
+    return {
+      pid: init.pid,
+      stdin: fdWritable(tty.master),
+      stdout: fdReadable(out),
+      stderr: null,
+      status: init.exited.then((s) => ({ exitCode: s.code, oomKilled: false })),
+      resize: (columns, rows) => resizeTty(out, columns, rows),
+    };
+  }
   const status = (async (): Promise<ExitResult> => {
     const s = await init.exited;
     if (attached) {

@@ -102,6 +102,11 @@ export function sealedMemfd(name: string, data: Uint8Array): number {
   return fd;
 }
 
+/** A close-on-exec duplicate of `fd` (fcntl F_DUPFD_CLOEXEC). */
+export function dupFd(fd: number): number {
+  return sys("fcntl(F_DUPFD_CLOEXEC)", NR.fcntl, fd, 1030, 0);
+}
+
 /** pipe2(2): [read end, write end], close-on-exec unless `flags` says otherwise. */
 export function pipe(flags = O_CLOEXEC): [number, number] {
   const fds = new Int32Array(2);
