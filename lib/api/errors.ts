@@ -7,7 +7,7 @@ export function statusOf(err: unknown): number {
   if (err instanceof UsageError) return 400;
   if (err instanceof BerthError) {
     const m = err.message;
-    if (/^No such (container|image|object|network|volume)|not found|manifest unknown/i.test(m)) return 404;
+    if (/^No such (container|image|object|network|volume)|not found|no such volume|manifest unknown/i.test(m)) return 404;
     if (/conflict|already in use|is running|is not running|is paused|is already|cannot remove|in use by/i.test(m)) return 409;
     if (/^invalid|^bad |must be|expected|out of range/i.test(m)) return 400;
   }

@@ -17,6 +17,7 @@ import { statusOf } from "./errors.ts";
 import { HttpServer } from "./http/server.ts";
 import { imageRoutes } from "./image_routes.ts";
 import { execRoutes } from "./exec_routes.ts";
+import { networkRoutes } from "./network_routes.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
@@ -49,6 +50,7 @@ export function engineRouter(root: string): Router {
   containerRoutes(router, root);
   imageRoutes(router, root);
   execRoutes(router, root);
+  networkRoutes(router, root);
   return router;
 }
 
