@@ -16,6 +16,7 @@ import { BerthError } from "../util/errors.ts";
 import { createOptions } from "./create_options.ts";
 import { boolParam, filtersParam } from "./errors.ts";
 import { HttpError, type Request } from "./http/server.ts";
+import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
 import { stdcopyFrame } from "./stdcopy.ts";
 
@@ -175,19 +176,21 @@ export function containerRoutes(router: Router, root: string): void {
     const condition = req.query.get("condition") ?? "not-running";
     res.header("content-type", "application/json");
     await res.start(200);
+    const gone = clientGone(req, res);
     const startedAt = rec.state.startedAt;
     // "next-exit" and "removed" wait for a run that may not have begun yet
     if (condition !== "not-running" || rec.state.status === "created") {
-      for (;;) {
+      while (!gone.aborted) {
         const now = readRecord(root, rec.spec.id);
         if (!now) break;
         if (now.state.status === "running" || now.state.startedAt !== startedAt) break;
         await sleep(25);
       }
     }
-    let last = await untilExited(root, rec.spec.id);
+    let last = await untilExited(root, rec.spec.id, gone);
+    if (gone.aborted) return;
     if (condition === "removed") {
-      while (readRecord(root, rec.spec.id)) await sleep(50);
+      while (readRecord(root, rec.spec.id) && !gone.aborted) await sleep(50);
     }
     last ??= ended.get(rec.spec.id) ?? rec;
     await res.writeJson({ StatusCode: last.state.exitCode ?? 0, Error: last.state.error ? { Message: last.state.error } : null });
@@ -203,8 +206,10 @@ export function containerRoutes(router: Router, root: string): void {
     const since = req.query.get("since");
     res.header("content-type", rec.spec.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
     await res.start(200);
+    const follow = boolParam(req.query, "follow");
     await followLogs(root, rec.spec.id, {
-      follow: boolParam(req.query, "follow"),
+      follow,
+      signal: follow ? clientGone(req, res) : undefined,
       tail,
       since: since && since !== "0" ? since : undefined,
       sink: (e) => writeEntry(res, e, rec.spec.tty, timestamps, stdout, stderr),

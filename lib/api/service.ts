@@ -18,6 +18,8 @@ import { HttpServer } from "./http/server.ts";
 import { imageRoutes } from "./image_routes.ts";
 import { execRoutes } from "./exec_routes.ts";
 import { networkRoutes } from "./network_routes.ts";
+import { statsRoutes } from "./stats_routes.ts";
+import { eventRoutes } from "./events.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
@@ -51,6 +53,8 @@ export function engineRouter(root: string): Router {
   imageRoutes(router, root);
   execRoutes(router, root);
   networkRoutes(router, root);
+  statsRoutes(router, root);
+  eventRoutes(router, root);
   return router;
 }
 

@@ -29,6 +29,20 @@ export interface Request {
 const MAX_HEADERS = 200;
 const MAX_JSON = 64 * 1024 * 1024;
 
+/**
+ * A signal that fires when the client of a streaming response goes away: its connection reads EOF or
+ * fails (a client sends nothing more while it reads a stream, so anything else is the end of it). The
+ * connection then closes after the response.
+ */
+export function clientGone(req: Request, res: { close: boolean }): AbortSignal {
+  // a read stays pending on the connection: no further request may be read from it
+  res.close = true;
+  const ac = new AbortController();
+  req.reader.idleMs = 0;
+  req.reader.readSome(1).then(() => ac.abort(), () => ac.abort());
+  return ac.signal;
+}
+
 /** Reads the next request's head; null when the client closed the connection between requests. */
 export async function readRequest(conn: BufferedConn, onContinue: () => Promise<void>): Promise<Request | null> {
   let line = await conn.readLine();
