@@ -20,6 +20,8 @@ import { execRoutes } from "./exec_routes.ts";
 import { networkRoutes } from "./network_routes.ts";
 import { statsRoutes } from "./stats_routes.ts";
 import { eventRoutes } from "./events.ts";
+import { buildRoutes } from "./build_routes.ts";
+import { archiveRoutes } from "./archive_routes.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
@@ -55,6 +57,8 @@ export function engineRouter(root: string): Router {
   networkRoutes(router, root);
   statsRoutes(router, root);
   eventRoutes(router, root);
+  buildRoutes(router, root);
+  archiveRoutes(router, root);
   return router;
 }
 

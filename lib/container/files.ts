@@ -22,6 +22,7 @@ import {
   RESOLVE_BENEATH,
   RESOLVE_NO_MAGICLINKS,
   RESOLVE_NO_SYMLINKS,
+  readlinkAt,
   statAt,
   tryOpenAt,
   tryOpenInRoot,
@@ -60,6 +61,34 @@ function openHostDir(path: string): number {
     if (err instanceof ErrnoError) throw new BerthError(`${path}: ${err.message.replace(/^open [^:]*: /, "")}`);
     throw err;
   }
+}
+
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtimeMs: number;
+  linkTarget: string;
+}
+
+/** `path` in the container as it is (not followed if it is a symlink): what the Engine API's archive HEAD reports. */
+export async function statInContainer(root: string, ref: string, path: string): Promise<PathStat | null> {
+  const rec = await getContainer(root, ref);
+  return await withRootfs(root, rec, (rootfs) => {
+    const rootFd = openDir(rootfs);
+    let parent: { dirFd: number; last: string } | null = null;
+    try {
+      parent = openParentInRoot(rootFd, path);
+      const name = parent?.last || ".";
+      const st = parent ? statAt(parent.dirFd, name) : null;
+      if (!parent || !st) return Promise.resolve(null);
+      const linkTarget = (st.mode & 0o170000) === 0o120000 ? readlinkAt(parent.dirFd, name) : "";
+      return Promise.resolve({ name: basename(path), size: st.size, mode: st.mode, mtimeMs: st.mtimeMs, linkTarget });
+    } finally {
+      if (parent) closeQuietly(parent.dirFd);
+      closeQuietly(rootFd);
+    }
+  });
 }
 
 /** `cp CONTAINER:SRC DEST` (DEST "-": a tar on stdout). */

@@ -1,0 +1,151 @@
+/**
+ * `POST /build` (the classic builder: a tar context, JSON progress ending in `Successfully built`),
+ * `POST /images/{name}/push`, `POST /auth`. The context is unpacked with the same hostile-tar rules as a
+ * layer (lib/image/layer_apply.ts) into ROOT/tmp, the Dockerfile read inside it, and `berth build` runs
+ * as a child whose output is the client's stream.
+ */
+import { LayerApplier } from "../image/layer_apply.ts";
+import { TarParser } from "../image/tar_reader.ts";
+import { login } from "../image/login.ts";
+import { readRegularInRoot, withRootFd } from "../container/path_in_root.ts";
+import { messageOf } from "../util/errors.ts";
+import { boolParam } from "./errors.ts";
+import { HttpError, type Request } from "./http/server.ts";
+import { clientGone } from "./http/request.ts";
+import type { Router } from "./router.ts";
+import { berthChild } from "./subprocess.ts";
+
+/** The request body (a tar, maybe gzip'd) unpacked into `dir`. */
+async function unpackContext(req: Request, dir: string): Promise<void> {
+  const applier = new LayerApplier(dir);
+  const parser = new TarParser(applier);
+  let first = true;
+  let gunzip: TransformStream<Uint8Array, Uint8Array> | undefined;
+  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  let piping: Promise<void> | undefined;
+  for await (const chunk of req.body) {
+    if (first) {
+      first = false;
+      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
+        gunzip = new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+        writer = gunzip.writable.getWriter();
+        piping = (async () => {
+          for await (const c of gunzip!.readable) parser.push(c);
+        })();
+      }
+    }
+    if (writer) await writer.write(chunk);
+    else parser.push(chunk);
+  }
+  if (writer) {
+    await writer.close();
+    await piping;
+  }
+  parser.end();
+  applier.finish();
+}
+
+/** Docker's X-Registry-Auth / X-Registry-Config: base64url JSON. */
+function registryAuth(req: Request): { username?: string; password?: string; serveraddress?: string } | undefined {
+  const h = req.headers.get("x-registry-auth");
+  if (!h) return undefined;
+  try {
+    return JSON.parse(atob(h.replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    return undefined;
+  }
+}
+
+export function buildRoutes(router: Router, root: string): void {
+  router.add("POST", "/build", async (req, res) => {
+    const q = req.query;
+    const tmp = Deno.makeTempDirSync({ dir: `${root}/tmp`, prefix: "api-build-" });
+    const ctx = `${tmp}/context`;
+    Deno.mkdirSync(ctx);
+    res.header("content-type", "application/json");
+    try {
+      try {
+        await unpackContext(req, ctx);
+      } catch (err) {
+        throw new HttpError(400, `the build context is not a valid tar: ${messageOf(err)}`);
+      }
+      // the Dockerfile, read inside the context (a link in it cannot point berth at a host file)
+      const name = q.get("dockerfile") || "Dockerfile";
+      const text = withRootFd(ctx, (fd) => readRegularInRoot(fd, name));
+      if (!text) throw new HttpError(400, `Cannot locate specified Dockerfile: ${name}`);
+      Deno.writeFileSync(`${tmp}/Dockerfile`, text);
+      const args = ["build", "-f", `${tmp}/Dockerfile`];
+      for (const t of q.getAll("t")) args.push("-t", t);
+      const buildArgs = q.get("buildargs");
+      if (buildArgs) {
+        let parsed: Record<string, string | null>;
+        try {
+          parsed = JSON.parse(buildArgs);
+        } catch {
+          throw new HttpError(400, "buildargs: not JSON");
+        }
+        for (const [k, v] of Object.entries(parsed)) if (v !== null) args.push("--build-arg", `${k}=${v}`);
+      }
+      if (q.get("target")) args.push("--target", q.get("target")!);
+      if (boolParam(q, "nocache")) args.push("--no-cache");
+      if (boolParam(q, "q")) args.push("-q");
+      const net = q.get("networkmode");
+      if (net && net !== "default") args.push("--network", net);
+      args.push(ctx);
+      await res.start(200);
+      const child = berthChild(root, args);
+      const gone = clientGone(req, res);
+      gone.addEventListener("abort", () => child.kill());
+      let lastErr = "";
+      let id = "";
+      for await (const { stream, line } of child.lines) {
+        if (stream === "stderr") lastErr = line.replace(/^berth: /, "");
+        const m = line.match(/^Successfully built ([0-9a-f]{12})/);
+        if (m) id = m[1];
+        await res.writeJson({ stream: `${line}\n` });
+      }
+      const status = await child.status;
+      if (!status.success) await res.writeJson({ errorDetail: { code: status.code, message: lastErr || "build failed" }, error: lastErr || "build failed" });
+      else if (id) await res.writeJson({ aux: { ID: `sha256:${id}` } });
+    } finally {
+      Deno.removeSync(tmp, { recursive: true });
+    }
+  });
+
+  router.add("POST", "/images/{name*}/push", async (req, res, p) => {
+    const tag = req.query.get("tag");
+    const ref = tag ? `${p.name}:${tag}` : p.name;
+    const auth = registryAuth(req);
+    if (auth?.username && auth.password) {
+      await login(auth.serveraddress || ref.split("/")[0], { root, username: auth.username, password: auth.password });
+    }
+    res.header("content-type", "application/json");
+    await res.start(200);
+    await res.writeJson({ status: `The push refers to repository [${p.name}]` });
+    const child = berthChild(root, ["push", ref]);
+    clientGone(req, res).addEventListener("abort", () => child.kill());
+    let lastErr = "", digest = "";
+    for await (const { stream, line } of child.lines) {
+      if (stream === "stderr") lastErr = line.replace(/^berth: /, "");
+      else if (line.trim()) {
+        const d = line.match(/digest: (sha256:[0-9a-f]{64}) size: (\d+)/);
+        if (d) digest = d[1];
+        await res.writeJson({ status: line.trim() });
+      }
+    }
+    const status = await child.status;
+    if (!status.success) await res.writeJson({ errorDetail: { message: lastErr || "push failed" }, error: lastErr || "push failed" });
+    else if (digest) await res.writeJson({ progressDetail: {}, aux: { Tag: tag ?? "latest", Digest: digest, Size: 0 } });
+  });
+
+  router.add("POST", "/auth", async (req, res) => {
+    const b = await req.json<{ username?: string; password?: string; serveraddress?: string }>();
+    if (!b.username || !b.password) throw new HttpError(400, "username and password are required");
+    try {
+      await login(b.serveraddress || "docker.io", { root, username: b.username, password: b.password });
+    } catch (err) {
+      throw new HttpError(401, messageOf(err));
+    }
+    await res.send(200, { Status: "Login Succeeded", IdentityToken: "" });
+  });
+}
