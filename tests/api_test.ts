@@ -112,3 +112,131 @@ Deno.test({ name: "api: malformed HTTP is a 400 and the service keeps serving; u
   const took = performance.now() - t0;
   assertEquals(took > 900 && took < 5000, true, `idle exit after ${took} ms`);
 } });
+
+Deno.test({ name: "api: exec (stdin, exit codes, not found), cp both ways, build, events, stats, top, networks and volumes by name", ...PROC, ignore: !DOCKER, fn: async () => {
+  const { root, base } = await runImages();
+  await withService(root, async (host) => {
+    await docker(host, ["network", "create", "--label", "t=api", "apinet"]);
+    await docker(host, ["volume", "create", "apivol"]);
+    const events = new Deno.Command(DOCKER!, {
+      args: ["events", "--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.name}}"],
+      env: { DOCKER_HOST: host },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const srv = "mkdir -p /www; echo served > /www/index.html; echo kept > /data/f; exec httpd -f -p 80 -h /www";
+      await docker(host, ["run", "-d", "--name", "api-srv", "--network", "apinet", "--network-alias", "web", "-v", "apivol:/data", base, "sh", "-c", srv]);
+      await new Promise((r) => setTimeout(r, 500));
+      // a second container finds the first by its alias on the user network, and sees the volume
+      assertEquals((await docker(host, ["run", "--rm", "--network", "apinet", base, "wget", "-qO-", "http://web/"])).stdout, "served\n");
+      assertEquals((await docker(host, ["run", "--rm", "-v", "apivol:/d", "--network", "none", base, "cat", "/d/f"])).stdout, "kept\n");
+
+      assertEquals((await docker(host, ["exec", "api-srv", "sh", "-c", "echo in-exec; exit 4"], 4)).stdout, "in-exec\n");
+      const stdin = new Deno.Command(DOCKER!, { args: ["exec", "-i", "api-srv", "tr", "a-z", "A-Z"], env: { DOCKER_HOST: host }, stdin: "piped", stdout: "piped" }).spawn();
+      const w = stdin.stdin.getWriter();
+      await w.write(new TextEncoder().encode("through stdin\n"));
+      await w.close();
+      assertEquals(new TextDecoder().decode((await stdin.output()).stdout), "THROUGH STDIN\n");
+      assertMatch((await docker(host, ["exec", "api-srv", "nope"], 127)).stdout + "", /executable file not found/);
+
+      const dir = await Deno.makeTempDir({ prefix: "berth-test-api-cp-" });
+      try {
+        await Deno.mkdir(`${dir}/in/sub`, { recursive: true });
+        await Deno.writeTextFile(`${dir}/in/sub/f`, "copied in\n");
+        await docker(host, ["cp", `${dir}/in`, "api-srv:/"]);
+        assertEquals((await docker(host, ["exec", "api-srv", "cat", "/in/sub/f"])).stdout, "copied in\n");
+        await docker(host, ["cp", "api-srv:/in", `${dir}/out`]);
+        assertEquals(await Deno.readTextFile(`${dir}/out/sub/f`), "copied in\n");
+        assertMatch((await docker(host, ["cp", "api-srv:/nope", `${dir}/x`], 1)).stderr, /Could not find the file \/nope/);
+        assertMatch((await docker(host, ["diff", "api-srv"])).stdout, /A \/in\/sub\/f/);
+
+        await Deno.writeTextFile(`${dir}/Dockerfile`, `FROM ${base}\nARG WHO=nobody\nRUN echo "built for $WHO" > /built\nCMD ["cat", "/built"]\n`);
+        const b = new Deno.Command(DOCKER!, { args: ["build", "--build-arg", "WHO=api", "-t", "api-built:1", dir], env: { DOCKER_HOST: host, DOCKER_BUILDKIT: "0" }, stdout: "piped", stderr: "piped" });
+        const built = await b.output();
+        assertEquals(built.code, 0, new TextDecoder().decode(built.stderr));
+        assertMatch(new TextDecoder().decode(built.stdout), /Step 3\/4 : RUN[\s\S]*Successfully built [0-9a-f]{12}\nSuccessfully tagged api-built:1/);
+        assertEquals((await docker(host, ["run", "--rm", "--network", "none", "api-built:1"])).stdout, "built for api\n");
+        await Deno.writeTextFile(`${dir}/Dockerfile`, `FROM ${base}\nRUN exit 9\n`);
+        const bad = await new Deno.Command(DOCKER!, { args: ["build", dir], env: { DOCKER_HOST: host, DOCKER_BUILDKIT: "0" }, stdout: "piped", stderr: "piped" }).output();
+        assertEquals(bad.code, 1);
+        assertMatch(new TextDecoder().decode(bad.stderr), /exit code 9|returned a non-zero code: 9/);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+
+      assertMatch((await docker(host, ["top", "api-srv"])).stdout, /httpd -f -p 80/);
+      assertMatch((await docker(host, ["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "api-srv"])).stdout, /^api-srv 1$/m);
+      await docker(host, ["rm", "-f", "api-srv"]);
+      await docker(host, ["rmi", "api-built:1"]);
+      await docker(host, ["volume", "rm", "apivol"]);
+      await docker(host, ["network", "rm", "apinet"]);
+      assertEquals((await docker(host, ["volume", "ls", "-q"])).stdout, "");
+    } finally {
+      await new Promise((r) => setTimeout(r, 600));
+      events.kill("SIGTERM");
+      const seen = new TextDecoder().decode((await events.output()).stdout);
+      assertMatch(seen, /create api-srv\nstart api-srv\n[\s\S]*die api-srv\n[\s\S]*destroy api-srv/);
+    }
+  });
+} });
+
+Deno.test({ name: "api: pull, login, push against a registry with basic auth; docker-py runs, execs and streams logs", ...PROC, ignore: !DOCKER, fn: async () => {
+  const { root, base } = await runImages();
+  const { startRegistry } = await import("./helpers/registry.ts");
+  const reg = await startRegistry({ htpasswd: { user: "api", password: "secret" } });
+  try {
+    await withService(root, async (host) => {
+      const cfg = await Deno.makeTempDir({ prefix: "berth-test-api-cfg-" });
+      const env = { DOCKER_HOST: host, DOCKER_CONFIG: cfg };
+      const d = async (args: string[], code = 0, stdin?: string) => {
+        const c = new Deno.Command(DOCKER!, { args, env, stdin: stdin ? "piped" : "null", stdout: "piped", stderr: "piped" }).spawn();
+        if (stdin) {
+          const w = c.stdin.getWriter();
+          await w.write(new TextEncoder().encode(stdin));
+          await w.close();
+        }
+        const r = await c.output();
+        const o = { stdout: new TextDecoder().decode(r.stdout), stderr: new TextDecoder().decode(r.stderr) };
+        assertEquals(r.code, code, `docker ${args.join(" ")}: ${o.stdout}${o.stderr}`);
+        return o;
+      };
+      try {
+        assertMatch((await d(["login", "-u", "api", "--password-stdin", reg.host], 0, "secret\n")).stdout, /Login Succeeded/);
+        assertMatch((await d(["login", "-u", "api", "--password-stdin", reg.host], 1, "wrong\n")).stderr, /unauthorized|401|denied/i);
+        await d(["tag", base, `${reg.host}/team/app:1`]);
+        assertMatch((await d(["push", `${reg.host}/team/app:1`])).stdout, /digest: sha256:[0-9a-f]{64}/);
+        await d(["rmi", `${reg.host}/team/app:1`]);
+        assertMatch((await d(["pull", `${reg.host}/team/app:1`])).stdout, /Digest: sha256:[0-9a-f]{64}/);
+        assertMatch((await d(["pull", `${reg.host}/team/nope:1`], 1)).stderr, /manifest unknown|not found/i);
+      } finally {
+        await Deno.remove(cfg, { recursive: true });
+      }
+
+      const py = new Deno.Command("python3", { args: ["-c", "import docker"], stdout: "null", stderr: "null" }).outputSync();
+      if (py.success) {
+        const script = `
+import docker, sys
+c = docker.DockerClient(base_url=${JSON.stringify(host)})
+out = c.containers.run(${JSON.stringify(base)}, ["sh", "-c", "echo py-out"], remove=True, network_mode="none")
+print(out.decode().strip())
+ct = c.containers.run(${JSON.stringify(base)}, ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.1; done; sleep 30"], detach=True, labels={"app": "py"}, network_mode="none")
+lines = []
+for line in ct.logs(stream=True, follow=True):
+    lines.append(line.decode().strip())
+    if len(lines) == 3: break
+print(",".join(lines))
+r = ct.exec_run(["sh", "-c", "echo exec-py; exit 4"])
+print(r.exit_code, r.output.decode().strip())
+print([x.labels.get("app") for x in c.containers.list(filters={"label": "app=py"})])
+ct.remove(force=True)
+`;
+        const r = await new Deno.Command("python3", { args: ["-c", script], stdout: "piped", stderr: "piped" }).output();
+        assertEquals(new TextDecoder().decode(r.stdout), "py-out\nline 1,line 2,line 3\n4 exec-py\n['py']\n", new TextDecoder().decode(r.stderr));
+      }
+    });
+  } finally {
+    await reg.stop();
+  }
+} });
