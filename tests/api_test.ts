@@ -55,6 +55,14 @@ Deno.test({ name: "api: the docker CLI runs containers through berth's socket, o
     assertEquals(run.stdout, "out\n");
     assertEquals(run.stderr, "err\n");
     assertEquals((await docker(host, ["run", "--rm", "--network", "none", base, "echo", "hi"])).stdout, "hi\n");
+    // docker run -i: the client's stdin (sent before the start, and more after it) reaches the container
+    for (const [input, cmd, want] of [["a\nb\nc\n", ["wc", "-l"], "3\n"], ["x".repeat(300_000), ["wc", "-c"], "300000\n"]] as const) {
+      const c = new Deno.Command(DOCKER!, { args: ["run", "-i", "--rm", "--network", "none", base, ...cmd], env: { DOCKER_HOST: host }, stdin: "piped", stdout: "piped" }).spawn();
+      const w = c.stdin.getWriter();
+      await w.write(new TextEncoder().encode(input));
+      await w.close();
+      assertEquals(new TextDecoder().decode((await c.output()).stdout).trim() + "\n", want);
+    }
     assertEquals((await berth(root, ["ps", "-aq"])).stdout, "", "--rm removed the container");
 
     // detached, through the API: the berth CLI sees it; and a berth container shows in docker ps

@@ -8,7 +8,9 @@ import { containerMatcher, impliesAll } from "../container/filter.ts";
 import { getContainer, killContainer, pauseContainer, removeContainer, renameContainer, stopContainer } from "../container/lifecycle.ts";
 import { followLogs } from "../container/log_follow.ts";
 import type { LogEntry } from "../container/logs.ts";
-import { listRecords, pidAlive, readRecord } from "../container/state.ts";
+import { containerDir, listRecords, pidAlive, readRecord } from "../container/state.ts";
+import { openStdinWriter } from "../container/stdin_fifo.ts";
+import { closeFd, writeAllAsync } from "../ffi/fd.ts";
 import { reconcile } from "../container/cleanup.ts";
 import { startDetached } from "../container/supervisor_client.ts";
 import type { ContainerRecord } from "../container/state.ts";
@@ -226,14 +228,26 @@ export function containerRoutes(router: Router, root: string): void {
     req.reader.idleMs = 0;
     attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 0) + 1);
     const gone = new AbortController();
-    // the client's side: stdin is not attached yet, so what it sends is dropped; its end of stream is a
-    // half-close (the docker CLI closes its writing side when there is no stdin), not a hang-up — a
-    // reset is, and so is a failed write below
+    // the client's side is the container's stdin when it was made with -i (a TTY's input is not attached
+    // yet); the client's end of stream is a half-close — stdin's EOF — not a hang-up: a reset is, and so
+    // is a failed write below
+    const stdinFd = boolParam(req.query, "stdin") && rec.spec.process.openStdin && !rec.spec.tty
+      ? openStdinWriter(containerDir(root, rec.spec.id))
+      : undefined;
     (async () => {
       try {
-        while ((await req.reader.readSome(65536)) !== null) { /* no stdin yet */ }
+        for (let c; (c = await req.reader.readSome(65536)) !== null;) {
+          if (stdinFd !== undefined) await writeAllAsync(stdinFd, c as Uint8Array<ArrayBuffer>);
+        }
       } catch {
         gone.abort();
+      } finally {
+        if (stdinFd !== undefined) {
+          // the client may have sent all of stdin before the start: the FIFO's buffer lives only while an
+          // end is open, so the last writer stays until the container holds the read end
+          while (!gone.signal.aborted && readRecord(root, rec.spec.id)?.state.status === "created") await sleep(20);
+          closeFd(stdinFd);
+        }
       }
     })();
     try {

@@ -1,7 +1,8 @@
 /** Where the container's stdin, stdout and stderr go: berth's own, /dev/null, or pipes berth reads. */
 import * as libc from "../ffi/fd.ts";
 
-export type Stdio = "inherit" | "piped" | "null";
+/** berth's own, /dev/null, a pipe berth reads or writes, or an fd given to the container (its owner closes it after the start) */
+export type Stdio = "inherit" | "piped" | "null" | { fd: number };
 
 export interface ContainerStdio {
   /** the init's fd → berth's fd to give it */
@@ -27,7 +28,8 @@ export function containerStdio(
   const childEnds: number[] = [];
   const ours: (number | null)[] = [null, null, null];
   modes.forEach((mode, n) => {
-    if (mode === "null") {
+    if (typeof mode === "object") fds[n] = mode.fd;
+    else if (mode === "null") {
       const fd = libc.openFd("/dev/null", libc.O_RDWR | libc.O_CLOEXEC);
       fds[n] = fd;
       childEnds.push(fd);

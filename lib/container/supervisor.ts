@@ -23,6 +23,8 @@ import { StartCancelled } from "./launch.ts";
 import { startContainer } from "./run.ts";
 import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
+import { openStdinReader } from "./stdin_fifo.ts";
+import { closeFd } from "../ffi/fd.ts";
 
 const IDLE_EXIT_MS = 3000;
 
@@ -133,6 +135,8 @@ class Supervisor {
     const log = new LogWriter(logPath(dir, id), rec.spec.log ?? { maxSize: 0, maxFile: 1 });
     let c;
     const startedAt = Date.now();
+    // `-i` without a terminal: stdin from the container's FIFO, which an attached client writes
+    const stdin = rec.spec.process.openStdin && !rec.spec.tty ? { fd: openStdinReader(dir) } : "null" as const;
     let restartIn: number | undefined;
     let pumps: Promise<void>[] = [];
     // a quick container can exit before startContainer has returned here: the drain waits for the pumps
@@ -142,7 +146,7 @@ class Supervisor {
       c = await startContainer(id, {
         root: this.root,
         unlessStopped,
-        stdio: { stdin: "null", stdout: "piped", stderr: "piped" },
+        stdio: { stdin, stdout: "piped", stderr: "piped" },
         drain: async () => {
           await started;
           await Promise.all(pumps);
@@ -159,6 +163,8 @@ class Supervisor {
     } catch (err) {
       log.close();
       throw err;
+    } finally {
+      if (typeof stdin === "object") closeFd(stdin.fd); // the container has its own copy
     }
     this.#running.set(id, c.pid);
     this.#disarmIdle();
