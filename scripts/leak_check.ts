@@ -18,7 +18,7 @@ Deno.test("leak check: no mounts, processes, cgroups, network links, iptables ru
   }
   nodeAssert.deepStrictEqual(procs, [], "processes left behind");
   // berth's parent cgroups go with their last container
-  const cgroups = ["/sys/fs/cgroup/berth", ...["memory", "pids", "cpu", "cpuacct", "freezer", "devices"].map((c) => `/sys/fs/cgroup/${c}/berth`)]
+  const cgroups = ["/sys/fs/cgroup/berth", ...["memory", "pids", "cpu", "cpuacct", "freezer", "devices", "blkio"].map((c) => `/sys/fs/cgroup/${c}/berth`)]
     .filter((d) => {
       try {
         Deno.statSync(d);

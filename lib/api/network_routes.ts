@@ -2,7 +2,8 @@
 import { createNetwork, findNetwork, listNetworks, networkInspect, removeNetwork } from "../container/network/networks.ts";
 import { connectNetwork, disconnectNetwork } from "../container/network/connect.ts";
 import { createVolume, inspectVolume, listVolumes, removeVolume } from "../container/volumes.ts";
-import { listRecords, volumeUsers } from "../container/state.ts";
+import { listRecords, updateRecord, volumeUsers } from "../container/state.ts";
+import { getContainer } from "../container/lifecycle.ts";
 import { labelMatches } from "../util/filters.ts";
 import { filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
@@ -51,16 +52,31 @@ export function networkRoutes(router: Router, root: string): void {
     const n = await createNetwork(root, b.Name, { subnet: cfg.Subnet, gateway: cfg.Gateway, labels: (b.Labels ?? {}) as Record<string, string> });
     await res.send(201, { Id: n.id, Warning: "" });
   });
+  // compose re-connects a created container to its first network to set its aliases (disconnect, then
+  // connect with EndpointConfig.Aliases): for the container's own first network that is an update of its
+  // record, not a change of its network
+  const primary = async (networkRef: string, containerRef: string) => {
+    const rec = await getContainer(root, containerRef);
+    const n = findNetwork(root, networkRef);
+    return n && rec.spec.network === n.name && rec.state.status !== "running" ? rec : undefined;
+  };
   router.add("POST", "/networks/{id}/connect", async (req, res, p) => {
     const b = await req.json();
     if (typeof b.Container !== "string") throw new HttpError(400, "Container is required");
-    await connectNetwork(root, p.id, b.Container);
+    const aliases = ((b.EndpointConfig as { Aliases?: unknown } | undefined)?.Aliases ?? []) as string[];
+    const rec = await primary(p.id, b.Container);
+    if (rec) {
+      updateRecord(root, rec.spec.id, (now) => ({
+        spec: { ...now.spec, networkAliases: [...new Set([...(now.spec.networkAliases ?? []), ...aliases.filter((a) => typeof a === "string")])] },
+        state: now.state,
+      }));
+    } else await connectNetwork(root, p.id, b.Container);
     await res.send(200);
   });
   router.add("POST", "/networks/{id}/disconnect", async (req, res, p) => {
     const b = await req.json();
     if (typeof b.Container !== "string") throw new HttpError(400, "Container is required");
-    await disconnectNetwork(root, p.id, b.Container);
+    if (!(await primary(p.id, b.Container))) await disconnectNetwork(root, p.id, b.Container);
     await res.send(200);
   });
   router.add("DELETE", "/networks/{id}", async (_req, res, p) => {
