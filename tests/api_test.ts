@@ -8,6 +8,7 @@ import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH, berth } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
+import { startTestService } from "./helpers/service.ts";
 
 const DOCKER = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => {
   try {
@@ -18,22 +19,11 @@ const DOCKER = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => {
 });
 
 async function withService(root: string, fn: (host: string) => Promise<void>): Promise<void> {
-  const sock = `${root}/api-test.sock`;
-  const svc = new Deno.Command(BERTH, { args: ["--root", root, "system", "service", "--time", "0", `unix://${sock}`], stdout: "null", stderr: "piped" }).spawn();
+  const svc = await startTestService(root);
   try {
-    for (let i = 0; i < 200; i++) {
-      try {
-        (await Deno.connect({ transport: "unix", path: sock })).close();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
-    await fn(`unix://${sock}`);
+    await fn(svc.host);
   } finally {
-    svc.kill("SIGTERM");
-    await svc.stderr.cancel();
-    await svc.status;
+    await svc.stop();
   }
 }
 

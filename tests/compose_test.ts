@@ -4,9 +4,10 @@
  * volume shared through a restart, and down -v leaving nothing of the project behind.
  */
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
-import { BERTH, berth } from "./helpers/berth.ts";
+import { berth } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
+import { startTestService } from "./helpers/service.ts";
 
 const COMPOSE = ["/usr/bin/docker-compose"].find((p) => {
   try {
@@ -18,24 +19,15 @@ const COMPOSE = ["/usr/bin/docker-compose"].find((p) => {
 
 Deno.test({ name: "compose: up, ps, logs, names between services, exec, down -v through berth's API", ...PROC, ignore: !COMPOSE, fn: async () => {
   const { root, base } = await runImages();
-  const sock = `${root}/compose-test.sock`;
-  const svc = new Deno.Command(BERTH, { args: ["--root", root, "system", "service", "--time", "0", `unix://${sock}`], stdout: "null", stderr: "null" }).spawn();
+  const svc = await startTestService(root, "compose-test.sock");
   const dir = await Deno.makeTempDir({ prefix: "berth-test-compose-" });
   const compose = async (args: string[], code = 0) => {
-    const r = await new Deno.Command(COMPOSE!, { args: ["-p", "bt", ...args], cwd: dir, env: { DOCKER_HOST: `unix://${sock}`, COMPOSE_INTERACTIVE_NO_CLI: "1" }, stdout: "piped", stderr: "piped" }).output();
+    const r = await new Deno.Command(COMPOSE!, { args: ["-p", "bt", ...args], cwd: dir, env: { DOCKER_HOST: svc.host, COMPOSE_INTERACTIVE_NO_CLI: "1" }, stdout: "piped", stderr: "piped" }).output();
     const o = { stdout: new TextDecoder().decode(r.stdout), stderr: new TextDecoder().decode(r.stderr) };
     assertEquals(r.code, code, `docker-compose ${args.join(" ")}: ${o.stdout}${o.stderr}`);
     return o;
   };
   try {
-    for (let i = 0; i < 200; i++) {
-      try {
-        (await Deno.connect({ transport: "unix", path: sock })).close();
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    }
     await Deno.writeTextFile(`${dir}/docker-compose.yml`, `version: "3.8"
 services:
   web:
@@ -78,9 +70,8 @@ volumes:
     assertEquals((await berth(root, ["network", "ls"])).stdout.includes("bt_back"), false);
   } finally {
     // whatever failed above, the project goes (its exit code no longer matters)
-    await new Deno.Command(COMPOSE!, { args: ["-p", "bt", "down", "-v"], cwd: dir, env: { DOCKER_HOST: `unix://${sock}` }, stdout: "null", stderr: "null" }).output();
-    svc.kill("SIGTERM");
-    await svc.status;
+    await new Deno.Command(COMPOSE!, { args: ["-p", "bt", "down", "-v"], cwd: dir, env: { DOCKER_HOST: svc.host }, stdout: "null", stderr: "null" }).output();
+    await svc.stop();
     await Deno.remove(dir, { recursive: true });
   }
 } });
