@@ -24,6 +24,12 @@ import { stdcopyFrame } from "./stdcopy.ts";
 
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How long the service waits before looking again at a record it waits on: 5 ms at first (a short
+ * `docker run` waits on several in turn), backing off to 50 ms for what runs long.
+ */
+const pollDelay = (since: number) => Math.min(50, 5 + (performance.now() - since) / 20);
+const POLL_MS = 5;
 
 /** Docker's list entry for a container. */
 function summary(root: string, r: ContainerRecord): Record<string, unknown> {
@@ -57,13 +63,14 @@ async function container(root: string, ref: string): Promise<ContainerRecord> {
 
 /** Waits until the container is no longer running (or restarting); its record, or undefined if removed. */
 async function untilExited(root: string, id: string, signal?: AbortSignal): Promise<ContainerRecord | undefined> {
+  const t0 = performance.now();
   for (;;) {
     const now = readRecord(root, id);
     if (!now) return undefined;
     if (now.state.status !== "running" && !now.state.restarting && now.state.status !== "created") return now;
     if (now.state.status === "running" && !pidAlive(now.state.monitorPid)) await reconcile(root);
     if (signal?.aborted) return now;
-    await sleep(50);
+    await sleep(pollDelay(t0));
   }
 }
 
@@ -80,7 +87,7 @@ export function containerRoutes(router: Router, root: string): void {
       ended.set(id, last);
       setTimeout(() => ended.delete(id), 60_000);
     }
-    for (let i = 0; i < 200 && (attached.get(id) ?? 0) > 0; i++) await sleep(25);
+    for (let i = 0; i < 1000 && (attached.get(id) ?? 0) > 0; i++) await sleep(POLL_MS); // its last output, up to 5 s
     autoRemove.delete(id);
     await removeContainer(root, id, { force: true, volumes: true }).catch(() => {});
   };
@@ -181,18 +188,19 @@ export function containerRoutes(router: Router, root: string): void {
     const gone = clientGone(req, res);
     const startedAt = rec.state.startedAt;
     // "next-exit" and "removed" wait for a run that may not have begun yet
+    const t0 = performance.now();
     if (condition !== "not-running" || rec.state.status === "created") {
       while (!gone.aborted) {
         const now = readRecord(root, rec.spec.id);
         if (!now) break;
         if (now.state.status === "running" || now.state.startedAt !== startedAt) break;
-        await sleep(25);
+        await sleep(pollDelay(t0));
       }
     }
     let last = await untilExited(root, rec.spec.id, gone);
     if (gone.aborted) return;
     if (condition === "removed") {
-      while (readRecord(root, rec.spec.id) && !gone.aborted) await sleep(50);
+      while (readRecord(root, rec.spec.id) && !gone.aborted) await sleep(POLL_MS);
     }
     last ??= ended.get(rec.spec.id) ?? rec;
     await res.writeJson({ StatusCode: last.state.exitCode ?? 0, Error: last.state.error ? { Message: last.state.error } : null });
@@ -245,7 +253,8 @@ export function containerRoutes(router: Router, root: string): void {
         if (stdinFd !== undefined) {
           // the client may have sent all of stdin before the start: the FIFO's buffer lives only while an
           // end is open, so the last writer stays until the container holds the read end
-          while (!gone.signal.aborted && readRecord(root, rec.spec.id)?.state.status === "created") await sleep(20);
+          const t0 = performance.now();
+          while (!gone.signal.aborted && readRecord(root, rec.spec.id)?.state.status === "created") await sleep(pollDelay(t0));
           closeFd(stdinFd);
         }
       }
@@ -253,13 +262,15 @@ export function containerRoutes(router: Router, root: string): void {
     try {
       if (boolParam(req.query, "stream")) {
         // attached before the start: wait for the process, then follow its output until it ends
+        const t0 = performance.now();
         while (!gone.signal.aborted) {
           const now = readRecord(root, rec.spec.id);
           if (!now || now.state.status !== "created") break;
-          await sleep(20);
+          await sleep(pollDelay(t0));
         }
         await followLogs(root, rec.spec.id, {
           follow: true,
+          pollMs: (ms) => Math.min(50, 5 + ms / 20),
           since,
           signal: gone.signal,
           sink: async (e) => {

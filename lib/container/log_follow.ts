@@ -13,6 +13,8 @@ export interface LogOptions {
   sink?: (e: LogEntry) => void | Promise<void>;
   /** stop following when this says so (a client that went away) */
   signal?: AbortSignal;
+  /** how often the file and the record are looked at while following: a fixed ms, or by time since the start (default 50 ms) */
+  pollMs?: number | ((sinceStart: number) => number);
 }
 
 const enc = new TextEncoder();
@@ -55,6 +57,7 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
   const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
   for (const e of entries) await out(e);
   if (!opts.follow) return;
+  const started = performance.now();
   // follow the live file from its current end; a rotation (the file got shorter) starts it over
   let offset = fileSize(path);
   let partial = "";
@@ -91,7 +94,8 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
       continue;
     }
     if (done) return;
-    await new Promise((r) => setTimeout(r, 50));
+    const wait = typeof opts.pollMs === "function" ? opts.pollMs(performance.now() - started) : opts.pollMs ?? 50;
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 
