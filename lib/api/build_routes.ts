@@ -67,6 +67,9 @@ export function buildRoutes(router: Router, root: string): void {
       try {
         await unpackContext(req, ctx);
       } catch (err) {
+        // the client is still sending: read the rest (up to 1 GiB) so that it can read the answer
+        let left = 1 << 30;
+        for await (const c of req.body) if ((left -= c.length) < 0) break;
         throw new HttpError(400, `the build context is not a valid tar: ${messageOf(err)}`);
       }
       // the Dockerfile, read inside the context (a link in it cannot point berth at a host file)

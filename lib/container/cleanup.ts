@@ -3,6 +3,7 @@
  * mount for -t, and — when it is removed — its directory and anonymous volumes. Every step tolerates
  * what is already gone, so it serves both a normal exit and the repair of a killed berth's leftovers.
  */
+import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
 import { MNT_DETACH, umount2 } from "../ffi/namespaces.ts";
 import { messageOf } from "../util/errors.ts";
@@ -17,7 +18,7 @@ import { removeVolume } from "./volumes.ts";
 /** Stops everything the container holds; removes it when `remove` (its volumes only if `removeVolumes`). */
 export async function teardown(
   root: string,
-  spec: Pick<ContainerSpec, "id" | "name" | "mounts">,
+  spec: Pick<ContainerSpec, "id" | "name" | "mounts"> & Partial<Pick<ContainerSpec, "image" | "labels">>,
   remove: boolean,
   removeVolumes = true,
 ): Promise<void> {
@@ -35,6 +36,7 @@ export async function teardown(
     Deno.removeSync(join(dir, "container.json"));
   } catch { /* not written yet */ }
   if (spec.name) releaseName(root, spec.name, spec.id);
+  logEvent(root, { id: spec.id, name: spec.name, image: spec.image ?? "", labels: spec.labels }, "destroy");
   Deno.removeSync(dir, { recursive: true });
   debug("container directory removed");
   for (const m of removeVolumes ? spec.mounts : []) {

@@ -29,6 +29,7 @@ import { leaveNetworks } from "./network/leave.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
 import { resolveUser } from "./user.ts";
+import { logEvent } from "./events_log.ts";
 
 export interface ExitResult {
   exitCode: number;
@@ -175,6 +176,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       network: endpoint && endpointState(endpoint),
     };
     updateRecord(root, id, (rec) => ({ spec: rec.spec, state: started }));
+    logEvent(root, spec, "start");
     try {
       await init.ready;
     } catch (err) {
@@ -291,6 +293,7 @@ async function finish(
   exitState?: LaunchPlan["exitState"],
 ): Promise<void> {
   try {
+    logEvent(root, spec, "die", { exitCode: String(result.exitCode) });
     await teardown(root, spec, spec.autoRemove);
     if (spec.autoRemove) return;
     // carry what other commands wrote meanwhile (a manual stop, a pause, a rename)

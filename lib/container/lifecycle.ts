@@ -3,6 +3,7 @@
  * The process watching a container (a foreground `berth run` or the supervisor) records its exit;
  * these commands signal and then wait for that record, so every exit code is the real one.
  */
+import { logEvent } from "./events_log.ts";
 import { BerthError } from "../util/errors.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { reconcile, teardown } from "./cleanup.ts";
@@ -173,6 +174,7 @@ export function pauseContainer(root: string, rec: ContainerRecord, paused: boole
   }
   containerCgroup(rec.spec.id).freeze(paused);
   updateRecord(root, rec.spec.id, (now) => ({ spec: now.spec, state: { ...now.state, paused } }));
+  logEvent(root, rec.spec, paused ? "pause" : "unpause");
 }
 
 export async function renameContainer(root: string, ref: string, newName: string): Promise<void> {
@@ -181,6 +183,7 @@ export async function renameContainer(root: string, ref: string, newName: string
   const old = rec.spec.name;
   updateRecord(root, rec.spec.id, (now) => ({ spec: { ...now.spec, name: newName.replace(/^\//, "") }, state: now.state }));
   releaseName(root, old, rec.spec.id);
+  logEvent(root, { ...rec.spec, name: newName.replace(/^\//, "") }, "rename", { oldName: `/${old}` });
 }
 
 /** `prune`: removes every container that is not running; returns their IDs. */

@@ -4,6 +4,7 @@
  * half-written); names are claimed atomically as symlinks `ROOT/containers/names/NAME -> ID`. Runtime state is not
  * fsync'd: after a power cut a container is at worst reported as exited, never half-listed.
  */
+import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { BerthError } from "../util/errors.ts";
@@ -224,6 +225,7 @@ export function releaseName(root: string, name: string, id: string): void {
 /** Writes the container's first record (its directory exists and its name is claimed). */
 export function createRecord(root: string, spec: ContainerSpec, state: ContainerState = { status: "created" }): void {
   writeRecord(root, { spec, state });
+  logEvent(root, spec, "create");
 }
 
 /** Makes the (still unlisted) directory of a new container. */

@@ -101,7 +101,34 @@ function durationNs(s: string | undefined, what: string): number | undefined {
   return Math.round(Number(m[1]) * { ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 }[m[2] as "ms"]);
 }
 
+/**
+ * SIGINT or SIGTERM during a build (Ctrl-C, or the API service killing the build of a client that left):
+ * the RUN container is killed and the build ends through its own cleanup — container, mounts, temp dir.
+ */
+const interrupt = { requested: false, pid: 0 };
+
+function checkInterrupt(): void {
+  if (interrupt.requested) throw new BerthError("build interrupted", 130);
+}
+
+/** Builds an image from a Dockerfile; returns its ID and tags. */
 export async function build(opts: BuildOptions): Promise<{ id: string; tags: string[] }> {
+  const onSignal = () => {
+    interrupt.requested = true;
+    try {
+      if (interrupt.pid) Deno.kill(interrupt.pid, "SIGKILL");
+    } catch { /* exited */ }
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  try {
+    return await buildImage(opts);
+  } finally {
+    for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  }
+}
+
+async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: string[] }> {
   const say = opts.say ?? ((l: string) => console.log(l));
   const quietSay = opts.quiet ? () => {} : say;
   const context = opts.context;
@@ -215,6 +242,7 @@ export async function build(opts: BuildOptions): Promise<{ id: string; tags: str
         let shell = (state.config.config.Shell as string[] | undefined) ?? DEFAULT_SHELL;
 
         for (const ins of [...triggerInstructions, ...stage.instructions]) {
+          checkInterrupt();
           const isTrigger = triggerInstructions.includes(ins);
           if (!isTrigger) step++;
           const needsSubst = !["RUN", "CMD", "ENTRYPOINT", "SHELL", "HEALTHCHECK", "ONBUILD"].includes(ins.cmd);
@@ -390,8 +418,12 @@ async function runStep(
   createRecord(root, spec, { status: "created" });
   try {
     const c = await startContainer(id, { root, stdio: { stdin: "null", stdout: opts.quiet ? "piped" : "inherit", stderr: opts.quiet ? "piped" : "inherit" } });
+    interrupt.pid = c.pid;
+    if (interrupt.requested) onInterruptedStart(c.pid);
     const output = opts.quiet ? Promise.all([new Response(c.stdout).text(), new Response(c.stderr).text()]) : Promise.resolve(["", ""]);
     const { exitCode } = await c.status;
+    interrupt.pid = 0;
+    checkInterrupt();
     if (exitCode !== 0) {
       const [o, e] = await output;
       if (opts.quiet) say(o + e);
@@ -402,6 +434,13 @@ async function runStep(
     const rec = readRecord(root, id);
     await teardown(root, rec?.spec ?? spec, true, true);
   }
+}
+
+/** A signal that came while the RUN container was being started: it goes at once. */
+function onInterruptedStart(pid: number): void {
+  try {
+    Deno.kill(pid, "SIGKILL");
+  } catch { /* exited */ }
 }
 
 /** The filesystem a COPY --from or a --chown lookup reads: another stage's, or an image's. */

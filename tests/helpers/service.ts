@@ -4,6 +4,9 @@ import { BERTH } from "./berth.ts";
 export interface TestService {
   /** DOCKER_HOST value */
   host: string;
+  /** the socket's path */
+  path: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -20,6 +23,8 @@ export async function startTestService(root: string, name = "api-test.sock"): Pr
   }
   return {
     host: `unix://${sock}`,
+    path: sock,
+    pid: child.pid,
     stop: async () => {
       child.kill("SIGTERM");
       await child.status;

@@ -76,6 +76,15 @@ export async function readRequest(conn: BufferedConn, onContinue: () => Promise<
   const lengthHeader = headers.get("content-length");
   const length = chunked ? -1 : lengthHeader === null ? 0 : Number(lengthHeader);
   if (!chunked && (!Number.isSafeInteger(length) || length < 0)) throw new BadRequest(`bad Content-Length: ${lengthHeader}`);
+  let bodyGen: AsyncGenerator<Uint8Array> | undefined;
+  const bodyOf = async function* () {
+    if (req.expectContinue) {
+      req.expectContinue = false;
+      await onContinue();
+    }
+    yield* chunked ? chunkedBody(conn) : fixedBody(conn, length);
+    req.bodyDone = true;
+  };
   const req: Request = {
     method: m[1],
     path: v ? v[2] : url.pathname,
@@ -85,15 +94,13 @@ export async function readRequest(conn: BufferedConn, onContinue: () => Promise<
     expectContinue: /100-continue/i.test(headers.get("expect") ?? ""),
     bodyDone: length === 0,
     reader: conn,
+    // one reader of the body for the whole request: a loop that stops early (an error, a break) leaves the
+    // rest for the next one — the server drains it before the next request
     body: {
-      [Symbol.asyncIterator]: async function* () {
-        if (req.expectContinue) {
-          req.expectContinue = false;
-          await onContinue();
-        }
-        yield* chunked ? chunkedBody(conn) : fixedBody(conn, length);
-        req.bodyDone = true;
-      },
+      [Symbol.asyncIterator]: () => ({
+        next: () => (bodyGen ??= bodyOf()).next(),
+        return: () => Promise.resolve({ done: true as const, value: undefined }),
+      }),
     },
     async json<T>(): Promise<T> {
       const parts: Uint8Array[] = [];

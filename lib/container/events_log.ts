@@ -1,0 +1,91 @@
+/**
+ * The root's event log, `ROOT/events.log`: one JSON line per container event (create, start, die, pause,
+ * unpause, rename, destroy), appended by whichever berth process makes the change — the CLI, the
+ * supervisor, the API service — so that `/events` sees every one, even of a container that lived a
+ * millisecond. Kept to ~2 MB (the older half in events.log.1). Writing it never fails a container
+ * operation.
+ */
+import { join } from "../util/path.ts";
+
+export interface LoggedEvent {
+  /** ms since the epoch */
+  time: number;
+  action: string;
+  id: string;
+  name: string;
+  image: string;
+  /** the container's labels and the event's own attributes (exitCode, oldName) */
+  attributes: Record<string, string>;
+}
+
+const MAX_BYTES = 2 << 20;
+const enc = new TextEncoder();
+
+export const eventsLogPath = (root: string) => join(root, "events.log");
+
+export function logEvent(
+  root: string,
+  c: { id: string; name: string; image: string; labels?: Record<string, string> },
+  action: string,
+  attributes: Record<string, string> = {},
+): void {
+  const line: LoggedEvent = { time: Date.now(), action, id: c.id, name: c.name, image: c.image, attributes: { ...(c.labels ?? {}), ...attributes } };
+  const path = eventsLogPath(root);
+  try {
+    // one write with O_APPEND: lines from several processes never interleave
+    Deno.writeFileSync(path, enc.encode(JSON.stringify(line) + "\n"), { append: true, mode: 0o600 });
+    if (Deno.statSync(path).size > MAX_BYTES) Deno.renameSync(path, `${path}.1`);
+  } catch { /* an event lost is better than a container operation failed */ }
+}
+
+/** The events in the log from byte `offset` on (whole lines only), and the offset after them. */
+export function readEvents(root: string, offset: number): { events: LoggedEvent[]; offset: number } {
+  let data: Uint8Array;
+  try {
+    const f = Deno.openSync(eventsLogPath(root), { read: true });
+    try {
+      const size = f.statSync().size;
+      if (size < offset) offset = 0; // rotated
+      if (size === offset) return { events: [], offset };
+      f.seekSync(offset, Deno.SeekMode.Start);
+      data = new Uint8Array(size - offset);
+      for (let got = 0; got < data.length;) {
+        const n = f.readSync(data.subarray(got));
+        if (!n) {
+          data = data.subarray(0, got);
+          break;
+        }
+        got += n;
+      }
+    } finally {
+      f.close();
+    }
+  } catch {
+    return { events: [], offset: 0 };
+  }
+  const end = data.lastIndexOf(10) + 1; // whole lines only
+  const events: LoggedEvent[] = [];
+  for (const l of new TextDecoder().decode(data.subarray(0, end)).split("\n")) {
+    if (!l) continue;
+    try {
+      events.push(JSON.parse(l));
+    } catch { /* a torn line */ }
+  }
+  return { events, offset: offset + end };
+}
+
+/** Everything kept, oldest first (for `since`). */
+export function allEvents(root: string): { events: LoggedEvent[]; offset: number } {
+  let older: LoggedEvent[] = [];
+  try {
+    older = new TextDecoder().decode(Deno.readFileSync(`${eventsLogPath(root)}.1`)).split("\n").filter(Boolean).flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+  } catch { /* none */ }
+  const now = readEvents(root, 0);
+  return { events: [...older, ...now.events], offset: now.offset };
+}
