@@ -164,6 +164,13 @@ Deno.test({ name: "api: exec (stdin, exit codes, not found), cp both ways, build
         await Deno.remove(dir, { recursive: true });
       }
 
+      // commit keeps what was copied in; df and prune answer
+      await docker(host, ["commit", "api-srv", "api-committed:1"]);
+      assertEquals((await docker(host, ["run", "--rm", "--network", "none", "api-committed:1", "cat", "/in/sub/f"])).stdout, "copied in\n");
+      await docker(host, ["rmi", "api-committed:1"]);
+      assertMatch((await docker(host, ["system", "df"])).stdout, /Images\s+\d+[\s\S]*Containers\s+\d+/);
+      const stopped = (await docker(host, ["create", "--network", "none", base, "true"])).stdout.trim();
+      assertMatch((await docker(host, ["container", "prune", "-f"])).stdout, new RegExp(stopped));
       assertMatch((await docker(host, ["top", "api-srv"])).stdout, /httpd -f -p 80/);
       assertMatch((await docker(host, ["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "api-srv"])).stdout, /^api-srv 1$/m);
       await docker(host, ["rm", "-f", "api-srv"]);

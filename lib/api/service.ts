@@ -22,6 +22,7 @@ import { statsRoutes } from "./stats_routes.ts";
 import { eventRoutes } from "./events.ts";
 import { buildRoutes } from "./build_routes.ts";
 import { archiveRoutes } from "./archive_routes.ts";
+import { moreRoutes } from "./system_more_routes.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
@@ -59,6 +60,7 @@ export function engineRouter(root: string): Router {
   eventRoutes(router, root);
   buildRoutes(router, root);
   archiveRoutes(router, root);
+  moreRoutes(router, root);
   return router;
 }
 
