@@ -32,7 +32,7 @@ const pollDelay = (since: number) => Math.min(50, 5 + (performance.now() - since
 const POLL_MS = 5;
 
 /** Docker's list entry for a container. */
-function summary(root: string, r: ContainerRecord): Record<string, unknown> {
+export function containerSummary(root: string, r: ContainerRecord): Record<string, unknown> {
   const ports = (r.state.network?.ports ?? r.spec.ports ?? []).map((p) => ({
     IP: p.hostIp || "0.0.0.0",
     PrivatePort: p.containerPort,
@@ -102,7 +102,7 @@ export function containerRoutes(router: Router, root: string): void {
       .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
     const limit = Number(req.query.get("limit") ?? -1);
     if (limit > 0) recs = recs.slice(0, limit);
-    await res.send(200, recs.map((r) => summary(root, r)));
+    await res.send(200, recs.map((r) => containerSummary(root, r)));
   });
 
   router.add("POST", "/containers/create", async (req, res) => {

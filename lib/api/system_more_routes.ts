@@ -1,12 +1,12 @@
 /** `/containers/prune`, `/commit`, `/system/df`: the smaller engine verbs. */
 import { pruneContainers } from "../container/lifecycle.ts";
 import { listRecords } from "../container/state.ts";
-import { stateName } from "../container/describe.ts";
 import { listVolumes } from "../container/volumes.ts";
 import { commitContainer } from "../image/commit.ts";
 import { listImages } from "../image/list.ts";
 import { boolParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
+import { containerSummary } from "./container_routes.ts";
 import type { Router } from "./router.ts";
 
 export function moreRoutes(router: Router, root: string): void {
@@ -50,20 +50,7 @@ export function moreRoutes(router: Router, root: string): void {
         Labels: {},
         Containers: recs.filter((r) => r.spec.imageId === i.Id).length,
       })),
-      Containers: recs.map((r) => ({
-        Id: r.spec.id,
-        Names: [`/${r.spec.name}`],
-        Image: r.spec.image,
-        ImageID: r.spec.imageId,
-        Command: r.spec.process.args.join(" "),
-        Created: Math.floor(Date.parse(r.spec.created) / 1000),
-        State: stateName(r),
-        Status: stateName(r),
-        SizeRw: 0,
-        SizeRootFs: 0,
-        Labels: r.spec.labels ?? {},
-        Mounts: [],
-      })),
+      Containers: recs.map((r) => ({ ...containerSummary(root, r), SizeRw: 0, SizeRootFs: 0 })),
       Volumes: listVolumes(root).map((v) => ({ ...v, UsageData: { Size: -1, RefCount: recs.filter((r) => r.spec.mounts.some((m) => m.type === "volume" && m.source === v.Name)).length } })),
       BuildCache: [],
     });
