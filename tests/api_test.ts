@@ -167,6 +167,15 @@ Deno.test({ name: "api: exec (stdin, exit codes, not found), cp both ways, build
       // commit keeps what was copied in; df and prune answer
       await docker(host, ["commit", "api-srv", "api-committed:1"]);
       assertEquals((await docker(host, ["run", "--rm", "--network", "none", "api-committed:1", "cat", "/in/sub/f"])).stdout, "copied in\n");
+      // save and load through the API
+      const saved = await new Deno.Command(DOCKER!, { args: ["save", "api-committed:1"], env: { DOCKER_HOST: host }, stdout: "piped" }).output();
+      assertEquals(saved.code, 0);
+      await docker(host, ["rmi", "api-committed:1"]);
+      const load = new Deno.Command(DOCKER!, { args: ["load"], env: { DOCKER_HOST: host }, stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+      const lw = load.stdin.getWriter();
+      await lw.write(saved.stdout);
+      await lw.close();
+      assertMatch(new TextDecoder().decode((await load.output()).stdout), /Loaded image: api-committed:1/);
       await docker(host, ["rmi", "api-committed:1"]);
       assertMatch((await docker(host, ["system", "df"])).stdout, /Images\s+\d+[\s\S]*Containers\s+\d+/);
       const stopped = (await docker(host, ["create", "--network", "none", base, "true"])).stdout.trim();
@@ -178,11 +187,15 @@ Deno.test({ name: "api: exec (stdin, exit codes, not found), cp both ways, build
       await docker(host, ["volume", "rm", "apivol"]);
       await docker(host, ["network", "rm", "apinet"]);
       assertEquals((await docker(host, ["volume", "ls", "-q"])).stdout, "");
-    } finally {
       await new Promise((r) => setTimeout(r, 600));
       events.kill("SIGTERM");
       const seen = new TextDecoder().decode((await events.output()).stdout);
       assertMatch(seen, /create api-srv\nstart api-srv\n[\s\S]*die api-srv\n[\s\S]*destroy api-srv/);
+    } finally {
+      try {
+        events.kill("SIGTERM");
+        await events.output();
+      } catch { /* ended above */ }
     }
   });
 } });

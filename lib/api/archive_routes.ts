@@ -9,6 +9,7 @@ import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
 import { berthChild } from "./subprocess.ts";
+import { familiarName } from "../image/save.ts";
 
 /** Go's os.FileMode bits from a Linux st_mode: what the docker CLI reads the path's type from. */
 function goFileMode(mode: number): number {
@@ -74,6 +75,42 @@ export function archiveRoutes(router: Router, root: string): void {
     await getContainer(root, p.id);
     res.header("content-type", "application/x-tar");
     await streamChild(req, res, root, ["export", p.id]);
+  });
+
+  // docker save / docker load: `berth save` to the response, the request body to `berth load`
+  router.add("GET", "/images/get", async (req, res) => {
+    const names = req.query.getAll("names");
+    if (!names.length) throw new HttpError(400, "names is required");
+    res.header("content-type", "application/x-tar");
+    await streamChild(req, res, root, ["save", ...names]);
+  });
+  router.add("GET", "/images/{name*}/get", async (req, res, p) => {
+    res.header("content-type", "application/x-tar");
+    await streamChild(req, res, root, ["save", p.name]);
+  });
+  router.add("POST", "/images/load", async (req, res) => {
+    const child = berthChild(root, ["load"], { stdin: true });
+    const w = child.stdin.getWriter();
+    const feeding = (async () => {
+      try {
+        for await (const c of req.body) await w.write(c);
+        await w.close();
+      } catch {
+        child.kill();
+      }
+    })();
+    const out: string[] = [];
+    let err = "";
+    for await (const { stream, line } of child.lines) {
+      if (stream === "stdout" && line) out.push(line);
+      else if (line) err = line.replace(/^berth: /, "");
+    }
+    await feeding;
+    if (!(await child.status).success) throw new HttpError(400, err || "load failed");
+    res.header("content-type", "application/json");
+    await res.start(200);
+    // Docker names images as users type them: busybox:latest, not docker.io/library/busybox:latest
+    for (const l of out) await res.writeJson({ stream: `${l.replace(/^(Loaded image: )(.*)$/, (_, a, n) => a + familiarName(n))}\n` });
   });
 
   router.add("GET", "/containers/{id}/changes", async (_req, res, p) => {

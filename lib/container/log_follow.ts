@@ -1,6 +1,6 @@
 /** `berth logs` (and attaching to a supervised container): print the json-file log, optionally following it. */
 import { BerthError } from "../util/errors.ts";
-import { type LogEntry, logPath, parseSince, readLog } from "./logs.ts";
+import { type LogEntry, logPath, parseSince, readLogUpTo } from "./logs.ts";
 import { containerDir, findContainer, pidAlive, readRecord } from "./state.ts";
 
 export interface LogOptions {
@@ -34,9 +34,10 @@ function logOf(root: string, ref: string, opts: LogOptions) {
   const path = logPath(containerDir(root, id), id);
   const since = opts.since ? parseSince(opts.since) : undefined;
   const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since;
-  let entries = readLog(path, rec.spec.log?.maxFile ?? 1).filter(keep);
+  const read = readLogUpTo(path, rec.spec.log?.maxFile ?? 1);
+  let entries = read.entries.filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
-  return { id, path, keep, entries };
+  return { id, path, keep, entries, offset: read.offset };
 }
 
 /**
@@ -53,13 +54,13 @@ export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, 
 
 /** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
 export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
-  const { id, path, keep, entries } = logOf(root, ref, opts);
+  const { id, path, keep, entries, offset: readUpTo } = logOf(root, ref, opts);
   const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
   for (const e of entries) await out(e);
   if (!opts.follow) return;
   const started = performance.now();
-  // follow the live file from its current end; a rotation (the file got shorter) starts it over
-  let offset = fileSize(path);
+  // follow the live file from where the read above stopped; a rotation (the file got shorter) starts it over
+  let offset = readUpTo;
   let partial = "";
   for (;;) {
     if (opts.signal?.aborted) return;

@@ -95,23 +95,34 @@ export class LogWriter {
 
 /** All entries, oldest first (rotated files included). */
 export function readLog(path: string, maxFile: number): LogEntry[] {
+  return readLogUpTo(path, maxFile).entries;
+}
+
+/**
+ * The log's entries and how many bytes of the live file they came from (whole lines): a follower goes on
+ * from exactly there, so a line written meanwhile is neither lost nor shown twice.
+ */
+export function readLogUpTo(path: string, maxFile: number): { entries: LogEntry[]; offset: number } {
   const out: LogEntry[] = [];
+  let offset = 0;
   const files = [...Array.from({ length: Math.max(0, maxFile - 1) }, (_, i) => `${path}.${maxFile - 1 - i}`), path];
   for (const f of files) {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = Deno.readTextFileSync(f);
+      bytes = Deno.readFileSync(f);
     } catch {
       continue;
     }
-    for (const line of text.split("\n")) {
+    const end = f === path ? bytes.lastIndexOf(10) + 1 : bytes.length;
+    if (f === path) offset = end;
+    for (const line of new TextDecoder().decode(bytes.subarray(0, end)).split("\n")) {
       if (!line) continue;
       try {
         out.push(JSON.parse(line) as LogEntry);
       } catch { /* a torn last line of a killed writer */ }
     }
   }
-  return out;
+  return { entries: out, offset };
 }
 
 /** `--since`: RFC 3339, a Unix time, or a duration back from now ("10m", "1h30m", "45s"). */
