@@ -54,6 +54,21 @@ Deno.test({ name: "api: the docker CLI runs containers through berth's socket, o
       assertEquals(new TextDecoder().decode((await c.output()).stdout).trim() + "\n", want);
     }
     assertEquals((await berth(root, ["ps", "-aq"])).stdout, "", "--rm removed the container");
+    // docker run -it on a terminal (script gives the client one): input reaches the container's terminal,
+    // the client's window size is set on it
+    const it = new Deno.Command("script", {
+      args: ["-qec", `stty cols 91 rows 33; ${DOCKER} run -it --rm --network none ${base} sh -c 'read x; echo "got:$x"; stty size'`, "/dev/null"],
+      env: { DOCKER_HOST: host },
+      stdin: "piped",
+      stdout: "piped",
+    }).spawn();
+    const iw = it.stdin.getWriter();
+    await new Promise((r) => setTimeout(r, 1500));
+    await iw.write(new TextEncoder().encode("typed\r"));
+    const itOut = new TextDecoder().decode((await Promise.race([it.output(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error("docker run -it hung")), 20000))])).stdout);
+    await iw.close().catch(() => {});
+    assertMatch(itOut, /got:typed/);
+    assertMatch(itOut, /33 91/);
 
     // detached, through the API: the berth CLI sees it; and a berth container shows in docker ps
     const id = (await docker(host, ["run", "-d", "--name", "api-web", "--label", "from=api", base, "sh", "-c", "echo up; sleep 60"])).stdout.trim();

@@ -12,7 +12,7 @@ import { containerDir, listRecords, pidAlive, readRecord } from "../container/st
 import { openStdinWriter } from "../container/stdin_fifo.ts";
 import { closeFd, writeAllAsync } from "../ffi/fd.ts";
 import { reconcile } from "../container/cleanup.ts";
-import { startDetached } from "../container/supervisor_client.ts";
+import { resizeDetached, startDetached } from "../container/supervisor_client.ts";
 import type { ContainerRecord } from "../container/state.ts";
 import { BerthError } from "../util/errors.ts";
 import { createOptions } from "./create_options.ts";
@@ -168,9 +168,12 @@ export function containerRoutes(router: Router, root: string): void {
     await res.send(204);
   });
 
-  // a detached container's terminal belongs to the supervisor: its size is not the service's to set yet
-  router.add("POST", "/containers/{id}/resize", async (_req, res, p) => {
-    await container(root, p.id);
+  // a detached container's terminal is the supervisor's: it sets the size
+  router.add("POST", "/containers/{id}/resize", async (req, res, p) => {
+    const rec = await container(root, p.id);
+    const w = Number(req.query.get("w")), h = Number(req.query.get("h"));
+    if (!Number.isInteger(w) || !Number.isInteger(h) || w <= 0 || h <= 0) throw new HttpError(400, "resize: h and w must be positive integers");
+    if (rec.state.status === "running" && rec.spec.tty) await resizeDetached(root, rec.spec.id, w, h).catch(() => false);
     await res.send(200);
   });
 
@@ -236,10 +239,10 @@ export function containerRoutes(router: Router, root: string): void {
     req.reader.idleMs = 0;
     attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 0) + 1);
     const gone = new AbortController();
-    // the client's side is the container's stdin when it was made with -i (a TTY's input is not attached
-    // yet); the client's end of stream is a half-close — stdin's EOF — not a hang-up: a reset is, and so
-    // is a failed write below
-    const stdinFd = boolParam(req.query, "stdin") && rec.spec.process.openStdin && !rec.spec.tty
+    // the client's side is the container's stdin (with -t: its terminal's input) when it was made with -i;
+    // the client's end of stream is a half-close — stdin's EOF — not a hang-up: a reset is, and so is a
+    // failed write below
+    const stdinFd = boolParam(req.query, "stdin") && rec.spec.process.openStdin
       ? openStdinWriter(containerDir(root, rec.spec.id))
       : undefined;
     (async () => {

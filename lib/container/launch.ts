@@ -7,7 +7,7 @@
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads, statLite } from "../ffi/sys.ts";
-import { closeFd, fdReadable, prctl } from "../ffi/fd.ts";
+import { closeFd, dupFd, fdReadable, fdWritable, prctl } from "../ffi/fd.ts";
 import { seccompFilter } from "./seccomp/setting.ts";
 import { lastCapability } from "./capabilities.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
@@ -27,7 +27,7 @@ import { peersAtStart, refreshNetworkHosts } from "./network/hosts.ts";
 import { joinExtraNetworks } from "./network/connect.ts";
 import { leaveNetworks } from "./network/leave.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
-import { attachTty, openContainerTty, releaseHostSide } from "./tty.ts";
+import { attachTty, openContainerTty, releaseHostSide, resizeTty } from "./tty.ts";
 import { resolveUser } from "./user.ts";
 import { logEvent } from "./events_log.ts";
 
@@ -44,6 +44,8 @@ export interface RunningContainer {
   stdin: WritableStream<Uint8Array> | null;
   stdout: ReadableStream<Uint8Array> | null;
   stderr: ReadableStream<Uint8Array> | null;
+  /** a detached -t container: sets its terminal's size */
+  resize?: (columns: number, rows: number) => void;
   /** resolves when the container has exited and is cleaned up */
   status: Promise<ExitResult>;
   kill(signal?: Deno.Signal): void;
@@ -227,7 +229,9 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       id,
       name: spec.name,
       pid: running.pid,
-      stdin: stdio.stdin,
+      // a detached -t container's input goes into the pty's leader end (a duplicate: output reads the other)
+      stdin: master !== undefined ? fdWritable(dupFd(master)) : stdio.stdin,
+      resize: master !== undefined ? (columns: number, rows: number) => resizeTty(master, columns, rows) : undefined,
       // a detached -t container's terminal output comes out of the pty's leader end
       stdout: master !== undefined ? fdReadable(master) : stdio.stdout,
       stderr: stdio.stderr,

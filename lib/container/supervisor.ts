@@ -24,13 +24,16 @@ import { startContainer } from "./run.ts";
 import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
 import { openStdinReader } from "./stdin_fifo.ts";
-import { closeFd } from "../ffi/fd.ts";
+import { closeFd, fdReadable } from "../ffi/fd.ts";
 
 const IDLE_EXIT_MS = 3000;
 
 export interface SupervisorRequest {
-  op: "start";
+  /** start a container; resize a detached -t container's terminal */
+  op: "start" | "resize";
   id: string;
+  columns?: number;
+  rows?: number;
 }
 
 export interface SupervisorReply {
@@ -46,6 +49,8 @@ export function socketPath(root: string): string {
 
 class Supervisor {
   #running = new Map<string, number>();
+  /** the terminals of running -t containers, by id */
+  #resizers = new Map<string, (columns: number, rows: number) => void>();
   /** starts in progress (not yet in #running): the supervisor must not go idle under them */
   #starting = 0;
   /** connections being answered: a request accepted just before the idle exit keeps the process */
@@ -95,6 +100,11 @@ class Supervisor {
       const req = JSON.parse(line) as SupervisorRequest;
       let reply: SupervisorReply;
       if (req.op === "start") reply = await this.#startReply(req.id);
+      else if (req.op === "resize") {
+        const resize = this.#resizers.get(req.id);
+        if (resize && req.columns && req.rows) resize(req.columns, req.rows);
+        reply = { ok: !!resize, error: resize ? undefined : `container ${req.id} has no terminal here` };
+      }
       else reply = { ok: false, error: `unknown request ${JSON.stringify(req.op)}` };
       await conn.write(new TextEncoder().encode(JSON.stringify(reply) + "\n"));
     } finally {
@@ -135,8 +145,10 @@ class Supervisor {
     const log = new LogWriter(logPath(dir, id), rec.spec.log ?? { maxSize: 0, maxFile: 1 });
     let c;
     const startedAt = Date.now();
-    // `-i` without a terminal: stdin from the container's FIFO, which an attached client writes
-    const stdin = rec.spec.process.openStdin && !rec.spec.tty ? { fd: openStdinReader(dir) } : "null" as const;
+    // `-i`: input from the container's FIFO, which an attached client writes — the process's stdin, or
+    // with `-t` its terminal's input (pumped below)
+    const fifo = rec.spec.process.openStdin ? openStdinReader(dir) : undefined;
+    const stdin = fifo !== undefined && !rec.spec.tty ? { fd: fifo } : "null" as const;
     let restartIn: number | undefined;
     let pumps: Promise<void>[] = [];
     // a quick container can exit before startContainer has returned here: the drain waits for the pumps
@@ -165,13 +177,20 @@ class Supervisor {
       throw err;
     } finally {
       if (typeof stdin === "object") closeFd(stdin.fd); // the container has its own copy
+      else if (fifo !== undefined && !c) closeFd(fifo);
     }
+    if (fifo !== undefined && rec.spec.tty) {
+      if (c.stdin) fdReadable(fifo).pipeTo(c.stdin).catch(() => {});
+      else closeFd(fifo);
+    }
+    if (c.resize) this.#resizers.set(id, c.resize);
     this.#running.set(id, c.pid);
     this.#disarmIdle();
     const stopHealth = startHealthChecks(this.root, rec.spec);
     pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
     pumpsStarted();
     c.status.then(() => {
+      this.#resizers.delete(id);
       stopHealth();
       this.#running.delete(id);
       if (restartIn !== undefined) {

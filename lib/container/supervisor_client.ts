@@ -58,6 +58,11 @@ async function exchange(root: string, req: SupervisorRequest): Promise<string> {
   }
 }
 
+/** Sets the terminal size of a detached -t container (its pty is the supervisor's); false when it has none. */
+export async function resizeDetached(root: string, id: string, columns: number, rows: number): Promise<boolean> {
+  return (await askSupervisor(root, { op: "resize", id, columns, rows })).ok;
+}
+
 /** Starts a detached container through the supervisor; returns the pid of its process. */
 export async function startDetached(root: string, id: string): Promise<number> {
   const r = await askSupervisor(root, { op: "start", id });

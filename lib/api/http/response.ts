@@ -106,6 +106,9 @@ export class Response {
       await this.#head(101);
     } else await this.#head(200);
     this.#done = true;
+    // a client that parses the head through a buffered reader (docker-py, through urllib3) keeps the bytes
+    // that came with it and loses them when it switches to the raw socket: the stream starts a moment later
+    await new Promise((r) => setTimeout(r, 10));
     return this.conn;
   }
 
