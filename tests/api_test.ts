@@ -241,7 +241,14 @@ Deno.test({ name: "api: pull, login, push against a registry with basic auth; do
         await d(["tag", base, `${reg.host}/team/app:1`]);
         assertMatch((await d(["push", `${reg.host}/team/app:1`])).stdout, /digest: sha256:[0-9a-f]{64}/);
         await d(["rmi", `${reg.host}/team/app:1`]);
+        // the client sends its credentials (X-Registry-Auth) with the pull, after a logout on berth's side
+        await berth(root, ["logout", reg.host]);
         assertMatch((await d(["pull", `${reg.host}/team/app:1`])).stdout, /Digest: sha256:[0-9a-f]{64}/);
+        // image prune: an untagged image goes, a tagged one stays unless dangling=false
+        await d(["tag", base, "prune-me:1"]);
+        await d(["image", "prune", "-f"]);
+        assertMatch((await d(["images"])).stdout, /prune-me/);
+        await d(["rmi", `${reg.host}/team/app:1`]);
         assertMatch((await d(["pull", `${reg.host}/team/nope:1`], 1)).stderr, /manifest unknown|not found/i);
       } finally {
         await Deno.remove(cfg, { recursive: true });

@@ -46,7 +46,7 @@ async function unpackContext(req: Request, dir: string): Promise<void> {
 }
 
 /** Docker's X-Registry-Auth / X-Registry-Config: base64url JSON. */
-function registryAuth(req: Request): { username?: string; password?: string; serveraddress?: string } | undefined {
+export function registryAuth(req: Request): { username?: string; password?: string; serveraddress?: string } | undefined {
   const h = req.headers.get("x-registry-auth");
   if (!h) return undefined;
   try {

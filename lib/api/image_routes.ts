@@ -9,6 +9,9 @@ import { Progress } from "../image/progress.ts";
 import { messageOf } from "../util/errors.ts";
 import { boolParam, filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
+import { registryAuth } from "./build_routes.ts";
+import { login } from "../image/login.ts";
+import { listRecords } from "../container/state.ts";
 import type { Router } from "./router.ts";
 
 export function imageRoutes(router: Router, root: string): void {
@@ -48,6 +51,10 @@ export function imageRoutes(router: Router, root: string): void {
     if (!from) throw new HttpError(400, "fromImage is required (importing with fromSrc is not supported)");
     const tag = req.query.get("tag");
     const ref = tag ? (tag.startsWith("sha256:") ? `${from}@${tag}` : `${from}:${tag}`) : from;
+    const auth = registryAuth(req);
+    if (auth?.username && auth.password) {
+      await login(auth.serveraddress || ref.split("/")[0], { root, username: auth.username, password: auth.password });
+    }
     res.header("content-type", "application/json");
     await res.start(200);
     await res.writeJson({ status: `Pulling from ${from}`, id: tag || "latest" });
@@ -91,6 +98,26 @@ export function imageRoutes(router: Router, root: string): void {
     if (!repo) throw new HttpError(400, "repo is required");
     await tagImage(root, p.name, `${repo}${req.query.get("tag") ? `:${req.query.get("tag")}` : ""}`);
     await res.send(201);
+  });
+
+  // prune: dangling (untagged) images, or with dangling=false every image no container uses
+  router.add("POST", "/images/prune", async (req, res) => {
+    const all = (filtersParam(req.query) ?? []).includes("dangling=false");
+    const used = new Set(listRecords(root).map((r) => r.spec.imageId));
+    const deleted: Record<string, string>[] = [];
+    let reclaimed = 0;
+    const seen = new Set<string>();
+    for (const row of listImages(root)) {
+      if (seen.has(row.id) || used.has(row.id)) continue;
+      if (!all && row.repository !== "<none>") continue;
+      seen.add(row.id);
+      try {
+        const lines = await removeImage(row.id, { root, force: true });
+        reclaimed += row.size;
+        for (const l of lines) deleted.push(l.startsWith("Deleted") ? { Deleted: l.slice(l.indexOf(":") + 1).trim() } : { Untagged: l.slice(l.indexOf(":") + 1).trim() });
+      } catch { /* in use meanwhile */ }
+    }
+    await res.send(200, { ImagesDeleted: deleted, SpaceReclaimed: reclaimed });
   });
 
   router.add("DELETE", "/images/{name*}", async (req, res, p) => {
