@@ -9,6 +9,7 @@ import type { ImageConfig } from "../image/image_config.ts";
 import { findImage } from "../image/image_lookup.ts";
 import { type ImageRecord, Store } from "../image/store.ts";
 import { BerthError, UsageError } from "../util/errors.ts";
+import { devNumbers } from "../ffi/sys.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { type ResourceLimits } from "./cgroups/limits.ts";
 import { DEFAULT_PIDS_LIMIT, readSettings } from "../image/settings.ts";
@@ -225,12 +226,10 @@ export function parseDevices(list: string[]): DeviceSpec[] {
       throw new UsageError(`error gathering device information while adding custom device "${host}": no such file or directory`);
     }
     if (!st.isCharDevice && !st.isBlockDevice) throw new UsageError(`error gathering device information while adding custom device "${host}": not a device node`);
-    const rdev = st.rdev ?? 0;
     return {
       path,
       type: st.isCharDevice ? "c" : "b",
-      major: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff),
-      minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff),
+      ...devNumbers(st.rdev ?? 0),
       perms,
       mode: (st.mode ?? 0o666) & 0o777,
     };

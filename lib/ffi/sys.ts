@@ -122,3 +122,11 @@ export function statLite(path: string, follow = true): StatLite | null {
 
 export const isDir = (s: StatLite | null) => !!s && (s.mode & S_IFMT) === S_IFDIR;
 export const isSymlink = (s: StatLite | null) => !!s && (s.mode & S_IFMT) === S_IFLNK;
+
+/** A device number (st_rdev) as the kernel splits it: 12 bits of major low, 20 of minor, the rest above. */
+export function devNumbers(rdev: number): { major: number; minor: number } {
+  return {
+    major: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff),
+    minor: (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff),
+  };
+}

@@ -36,6 +36,7 @@ import {
   statAt,
   tryOpenAt,
 } from "../ffi/dir_fd.ts";
+import { devNumbers } from "../ffi/sys.ts";
 import type { TarEntryType } from "./tar_reader.ts";
 import type { TarWriteEntry, TarWriter } from "./tar_writer.ts";
 
@@ -165,9 +166,9 @@ export async function writeEntryAt(w: TarWriter, dirFd: number, name: string, st
     }
   }
   if (type === "char" || type === "block") {
-    const rdev = st.rdev;
-    entry.devmajor = ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
-    entry.devminor = (rdev & 0xff) | ((rdev >> 12) & ~0xff & 0xfffff);
+    const { major, minor } = devNumbers(st.rdev);
+    entry.devmajor = major;
+    entry.devminor = minor;
   }
   await w.add(entry);
   return type;

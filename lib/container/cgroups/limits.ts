@@ -1,5 +1,6 @@
 /** Resource limits as `berth run` takes them (Docker's flags), parsed and checked. */
 import { UsageError } from "../../util/errors.ts";
+import { devNumbers } from "../../ffi/sys.ts";
 
 export interface ResourceLimits {
   /** bytes; --memory */
@@ -58,8 +59,7 @@ function parseDeviceIo(v: Record<string, unknown>): DeviceIoLimit[] {
           throw new UsageError(`--${flag}: no such device: ${path}`);
         }
         if (!st.isBlockDevice || st.rdev === null) throw new UsageError(`--${flag}: ${path} is not a block device`);
-        const rdev = st.rdev;
-        entry = { path, major: Math.floor(rdev / 256) & 0xfff, minor: (rdev & 0xff) | ((Math.floor(rdev / 4096) & ~0xff) >>> 0) };
+        entry = { path, ...devNumbers(st.rdev) };
         byPath.set(path, entry);
       }
       entry[key] = n;
