@@ -21,14 +21,10 @@ import { HttpError, type Request } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
 import { stdcopyFrame } from "./stdcopy.ts";
+import { backoffMs, pollDelay } from "./poll.ts";
 
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/**
- * How long the service waits before looking again at a record it waits on: 5 ms at first (a short
- * `docker run` waits on several in turn), backing off to 50 ms for what runs long.
- */
-const pollDelay = (since: number) => Math.min(50, 5 + (performance.now() - since) / 20);
 const POLL_MS = 5;
 
 /** Docker's list entry for a container. */
@@ -273,7 +269,7 @@ export function containerRoutes(router: Router, root: string): void {
         }
         await followLogs(root, rec.spec.id, {
           follow: true,
-          pollMs: (ms) => Math.min(50, 5 + ms / 20),
+          pollMs: backoffMs,
           since,
           signal: gone.signal,
           sink: async (e) => {

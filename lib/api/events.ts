@@ -10,6 +10,7 @@ import { filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
+import { pollDelay } from "./poll.ts";
 
 const FILTERS = ["type", "container", "event", "label", "image"];
 
@@ -67,7 +68,7 @@ export function eventRoutes(router: Router, root: string): void {
     while (!gone.aborted) {
       if (until !== undefined && Date.now() > until) return;
       await new Promise<void>((r) => {
-        const t = setTimeout(r, Math.min(50, 5 + (performance.now() - t0) / 20));
+        const t = setTimeout(r, pollDelay(t0));
         gone.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
       });
       const next = readEvents(root, offset);
