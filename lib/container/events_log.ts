@@ -6,6 +6,7 @@
  * operation.
  */
 import { join } from "../util/path.ts";
+import { readJsonLinesFrom } from "../util/json_lines.ts";
 
 export interface LoggedEvent {
   /** ms since the epoch */
@@ -40,52 +41,13 @@ export function logEvent(
 
 /** The events in the log from byte `offset` on (whole lines only), and the offset after them. */
 export function readEvents(root: string, offset: number): { events: LoggedEvent[]; offset: number } {
-  let data: Uint8Array;
-  try {
-    const f = Deno.openSync(eventsLogPath(root), { read: true });
-    try {
-      const size = f.statSync().size;
-      if (size < offset) offset = 0; // rotated
-      if (size === offset) return { events: [], offset };
-      f.seekSync(offset, Deno.SeekMode.Start);
-      data = new Uint8Array(size - offset);
-      for (let got = 0; got < data.length;) {
-        const n = f.readSync(data.subarray(got));
-        if (!n) {
-          data = data.subarray(0, got);
-          break;
-        }
-        got += n;
-      }
-    } finally {
-      f.close();
-    }
-  } catch {
-    return { events: [], offset: 0 };
-  }
-  const end = data.lastIndexOf(10) + 1; // whole lines only
-  const events: LoggedEvent[] = [];
-  for (const l of new TextDecoder().decode(data.subarray(0, end)).split("\n")) {
-    if (!l) continue;
-    try {
-      events.push(JSON.parse(l));
-    } catch { /* a torn line */ }
-  }
-  return { events, offset: offset + end };
+  const r = readJsonLinesFrom<LoggedEvent>(eventsLogPath(root), offset);
+  return { events: r.items, offset: r.offset };
 }
 
 /** Everything kept, oldest first (for `since`). */
 export function allEvents(root: string): { events: LoggedEvent[]; offset: number } {
-  let older: LoggedEvent[] = [];
-  try {
-    older = new TextDecoder().decode(Deno.readFileSync(`${eventsLogPath(root)}.1`)).split("\n").filter(Boolean).flatMap((l) => {
-      try {
-        return [JSON.parse(l)];
-      } catch {
-        return [];
-      }
-    });
-  } catch { /* none */ }
+  const older = readJsonLinesFrom<LoggedEvent>(`${eventsLogPath(root)}.1`, 0).items;
   const now = readEvents(root, 0);
   return { events: [...older, ...now.events], offset: now.offset };
 }

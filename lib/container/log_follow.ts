@@ -1,6 +1,7 @@
 /** `berth logs` (and attaching to a supervised container): print the json-file log, optionally following it. */
 import { BerthError } from "../util/errors.ts";
 import { type LogEntry, logPath, parseSince, readLogUpTo } from "./logs.ts";
+import { readJsonLinesFrom } from "../util/json_lines.ts";
 import { containerDir, findContainer, pidAlive, readRecord } from "./state.ts";
 
 export interface LogOptions {
@@ -61,49 +62,18 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
   const started = performance.now();
   // follow the live file from where the read above stopped; a rotation (the file got shorter) starts it over
   let offset = readUpTo;
-  let partial = "";
   for (;;) {
     if (opts.signal?.aborted) return;
     const now = readRecord(root, id);
     const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
-    const size = fileSize(path);
-    if (size < offset) offset = 0;
-    if (size > offset) {
-      const f = Deno.openSync(path, { read: true });
-      try {
-        f.seekSync(offset, Deno.SeekMode.Start);
-        const buf = new Uint8Array(size - offset);
-        let got = 0;
-        while (got < buf.length) {
-          const n = f.readSync(buf.subarray(got));
-          if (!n) break;
-          got += n;
-        }
-        offset += got;
-        const lines = (partial + new TextDecoder().decode(buf.subarray(0, got))).split("\n");
-        partial = lines.pop()!;
-        for (const l of lines) {
-          if (!l) continue;
-          try {
-            const e = JSON.parse(l) as LogEntry;
-            if (keep(e)) await out(e);
-          } catch { /* torn line */ }
-        }
-      } finally {
-        f.close();
-      }
+    const next = readJsonLinesFrom<LogEntry>(path, offset);
+    if (next.offset !== offset) {
+      offset = next.offset;
+      for (const e of next.items) if (keep(e)) await out(e);
       continue;
     }
     if (done) return;
     const wait = typeof opts.pollMs === "function" ? opts.pollMs(performance.now() - started) : opts.pollMs ?? 50;
     await new Promise((r) => setTimeout(r, wait));
-  }
-}
-
-function fileSize(path: string): number {
-  try {
-    return Deno.statSync(path).size;
-  } catch {
-    return 0;
   }
 }

@@ -3,6 +3,7 @@
  * `{"log":"text\n","stream":"stdout","time":"2026-…Z"}`, in `ROOT/containers/ID/ID-json.log`, rotated
  * to `.1`, `.2`, … when it reaches `max-size` (`--log-opt max-size=10m,max-file=3`).
  */
+import { parseJsonLines } from "../util/json_lines.ts";
 import { UsageError } from "../util/errors.ts";
 import { parseBytes } from "./cgroups/limits.ts";
 
@@ -115,12 +116,7 @@ export function readLogUpTo(path: string, maxFile: number): { entries: LogEntry[
     }
     const end = f === path ? bytes.lastIndexOf(10) + 1 : bytes.length;
     if (f === path) offset = end;
-    for (const line of new TextDecoder().decode(bytes.subarray(0, end)).split("\n")) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as LogEntry);
-      } catch { /* a torn last line of a killed writer */ }
-    }
+    out.push(...parseJsonLines<LogEntry>(new TextDecoder().decode(bytes.subarray(0, end))));
   }
   return { entries: out, offset };
 }
