@@ -46,8 +46,24 @@ export function refreshNetworkHosts(root: string, network: string): void {
     try {
       // unchanged (a container that started with its peers already in): no rewrite, so no moment in which
       // a reader in the container sees the file truncated
-      if (statLite(path)?.size === encoder.encode(text).length && Deno.readTextFileSync(path) === text) continue;
-      Deno.writeTextFileSync(path, text); // in place: the bind mount follows
+      const bytes = encoder.encode(text);
+      if (statLite(path)?.size === bytes.length && Deno.readTextFileSync(path) === text) continue;
+      rewriteInPlace(path, bytes);
     } catch { /* it is going away */ }
+  }
+}
+
+/**
+ * The file's new content, in place (the container's bind mount follows the inode): written over the old
+ * and then cut to its length — never truncated first, so a reader in the container (a container reading
+ * its /etc/hosts as it starts) never finds it empty.
+ */
+function rewriteInPlace(path: string, bytes: Uint8Array): void {
+  const f = Deno.openSync(path, { write: true });
+  try {
+    for (let o = 0; o < bytes.length;) o += f.writeSync(bytes.subarray(o));
+    f.truncateSync(bytes.length);
+  } finally {
+    f.close();
   }
 }
