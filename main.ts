@@ -13,6 +13,7 @@ import { execCommand } from "./lib/cli/exec.ts";
 import { killCommand } from "./lib/cli/kill.ts";
 import { logsCommand } from "./lib/cli/logs.ts";
 import { pauseCommand, unpauseCommand } from "./lib/cli/pause.ts";
+import { updateCommand } from "./lib/cli/update.ts";
 import { pruneCommand } from "./lib/cli/prune.ts";
 import { psCommand } from "./lib/cli/ps.ts";
 import { renameCommand } from "./lib/cli/rename.ts";
@@ -71,6 +72,7 @@ const commands: Record<string, Command> = {
   supervise: superviseCommand,
   top: topCommand,
   unpause: unpauseCommand,
+  update: updateCommand,
   wait: waitCommand,
   history: historyCommand,
   images: imagesCommand,

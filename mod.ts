@@ -35,6 +35,7 @@ export {
   stopContainer,
   waitContainer,
 } from "./lib/container/lifecycle.ts";
+export { type ContainerUpdate, updateContainer } from "./lib/container/update.ts";
 export { execInContainer, type ExecOptions, type ExecProcess } from "./lib/container/exec.ts";
 export { inspectRecord as inspectContainer } from "./lib/container/describe.ts";
 export { type ContainerRecord, listRecords as listContainers } from "./lib/container/state.ts";

@@ -9,6 +9,7 @@ import { BERTH, berth } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
 import { startTestService } from "./helpers/service.ts";
+import { supervisorPids } from "./helpers/procs.ts";
 
 const DOCKER = ["/usr/local/bin/docker", "/usr/bin/docker"].find((p) => {
   try {
@@ -278,5 +279,62 @@ ct.remove(force=True)
     });
   } finally {
     await reg.stop();
+  }
+} });
+
+Deno.test({ name: "api: the service is the root's supervisor — parent of API and CLI containers; TERM stops them; it takes over from a supervisor that leaves", ...PROC, ignore: !DOCKER, fn: async () => {
+  const { root, base } = await runImages();
+  // a pid 1 that ends on TERM (a plain sleep ignores it, and the service would wait its 10 s)
+  const TERMINABLE = "trap 'exit 0' TERM; sleep 60 & wait";
+  const record = (id: string) => JSON.parse(Deno.readTextFileSync(`${root}/containers/${id}/container.json`));
+  const ppid = (pid: number) => Number(Deno.readTextFileSync(`/proc/${pid}/stat`).replace(/^.*\) /s, "").split(" ")[1]);
+  const idOf = async (name: string) => (await berth(root, ["ps", "-aq", "--no-trunc", "--filter", `name=^${name}$`])).stdout.trim();
+  const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 15000) => {
+    for (const end = Date.now() + ms; !(await ok());) {
+      if (Date.now() > end) throw new Error(`timed out: ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  // a supervisor already serves the root (a detached container of the CLI's): the service leaves it its
+  // containers and sends its requests there, then takes over once it has left
+  await berth(root, ["run", "-d", "--name", "early", "--network", "none", base, "sleep", "60"]);
+  const [early] = supervisorPids(root);
+  assertEquals(typeof early, "number");
+  const svc = await startTestService(root);
+  try {
+    const viaOld = (await docker(svc.host, ["run", "-d", "--network", "none", base, "sleep", "60"])).stdout.trim();
+    assertEquals(record(viaOld).state.monitorPid, early, "the running supervisor started it");
+    await docker(svc.host, ["rm", "-f", viaOld, "early"]);
+    await until("the old supervisor leaves", () => supervisorPids(root).length === 0);
+
+    // now the service is the supervisor: of containers made through the API and by the berth CLI
+    const api = (await docker(svc.host, ["run", "-d", "--name", "by-api", "--network", "none", base, "sh", "-c", TERMINABLE])).stdout.trim();
+    await berth(root, ["run", "-d", "--name", "by-cli", "--restart", "always", "--network", "none", base, "sh", "-c", TERMINABLE]);
+    const cli = await idOf("by-cli");
+    for (const id of [api, cli]) {
+      const st = record(id).state;
+      assertEquals(st.monitorPid, svc.pid, `${id} is watched by the service`);
+      assertEquals(ppid(st.pid), svc.pid, "its process is the service's child");
+    }
+    assertEquals(supervisorPids(root), [], "no separate supervisor process");
+  } finally {
+    await svc.stop(); // SIGTERM: stops its containers, then itself
+  }
+  for (const name of ["by-api", "by-cli"]) {
+    const st = record(await idOf(name)).state;
+    assertEquals(st.status, "exited", `${name} was stopped with the service`);
+    assertEquals(st.manuallyStopped ?? false, false);
+  }
+  // the next service (the root's next supervisor) starts the container whose policy says always, not the other
+  const again = await startTestService(root);
+  try {
+    const cli = await idOf("by-cli");
+    await until("by-cli restarted", () => record(cli).state.status === "running");
+    assertEquals(record(cli).state.monitorPid, again.pid);
+    assertEquals(record(await idOf("by-api")).state.status, "exited");
+    await docker(again.host, ["rm", "-f", "by-api", "by-cli"]);
+  } finally {
+    await again.stop();
   }
 } });

@@ -15,7 +15,8 @@ import { reconcile } from "../container/cleanup.ts";
 import { resizeDetached, startDetached } from "../container/supervisor_client.ts";
 import type { ContainerRecord } from "../container/state.ts";
 import { BerthError } from "../util/errors.ts";
-import { createOptions } from "./create_options.ts";
+import { createOptions, updateOptions } from "./create_options.ts";
+import { updateContainer } from "../container/update.ts";
 import { boolParam, filtersParam } from "./errors.ts";
 import { HttpError, type Request } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
@@ -157,6 +158,12 @@ export function containerRoutes(router: Router, root: string): void {
     pauseContainer(root, await container(root, p.id), false);
     await res.send(204);
   });
+  router.add("POST", "/containers/{id}/update", async (req, res, p) => {
+    const upd = updateOptions(await req.json());
+    await updateContainer(root, p.id, upd);
+    await res.send(200, { Warnings: [] });
+  });
+
   router.add("POST", "/containers/{id}/rename", async (req, res, p) => {
     const name = req.query.get("name");
     if (!name) throw new HttpError(400, "name is required");

@@ -6,6 +6,8 @@
 import type { RunOptions } from "../container/create.ts";
 import type { ResourceLimits } from "../container/cgroups/limits.ts";
 import { HttpError } from "./http/server.ts";
+import type { ContainerUpdate } from "../container/update.ts";
+import { parseRestartPolicy } from "../container/restart_policy.ts";
 
 type Json = Record<string, unknown>;
 
@@ -26,6 +28,22 @@ const obj = (v: unknown, field: string): Json => {
   return v as Json;
 };
 
+/** Docker's Resources fields (in HostConfig, or an update's body): 0 means not set, PidsLimit is kept as sent. */
+function resources(o: Json, prefix: string): ResourceLimits {
+  const limits: ResourceLimits = {};
+  const field = (k: string) => num(o[k], prefix + k);
+  const memory = field("Memory"), swap = field("MemorySwap"), nano = field("NanoCpus"), quota = field("CpuQuota");
+  const shares = field("CpuShares"), pids = field("PidsLimit"), weight = field("BlkioWeight");
+  if (memory) limits.memory = memory;
+  if (swap) limits.memorySwap = swap;
+  if (nano) limits.cpus = nano / 1e9;
+  else if (quota && quota > 0) limits.cpus = quota / (field("CpuPeriod") || 100000);
+  if (shares) limits.cpuShares = shares;
+  if (pids !== undefined) limits.pidsLimit = pids;
+  if (weight) limits.blkioWeight = weight;
+  return limits;
+}
+
 /** The image and the options for `createContainer`. */
 export function createOptions(root: string, body: Json, name: string | undefined): { image: string; opts: RunOptions } {
   const image = body.Image;
@@ -43,19 +61,8 @@ export function createOptions(root: string, body: Json, name: string | undefined
     command = [...ep.slice(1), ...(cmd ?? [])];
   }
 
-  const limits: ResourceLimits = {};
-  const memory = num(hc.Memory, "HostConfig.Memory");
-  if (memory) limits.memory = memory;
-  const swap = num(hc.MemorySwap, "HostConfig.MemorySwap");
-  if (swap) limits.memorySwap = swap;
-  const nano = num(hc.NanoCpus, "HostConfig.NanoCpus");
-  if (nano) limits.cpus = nano / 1e9;
-  const shares = num(hc.CpuShares, "HostConfig.CpuShares");
-  if (shares) limits.cpuShares = shares;
-  const pids = num(hc.PidsLimit, "HostConfig.PidsLimit");
-  if (pids) limits.pidsLimit = pids;
-  const weight = num(hc.BlkioWeight, "HostConfig.BlkioWeight");
-  if (weight) limits.blkioWeight = weight;
+  const limits: ResourceLimits = resources(hc, "HostConfig.");
+  if (limits.pidsLimit === 0) delete limits.pidsLimit; // the default
 
   const publish: string[] = [];
   for (const [port, bindings] of Object.entries(obj(hc.PortBindings, "HostConfig.PortBindings"))) {
@@ -120,4 +127,22 @@ export function createOptions(root: string, body: Json, name: string | undefined
     pull: false, // the client pulls (POST /images/create) when create says the image is missing
   };
   return { image, opts };
+}
+
+/**
+ * `POST /containers/{id}/update`'s body as a {@link ContainerUpdate}: Docker's clients send every field,
+ * 0 (or an empty restart policy name) meaning "unchanged"; PidsLimit is sent only when given.
+ */
+export function updateOptions(body: Json): ContainerUpdate {
+  const upd: ContainerUpdate = { limits: resources(body, "") };
+  const restart = obj(body.RestartPolicy, "RestartPolicy");
+  if (typeof restart.Name === "string" && restart.Name) {
+    const max = num(restart.MaximumRetryCount, "RestartPolicy.MaximumRetryCount");
+    try {
+      upd.restartPolicy = parseRestartPolicy(restart.Name === "on-failure" && max ? `on-failure:${max}` : restart.Name);
+    } catch (err) {
+      throw new HttpError(400, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return upd;
 }

@@ -26,21 +26,30 @@ import { moreRoutes } from "./system_more_routes.ts";
 import { Router } from "./router.ts";
 import { API_VERSION, systemRoutes } from "./system_routes.ts";
 import { debug } from "../util/log.ts";
+import { embedSupervisor } from "../container/supervisor.ts";
 
 export interface ServiceOptions {
   root: string;
   /** unix:///path or tcp://127.0.0.1:PORT; default: {@link defaultServiceUri} */
   uri?: string;
-  /** exit after this many seconds without a connection; 0: never (default 5, as Podman's) */
+  /** stop after this many seconds without a connection or a container to watch; 0: never (default 5, as Podman's) */
   idleSeconds?: number;
+  /**
+   * be the root's supervisor, the parent of its detached containers (default true): one process, as dockerd.
+   * While another process supervises the root, it keeps its containers and this one takes over when it leaves.
+   */
+  supervise?: boolean;
 }
 
 export interface Service {
   /** where it listens, as a DOCKER_HOST value */
   uri: string;
-  /** settles when the service has stopped (idle, or {@link Service.close}) */
+  /** settles when the service has stopped (idle, or {@link Service.close}) and no longer supervises */
   done: Promise<void>;
+  /** stops serving; the containers it supervises keep running until they end (`done` waits for them) */
   close(): void;
+  /** stops serving and stops the containers it supervises (SIGTERM to `berth system service`), as dockerd does */
+  shutdown(): Promise<void>;
 }
 
 /** `unix:///run/berth/berth.sock` for the default root, `unix://ROOT/berth.sock` for another. */
@@ -126,18 +135,32 @@ export async function startService(opts: ServiceOptions): Promise<Service> {
       arm();
     },
   });
+  const sup = opts.supervise === false ? undefined : embedSupervisor(opts.root);
+  // idle: no connection and no container to watch (the containers are this process's children)
   const arm = () => {
     clearTimeout(timer);
-    if (idleMs > 0 && active === 0) timer = setTimeout(() => server.close(), idleMs);
+    if (idleMs > 0 && active === 0) {
+      timer = setTimeout(() => (sup?.watching() ? arm() : server.close()), idleMs);
+    }
   };
   arm();
-  const done = server.serve().catch((err) => debug(`api: ${messageOf(err)}`)).finally(() => {
+  const done = server.serve().catch((err) => debug(`api: ${messageOf(err)}`)).finally(async () => {
     clearTimeout(timer);
     if (uri.startsWith("unix://")) {
       try {
         Deno.removeSync(uri.slice("unix://".length));
       } catch { /* gone */ }
     }
+    await sup?.release();
   });
-  return { uri, done, close: () => server.close() };
+  return {
+    uri,
+    done,
+    close: () => server.close(),
+    shutdown: async () => {
+      server.close();
+      await sup?.shutdown();
+      await done;
+    },
+  };
 }

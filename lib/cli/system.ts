@@ -7,7 +7,9 @@ const service: Command = {
   summary: "Serve the Docker Engine API (for docker, docker-compose and the SDKs)",
   usage: "[OPTIONS] [URI]",
   help: [
-    "-t, --time int   seconds without a connection before the service exits (0: never; default 5)",
+    "-t, --time int   seconds without a connection or a running container before the service exits (0: never; default 5)",
+    "The service is the root's supervisor: containers it starts, and those the berth CLI starts while it runs,",
+    "are its children; TERM or INT stops them (restart policies apply again at the next start), then the service.",
     "URI: unix:///run/berth/berth.sock (default root), unix://ROOT/berth.sock (other roots), unix:///path or tcp://127.0.0.1:PORT",
   ],
   options: { time: { type: "string", short: "t" } },
@@ -17,6 +19,15 @@ const service: Command = {
     if (!Number.isInteger(idle) || idle < 0) throw new UsageError(`invalid argument "${v.time}" for "-t, --time" flag: expected seconds (0: never exit)`);
     const svc = await startService({ root: g.root, uri, idleSeconds: idle });
     console.error(`berth: serving the Docker Engine API on ${svc.uri} (DOCKER_HOST=${svc.uri})`);
+    // as dockerd: a TERM or INT stops the containers this process supervises, then the service
+    let stopping = false;
+    const stop = () => {
+      if (stopping) Deno.exit(130); // a second ^C: now (the containers die with this process)
+      stopping = true;
+      svc.shutdown().catch(() => {});
+    };
+    Deno.addSignalListener("SIGTERM", stop);
+    Deno.addSignalListener("SIGINT", stop);
     await svc.done;
     return 0;
   },

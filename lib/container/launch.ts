@@ -173,6 +173,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       finishedAt: undefined,
       oomKilled: undefined,
       error: undefined,
+      stoppedWithEngine: undefined,
       restarting: false,
       paused: false,
       network: endpoint && endpointState(endpoint),

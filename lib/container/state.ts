@@ -30,6 +30,8 @@ export interface ContainerState {
   restartCount?: number;
   /** stopped or killed by a berth command: restart policies leave it alone */
   manuallyStopped?: boolean;
+  /** stopped because the API service that watched it shut down: its restart policy applies at the next start */
+  stoppedWithEngine?: boolean;
   /** a restart is scheduled (restart policy back-off) */
   restarting?: boolean;
   /** its place on a bridge network while it runs */

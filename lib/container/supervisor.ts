@@ -12,6 +12,9 @@
  *
  * Protocol: one JSON object per line over `ROOT/supervisor.sock`; `{"op":"start","id":…}` →
  * `{"ok":true,"pid":…}` or `{"ok":false,"error":…,"exitCode":…}`.
+ *
+ * `berth system service` is the supervisor itself ({@link embedSupervisor}): the API's process is the parent of
+ * the containers it starts and of those the CLI starts while it runs, as dockerd is.
  */
 import { join } from "../util/path.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
@@ -47,7 +50,11 @@ export function socketPath(root: string): string {
   return join(root, "supervisor.sock");
 }
 
-class Supervisor {
+export class Supervisor {
+  /** holds: the process embedding it (the API service) keeps it from its idle exit while it serves */
+  #holds = 0;
+  /** shutting down (SIGTERM to the service): exits end no restart policy; the next supervisor restarts them */
+  #shuttingDown = false;
   #running = new Map<string, number>();
   /** the terminals of running -t containers, by id */
   #resizers = new Map<string, (columns: number, rows: number) => void>();
@@ -59,6 +66,10 @@ class Supervisor {
   #delays = new Map<string, number>();
   #idleTimer: ReturnType<typeof setTimeout> | undefined;
   #listener: Deno.Listener | undefined;
+  /** settles when it has stopped serving */
+  served: Promise<void> = Promise.resolve();
+  /** ends the hold of the process that embeds it */
+  releaseHold: () => void = () => {};
 
   constructor(readonly root: string) {}
 
@@ -74,7 +85,7 @@ class Supervisor {
     for (const rec of listRecords(this.root)) {
       const policy = rec.spec.restartPolicy?.name;
       if ((policy === "always" || policy === "unless-stopped") && rec.state.status === "exited" && !rec.state.manuallyStopped &&
-        rec.state.error === KILLED_WITH_BERTH) {
+        (rec.state.error === KILLED_WITH_BERTH || rec.state.stoppedWithEngine)) {
         this.#scheduleRestart(rec.spec.id, 0);
       }
     }
@@ -101,9 +112,8 @@ class Supervisor {
       let reply: SupervisorReply;
       if (req.op === "start") reply = await this.#startReply(req.id);
       else if (req.op === "resize") {
-        const resize = this.#resizers.get(req.id);
-        if (resize && req.columns && req.rows) resize(req.columns, req.rows);
-        reply = { ok: !!resize, error: resize ? undefined : `container ${req.id} has no terminal here` };
+        const ok = !!req.columns && !!req.rows && this.resize(req.id, req.columns, req.rows);
+        reply = { ok, error: ok ? undefined : `container ${req.id} has no terminal here` };
       }
       else reply = { ok: false, error: `unknown request ${JSON.stringify(req.op)}` };
       await conn.write(new TextEncoder().encode(JSON.stringify(reply) + "\n"));
@@ -166,6 +176,7 @@ class Supervisor {
         },
         // decided with the exit record, so nobody sees "exited" for a container about to restart
         exitState: ({ exitCode }, state) => {
+          if (this.#shuttingDown) return { stoppedWithEngine: true };
           const policy = rec.spec.restartPolicy;
           if (!policy || !shouldRestart(policy, exitCode, state.restartCount ?? 0, !!state.manuallyStopped)) return {};
           restartIn = restartDelay(this.#delays.get(id) ?? 0, Date.now() - startedAt);
@@ -224,7 +235,58 @@ class Supervisor {
   }
 
   #busy(): boolean {
+    return this.#holds > 0 || this.watching();
+  }
+
+  /** Whether it has containers or work of its own (holds aside). */
+  watching(): boolean {
     return this.#running.size > 0 || this.#pendingRestarts.size > 0 || this.#starting > 0 || this.#handling > 0;
+  }
+
+  /** Keeps the supervisor from its idle exit until the returned release is called. */
+  hold(): () => void {
+    this.#holds++;
+    this.#disarmIdle();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+      this.#armIdle();
+    };
+  }
+
+  /** Sets a -t container's terminal size; false when it has none here. */
+  resize(id: string, columns: number, rows: number): boolean {
+    const resize = this.#resizers.get(id);
+    if (resize) resize(columns, rows);
+    return !!resize;
+  }
+
+  /**
+   * Stops every container it watches (its stop signal, SIGKILL after `timeoutSec`) without marking them
+   * stopped by hand: the next supervisor of the root restarts those whose policy says so, as dockerd does
+   * after its own restart. Pending restarts are dropped.
+   */
+  async shutdown(timeoutSec = 10): Promise<void> {
+    this.#shuttingDown = true;
+    for (const t of this.#pendingRestarts.values()) clearTimeout(t);
+    this.#pendingRestarts.clear();
+    const pids = [...this.#running.entries()];
+    for (const [id, pid] of pids) {
+      const rec = readRecord(this.root, id);
+      try {
+        Deno.kill(pid, (rec?.spec.stopSignal ?? "SIGTERM") as Deno.Signal);
+      } catch { /* gone */ }
+    }
+    const until = Date.now() + timeoutSec * 1000;
+    while (this.#running.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    for (const pid of this.#running.values()) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
+    while (this.#running.size > 0 && Date.now() < until + 5000) await new Promise((r) => setTimeout(r, 20));
   }
 
   #disarmIdle(): void {
@@ -263,6 +325,93 @@ async function pump(stream: ReadableStream<Uint8Array> | null, write: (text: str
   for await (const chunk of stream) write(dec.decode(chunk, { stream: true }));
 }
 
+/** Supervisors running in this process, by root: supervisor_client calls them directly. */
+const local = new Map<string, Supervisor>();
+
+/** Processes that embed a supervisor but wait for another to leave: their claim, by root. */
+const claimers = new Map<string, () => void>();
+
+/**
+ * The supervisor of `root` if this process is it. A process that embeds one but waits for another
+ * supervisor to leave claims it now if it can; while the other still answers on its socket, undefined
+ * (ask it there). Never undefined without an answering socket: a process that embeds the supervisor must
+ * not have a `berth supervise` started behind its back.
+ */
+export async function localSupervisor(root: string): Promise<Supervisor | undefined> {
+  const claim = claimers.get(root);
+  for (let i = 0; !local.has(root) && claim && i < 600; i++) {
+    claim();
+    if (local.has(root)) break;
+    try {
+      (await Deno.connect({ transport: "unix", path: socketPath(root) })).close();
+      return undefined;
+    } catch { /* leaving: its lock is released in a moment */ }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return local.get(root);
+}
+
+/** Serves `root` as its supervisor (the caller holds its lock, closed when it stops); `held`: not idle yet. */
+function runSupervisor(root: string, lock: Deno.FsFile, held: boolean): Supervisor {
+  const sup = new Supervisor(root);
+  if (held) sup.releaseHold = sup.hold();
+  local.set(root, sup);
+  sup.served = sup.serve().finally(() => {
+    local.delete(root);
+    lock.close();
+  });
+  return sup;
+}
+
+export interface EmbeddedSupervisor {
+  /** whether it has containers to watch (the embedding process must not exit then) */
+  watching(): boolean;
+  /** stops its containers (service shutdown; see {@link Supervisor.shutdown}) */
+  shutdown(): Promise<void>;
+  /** lets it go once idle; settles when it has stopped serving */
+  release(): Promise<void>;
+}
+
+/**
+ * Makes this process the supervisor of `root` (the API service does): at once when no supervisor runs;
+ * otherwise the running one keeps its containers, requests go to it over its socket, and this process
+ * takes over as soon as it leaves (its lock is released when it has nothing left to watch).
+ */
+export function embedSupervisor(root: string): EmbeddedSupervisor {
+  Deno.mkdirSync(root, { recursive: true });
+  const lock = Deno.openSync(join(root, "supervisor.lock"), { read: true, write: true, create: true, mode: 0o600 });
+  let sup: Supervisor | undefined;
+  let released = false;
+  const claim = () => {
+    try {
+      if (sup || released || !lock.tryLockSync(true)) return;
+    } catch (err) {
+      return debug(`supervisor: ${messageOf(err)}`);
+    }
+    clearInterval(poll);
+    claimers.delete(root);
+    sup = runSupervisor(root, lock, true);
+  };
+  // tryLock rather than a blocking lock(): a pending lock() would keep a thread and the event loop forever
+  const poll = setInterval(claim, 250);
+  claimers.set(root, claim);
+  claim();
+  return {
+    watching: () => sup?.watching() ?? false,
+    shutdown: async () => {
+      await sup?.shutdown();
+    },
+    release: async () => {
+      released = true;
+      clearInterval(poll);
+      claimers.delete(root);
+      if (!sup) return lock.close();
+      sup.releaseHold();
+      await sup.served;
+    },
+  };
+}
+
 /**
  * `berth supervise`: runs the supervisor for `root` unless one already does (the lock file decides),
  * until it has nothing left to watch.
@@ -275,5 +424,5 @@ export async function supervise(root: string): Promise<void> {
   if (!got) Deno.exit(0);
   // no terminal can stop it: it has its own session (detached spawn); SIGHUP is ignored anyway
   Deno.addSignalListener("SIGHUP", () => {});
-  await new Supervisor(root).serve();
+  await runSupervisor(root, lock, false).served;
 }

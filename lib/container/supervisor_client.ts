@@ -1,7 +1,7 @@
 /** Talking to the supervisor of detached containers, starting it when none runs for the root. */
 import { BerthError, messageOf } from "../util/errors.ts";
 import { selfCommand } from "./self_command.ts";
-import { readLine, socketPath, type SupervisorReply, type SupervisorRequest } from "./supervisor.ts";
+import { localSupervisor, readLine, socketPath, type SupervisorReply, type SupervisorRequest } from "./supervisor.ts";
 
 async function connect(root: string): Promise<Deno.UnixConn | undefined> {
   try {
@@ -60,11 +60,16 @@ async function exchange(root: string, req: SupervisorRequest): Promise<string> {
 
 /** Sets the terminal size of a detached -t container (its pty is the supervisor's); false when it has none. */
 export async function resizeDetached(root: string, id: string, columns: number, rows: number): Promise<boolean> {
+  const here = await localSupervisor(root);
+  if (here) return here.resize(id, columns, rows);
   return (await askSupervisor(root, { op: "resize", id, columns, rows })).ok;
 }
 
 /** Starts a detached container through the supervisor; returns the pid of its process. */
 export async function startDetached(root: string, id: string): Promise<number> {
+  // this process is the supervisor (the API service): no round trip through its own socket
+  const here = await localSupervisor(root);
+  if (here) return await here.start(id);
   const r = await askSupervisor(root, { op: "start", id });
   if (!r.ok) throw new BerthError(r.error ?? "start failed", r.exitCode ?? 125);
   return r.pid!;

@@ -23,6 +23,8 @@ export interface Cgroup {
   readonly procsFiles: string[];
   /** makes the directories and writes the limits; cleans up what it made if a write fails */
   create(limits: ResourceLimits): void;
+  /** writes the limits given to the existing cgroup (`update` of a running container) */
+  update(limits: ResourceLimits): void;
   /** whether the memory controller killed a process for the limit */
   oomKilled(): boolean;
   stats(): CgroupStats;

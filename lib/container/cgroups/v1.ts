@@ -52,31 +52,10 @@ export class CgroupV1 implements Cgroup {
   create(limits: ResourceLimits): void {
     const io = !!(limits.blkioWeight || limits.deviceIo);
     for (const [c, d] of this.#dirs) if (!OPTIONAL.has(c) || io) Deno.mkdirSync(d, { recursive: true });
-    const mem = this.#dir("memory");
-    if (mem && limits.memory !== undefined) {
-      writeValue(`${mem}/memory.limit_in_bytes`, limits.memory);
-      // Docker's default swap allowance is as much again as the memory limit
-      const swap = limits.memorySwap ?? limits.memory * 2;
-      if (readValue(`${mem}/memory.memsw.limit_in_bytes`) !== undefined) {
-        writeValue(`${mem}/memory.memsw.limit_in_bytes`, swap === -1 ? -1 : swap);
-      }
-    }
-    const cpu = this.#dir("cpu");
-    if (cpu && limits.cpus !== undefined) {
-      writeValue(`${cpu}/cpu.cfs_period_us`, 100000);
-      writeValue(`${cpu}/cpu.cfs_quota_us`, Math.round(limits.cpus * 100000));
-    }
-    if (cpu && limits.cpuShares) writeValue(`${cpu}/cpu.shares`, Math.max(2, limits.cpuShares));
-    const pids = this.#dir("pids");
-    if (pids && limits.pidsLimit !== undefined && limits.pidsLimit > 0) writeValue(`${pids}/pids.max`, limits.pidsLimit);
+    this.update(limits);
     const blkio = this.#dir("blkio");
-    if (limits.blkioWeight || limits.deviceIo) {
+    if (limits.deviceIo) {
       if (!blkio) throw new BerthError("block I/O limits: no blkio cgroup hierarchy on this host");
-      if (limits.blkioWeight) {
-        const file = [`${blkio}/blkio.weight`, `${blkio}/blkio.bfq.weight`].find((f) => readValue(f) !== undefined);
-        if (!file) throw new BerthError("--blkio-weight: this kernel's blkio controller has no weight (blkio.weight, blkio.bfq.weight)");
-        writeValue(file, limits.blkioWeight);
-      }
       for (const d of limits.deviceIo ?? []) {
         const files: Array<[string, number | undefined]> = [["read_bps_device", d.readBps], ["write_bps_device", d.writeBps], ["read_iops_device", d.readIops], ["write_iops_device", d.writeIops]];
         for (const [f, n] of files) if (n !== undefined) writeValue(`${blkio}/blkio.throttle.${f}`, `${d.major}:${d.minor} ${n}`);
@@ -86,6 +65,36 @@ export class CgroupV1 implements Cgroup {
     if (dev && !limits.allDevices) {
       writeValue(`${dev}/devices.deny`, "a");
       writeEach(`${dev}/devices.allow`, [...DEFAULT_DEVICE_RULES.map(deviceRuleText), ...(limits.devices ?? [])]);
+    }
+  }
+
+  /** The limits given (a running container's, `update`); 0 CPUs or a pids limit ≤ 0: none. */
+  update(limits: ResourceLimits): void {
+    const mem = this.#dir("memory");
+    if (mem && limits.memory !== undefined) {
+      // Docker's default swap allowance is as much again as the memory limit
+      const swap = limits.memorySwap ?? limits.memory * 2;
+      const memsw = `${mem}/memory.memsw.limit_in_bytes`;
+      const hasSwap = readValue(memsw) !== undefined;
+      // memory.limit ≤ memsw.limit at every moment: raising writes memsw first, lowering the limit first
+      const current = hasSwap ? Number(readValue(memsw)) : Infinity;
+      if (hasSwap && (swap === -1 || swap > current)) writeValue(memsw, swap);
+      writeValue(`${mem}/memory.limit_in_bytes`, limits.memory);
+      if (hasSwap && swap !== -1 && swap <= current) writeValue(memsw, swap);
+    }
+    const cpu = this.#dir("cpu");
+    if (cpu && limits.cpus !== undefined) {
+      writeValue(`${cpu}/cpu.cfs_period_us`, 100000);
+      writeValue(`${cpu}/cpu.cfs_quota_us`, limits.cpus > 0 ? Math.round(limits.cpus * 100000) : -1);
+    }
+    if (cpu && limits.cpuShares) writeValue(`${cpu}/cpu.shares`, Math.max(2, limits.cpuShares));
+    const pids = this.#dir("pids");
+    if (pids && limits.pidsLimit !== undefined) writeValue(`${pids}/pids.max`, limits.pidsLimit > 0 ? limits.pidsLimit : "max");
+    if (limits.blkioWeight) {
+      const blkio = this.#dir("blkio");
+      const file = [`${blkio}/blkio.weight`, `${blkio}/blkio.bfq.weight`].find((f) => blkio && statLite(blkio) && readValue(f) !== undefined);
+      if (!file) throw new BerthError("--blkio-weight: no blkio weight for this container (blkio.weight, blkio.bfq.weight)");
+      writeValue(file, limits.blkioWeight);
     }
   }
 

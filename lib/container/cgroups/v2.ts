@@ -55,6 +55,15 @@ export class CgroupV2 implements Cgroup {
       const rules = [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? []).map(parseDeviceRule)];
       attachDeviceProgram(this.dir, deviceFilterProgram(rules));
     }
+    this.update(limits);
+    for (const d of limits.deviceIo ?? []) {
+      const keys: Array<[string, number | undefined]> = [["rbps", d.readBps], ["wbps", d.writeBps], ["riops", d.readIops], ["wiops", d.writeIops]];
+      writeValue(`${this.dir}/io.max`, `${d.major}:${d.minor} ${keys.filter(([, n]) => n !== undefined).map(([k, n]) => `${k}=${n}`).join(" ")}`);
+    }
+  }
+
+  /** The limits given (a running container's, `update`); 0 CPUs or a pids limit ≤ 0: none. */
+  update(limits: ResourceLimits): void {
     if (limits.memory !== undefined) {
       writeValue(`${this.dir}/memory.max`, limits.memory);
       const swap = limits.memorySwap ?? limits.memory * 2;
@@ -62,22 +71,18 @@ export class CgroupV2 implements Cgroup {
         writeValue(`${this.dir}/memory.swap.max`, swap === -1 ? "max" : Math.max(0, swap - limits.memory));
       }
     }
-    if (limits.cpus !== undefined) writeValue(`${this.dir}/cpu.max`, `${Math.round(limits.cpus * 100000)} 100000`);
+    if (limits.cpus !== undefined) writeValue(`${this.dir}/cpu.max`, `${limits.cpus > 0 ? Math.round(limits.cpus * 100000) : "max"} 100000`);
     if (limits.cpuShares) {
       // the conversion runc and crun use from v1 shares (2..262144) to v2 weight (1..10000)
       const shares = Math.min(262144, Math.max(2, limits.cpuShares));
       writeValue(`${this.dir}/cpu.weight`, 1 + Math.floor(((shares - 2) * 9999) / 262142));
     }
-    if (limits.pidsLimit !== undefined && limits.pidsLimit > 0) writeValue(`${this.dir}/pids.max`, limits.pidsLimit);
+    if (limits.pidsLimit !== undefined) writeValue(`${this.dir}/pids.max`, limits.pidsLimit > 0 ? limits.pidsLimit : "max");
     if (limits.blkioWeight) {
       // BFQ's weight takes v1's range; the io controller's own is 1..10000 (runc's conversion)
       if (readValue(`${this.dir}/io.bfq.weight`) !== undefined) writeValue(`${this.dir}/io.bfq.weight`, limits.blkioWeight);
       else if (readValue(`${this.dir}/io.weight`) !== undefined) writeValue(`${this.dir}/io.weight`, `default ${1 + Math.floor(((limits.blkioWeight - 10) * 9999) / 990)}`);
       else throw new BerthError("--blkio-weight: this kernel's io controller has no weight (io.weight, io.bfq.weight)");
-    }
-    for (const d of limits.deviceIo ?? []) {
-      const keys: Array<[string, number | undefined]> = [["rbps", d.readBps], ["wbps", d.writeBps], ["riops", d.readIops], ["wiops", d.writeIops]];
-      writeValue(`${this.dir}/io.max`, `${d.major}:${d.minor} ${keys.filter(([, n]) => n !== undefined).map(([k, n]) => `${k}=${n}`).join(" ")}`);
     }
   }
 
