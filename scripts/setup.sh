@@ -21,6 +21,21 @@ if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registr
   systemctl stop docker-registry || true
 fi
 
+# Parts of Debian packages the API tests use without installing the packages (and their dependencies):
+# moby's swagger.yaml (the API's schema) and the docker 20.10 client (docker.io, whose daemon the tests
+# must not start). Unpacked into toolchain/deb/PACKAGE/.
+for p in golang-github-docker-docker-dev docker.io; do
+  if [ ! -d "toolchain/deb/$p" ]; then
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download -qq "$p" >/dev/null 2>&1) || { apt-get update -qq && (cd "$tmp" && apt-get download -qq "$p" >/dev/null); }
+    mkdir -p "toolchain/deb/$p.part" && dpkg-deb -x "$tmp"/*.deb "toolchain/deb/$p.part"
+    # of docker.io only the client (the daemon's binaries are most of its 145 MB)
+    [ "$p" = docker.io ] && find "toolchain/deb/$p.part" -type f ! -path '*/usr/bin/docker' -delete
+    mv "toolchain/deb/$p.part" "toolchain/deb/$p"
+    rm -rf "$tmp"
+  fi
+done
+
 # Deno's own npm package, pinned in toolchain/ (kept out of the project root so that Deno does not take
 # it for the project's npm dependencies). npm ci rejects its lock (npm 11 wants every platform's optional
 # deno binary in it); install keeps the lock as it is.

@@ -39,7 +39,7 @@ Deno.test({ name: "io limits: per-device rates land in the container's cgroup; i
     const hc = JSON.parse((await b(["inspect", id])).stdout)[0].HostConfig;
     assertEquals(hc.BlkioDeviceReadBps, [{ Path: DISK, Rate: 1048576 }]);
     assertEquals(hc.BlkioDeviceWriteIOps, [{ Path: DISK, Rate: 100 }]);
-    assertEquals(hc.BlkioDeviceWriteBps, null);
+    assertEquals(hc.BlkioDeviceWriteBps, []);
   } finally {
     await b(["rm", "-f", id]);
   }

@@ -6,7 +6,9 @@
  */
 import { LayerApplier } from "../image/layer_apply.ts";
 import { TarParser } from "../image/tar_reader.ts";
-import { login } from "../image/login.ts";
+import { login, registryFromArg } from "../image/login.ts";
+import { PASSED_AUTH_ENV } from "../image/auth_store.ts";
+import { parseReference } from "../image/reference.ts";
 import { readRegularInRoot, withRootFd } from "../container/path_in_root.ts";
 import { messageOf } from "../util/errors.ts";
 import { boolParam } from "./errors.ts";
@@ -45,15 +47,32 @@ async function unpackContext(req: Request, dir: string): Promise<void> {
   applier.finish();
 }
 
-/** Docker's X-Registry-Auth / X-Registry-Config: base64url JSON. */
-export function registryAuth(req: Request): { username?: string; password?: string; serveraddress?: string } | undefined {
-  const h = req.headers.get("x-registry-auth");
+type AuthConfig = { username?: string; password?: string; serveraddress?: string };
+
+function base64Json(h: string | null): unknown {
   if (!h) return undefined;
   try {
     return JSON.parse(atob(h.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
     return undefined;
   }
+}
+
+/** Docker's X-Registry-Auth (pull, push): base64url JSON of one AuthConfig. */
+export function registryAuth(req: Request): AuthConfig | undefined {
+  return base64Json(req.headers.get("x-registry-auth")) as AuthConfig | undefined;
+}
+
+/**
+ * The client's credentials for `registry` as the environment of a berth child ({@link PASSED_AUTH_ENV}):
+ * used for that job only, never stored (dockerd does not store them either; the docker CLI keeps its own).
+ */
+export function passedAuthEnv(configs: Record<string, AuthConfig | undefined>): Record<string, string> {
+  const map: Record<string, { username: string; password: string }> = {};
+  for (const [registry, c] of Object.entries(configs)) {
+    if (c?.username && c.password) map[registryFromArg(c.serveraddress || registry)] = { username: c.username, password: c.password };
+  }
+  return Object.keys(map).length ? { [PASSED_AUTH_ENV]: JSON.stringify(map) } : {};
 }
 
 export function buildRoutes(router: Router, root: string): void {
@@ -90,13 +109,26 @@ export function buildRoutes(router: Router, root: string): void {
         for (const [k, v] of Object.entries(parsed)) if (v !== null) args.push("--build-arg", `${k}=${v}`);
       }
       if (q.get("target")) args.push("--target", q.get("target")!);
+      const labels = q.get("labels");
+      if (labels) {
+        let parsed: Record<string, string>;
+        try {
+          parsed = JSON.parse(labels);
+        } catch {
+          throw new HttpError(400, "labels: not JSON");
+        }
+        for (const [k, v] of Object.entries(parsed ?? {})) args.push("--label", `${k}=${v}`);
+      }
+      if (boolParam(q, "pull")) args.push("--pull");
       if (boolParam(q, "nocache")) args.push("--no-cache");
       if (boolParam(q, "q")) args.push("-q");
       const net = q.get("networkmode");
       if (net && net !== "default") args.push("--network", net);
       args.push(ctx);
       await res.start(200);
-      const child = berthChild(root, args);
+      // X-Registry-Config: the client's credentials by registry, for FROM images
+      const configs = (base64Json(req.headers.get("x-registry-config")) ?? {}) as Record<string, AuthConfig>;
+      const child = berthChild(root, args, { env: passedAuthEnv(configs) });
       const gone = clientGone(req, res);
       gone.addEventListener("abort", () => child.kill());
       let lastErr = "";
@@ -118,14 +150,11 @@ export function buildRoutes(router: Router, root: string): void {
   router.add("POST", "/images/{name*}/push", async (req, res, p) => {
     const tag = req.query.get("tag");
     const ref = tag ? `${p.name}:${tag}` : p.name;
-    const auth = registryAuth(req);
-    if (auth?.username && auth.password) {
-      await login(auth.serveraddress || ref.split("/")[0], { root, username: auth.username, password: auth.password });
-    }
+    const env = passedAuthEnv({ [parseReference(ref).registry]: registryAuth(req) });
     res.header("content-type", "application/json");
     await res.start(200);
     await res.writeJson({ status: `The push refers to repository [${p.name}]` });
-    const child = berthChild(root, ["push", ref]);
+    const child = berthChild(root, ["push", ref], { env });
     clientGone(req, res).addEventListener("abort", () => child.kill());
     let lastErr = "", digest = "";
     for await (const { stream, line } of child.lines) {
@@ -145,7 +174,8 @@ export function buildRoutes(router: Router, root: string): void {
     const b = await req.json<{ username?: string; password?: string; serveraddress?: string }>();
     if (!b.username || !b.password) throw new HttpError(400, "username and password are required");
     try {
-      await login(b.serveraddress || "docker.io", { root, username: b.username, password: b.password });
+      // checked, not stored: the docker CLI keeps the credentials it sends with each pull and push
+      await login(registryFromArg(b.serveraddress), { root, username: b.username, password: b.password, store: false });
     } catch (err) {
       throw new HttpError(401, messageOf(err));
     }

@@ -5,12 +5,11 @@ import { imageMatcher } from "../image/filter.ts";
 import { pull } from "../image/pull.ts";
 import { removeImage } from "../image/remove.ts";
 import { tagImage } from "../image/tag.ts";
-import { Progress } from "../image/progress.ts";
+import { jsonPullProgress } from "./pull_progress.ts";
 import { messageOf } from "../util/errors.ts";
 import { boolParam, filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { registryAuth } from "./build_routes.ts";
-import { login } from "../image/login.ts";
 import { listRecords } from "../container/state.ts";
 import type { Router } from "./router.ts";
 
@@ -51,20 +50,20 @@ export function imageRoutes(router: Router, root: string): void {
     if (!from) throw new HttpError(400, "fromImage is required (importing with fromSrc is not supported)");
     const tag = req.query.get("tag");
     const ref = tag ? (tag.startsWith("sha256:") ? `${from}@${tag}` : `${from}:${tag}`) : from;
+    // the client's credentials for this pull only (not stored: the docker CLI keeps its own)
     const auth = registryAuth(req);
-    if (auth?.username && auth.password) {
-      await login(auth.serveraddress || ref.split("/")[0], { root, username: auth.username, password: auth.password });
-    }
+    const credentials = auth?.username && auth.password ? { username: auth.username, password: auth.password } : undefined;
     res.header("content-type", "application/json");
     await res.start(200);
-    await res.writeJson({ status: `Pulling from ${from}`, id: tag || "latest" });
+    // messages go out in order, each flushed as it comes; a client gone makes the writes fail, not the pull
+    let queue = Promise.resolve();
+    const send = (m: unknown) => (queue = queue.then(() => res.writeJson(m)).catch(() => {}));
     try {
-      const r = await pull(ref, { root, progress: new Progress("quiet") });
-      await res.writeJson({ status: `Digest: ${r.digest}` });
-      await res.writeJson({ status: `Status: Image is up to date for ${r.reference}` });
+      await pull(ref, { root, credentials, progress: jsonPullProgress(send) });
     } catch (err) {
-      await res.writeJson({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+      send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
     }
+    await queue;
   });
 
   router.add("GET", "/images/{name*}/json", async (_req, res, p) => {
@@ -77,7 +76,8 @@ export function imageRoutes(router: Router, root: string): void {
       ContainerConfig: {},
       DockerVersion: "",
       VirtualSize: i.Size,
-      GraphDriver: { Name: "overlay2", Data: null },
+      Author: i.Author ?? "",
+      GraphDriver: { Name: "overlay2", Data: {} },
       Metadata: { LastTagTime: "0001-01-01T00:00:00Z" },
     });
   });
@@ -87,7 +87,7 @@ export function imageRoutes(router: Router, root: string): void {
       Id: h.id,
       Created: h.created ? Math.floor(Date.parse(h.created) / 1000) : 0,
       CreatedBy: h.createdBy,
-      Tags: null,
+      Tags: [],
       Size: h.size,
       Comment: h.comment,
     })));

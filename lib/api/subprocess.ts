@@ -15,14 +15,14 @@ export interface BerthChild {
 }
 
 /** Starts `berth --root ROOT ARGS…`. `raw`: stdout as bytes (a tar), not lines. */
-export function berthChild(root: string, args: string[], opts: { raw?: boolean; stdin?: boolean } = {}): BerthChild {
+export function berthChild(root: string, args: string[], opts: { raw?: boolean; stdin?: boolean; env?: Record<string, string> } = {}): BerthChild {
   const [cmd, ...pre] = selfCommand();
   const child = new Deno.Command(cmd, {
     args: [...pre, "--root", root, ...args],
     stdin: opts.stdin ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...opts.env },
   }).spawn();
   async function* linesOf(s: ReadableStream<Uint8Array>, stream: "stdout" | "stderr") {
     let rest = "";

@@ -44,7 +44,7 @@ export function systemRoutes(router: Router, root: string): void {
       Images: listImages(root).length,
       Driver: "overlay2",
       DriverStatus: [["Backing Filesystem", "overlayfs"]],
-      Plugins: { Volume: ["local"], Network: ["bridge", "host", "none"], Authorization: null, Log: ["json-file"] },
+      Plugins: { Volume: ["local"], Network: ["bridge", "host", "none"], Authorization: [], Log: ["json-file"] },
       MemoryLimit: true,
       SwapLimit: true,
       CpuCfsPeriod: true,
@@ -74,11 +74,10 @@ export function systemRoutes(router: Router, root: string): void {
       DefaultRuntime: "berth",
       Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
       LiveRestoreEnabled: false,
-      Isolation: "",
       InitBinary: "",
       SecurityOptions: ["name=seccomp,profile=builtin"],
       RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ["127.0.0.0/8"], Mirrors: [] },
-      Warnings: null,
+      Warnings: [],
     });
   });
 }

@@ -1,6 +1,7 @@
 import { build } from "../../mod.ts";
 import { UsageError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
+import { parseLabels } from "./run_options.ts";
 
 export const buildCommand: Command = {
   name: "build",
@@ -14,6 +15,8 @@ export const buildCommand: Command = {
     "    --no-cache          do not use the cache",
     "-q, --quiet             print only the image ID (RUN output only when a step fails)",
     "    --network string    the network of RUN steps (default: bridge; none, host, a network's name)",
+    "    --label list        set metadata for an image (K=V)",
+    "    --pull              always attempt to pull a newer version of the FROM images",
   ],
   options: {
     tag: { type: "string", short: "t", multiple: true },
@@ -23,6 +26,8 @@ export const buildCommand: Command = {
     "no-cache": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     network: { type: "string" },
+    label: { type: "string", multiple: true },
+    pull: { type: "boolean" },
   },
   args: [1, 1],
   async run(g, v, [context]) {
@@ -45,6 +50,8 @@ export const buildCommand: Command = {
       noCache: !!v["no-cache"],
       quiet: !!v.quiet,
       network: v.network as string | undefined,
+      labels: parseLabels((v.label as string[] | undefined) ?? []),
+      pull: !!v.pull,
       insecureRegistries: g.insecureRegistries,
     });
     return 0;

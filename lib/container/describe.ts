@@ -40,15 +40,16 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   for (const p of ep?.ports ?? rec.spec.ports ?? []) {
     (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
   }
-  const endpoint = (e: EndpointState | undefined) => ({
-    Aliases: rec.spec.networkAliases ?? null,
+  // on a user network the short ID is a name too (Docker's); the default networks have no aliases
+  const endpoint = (e: EndpointState | undefined, network: string) => ({
+    Aliases: ["bridge", "host", "none"].includes(network) ? [] : [...(rec.spec.networkAliases ?? []), rec.spec.id.slice(0, 12)],
     IPAddress: e?.ip ?? "",
     IPPrefixLen: e?.prefix ?? 0,
     Gateway: e?.gateway ?? "",
     MacAddress: e?.mac ?? "",
   });
-  const networks: Record<string, unknown> = net.startsWith("container:") ? {} : { [net]: endpoint(ep) };
-  for (const n of rec.spec.extraNetworks ?? []) networks[n] = endpoint(rec.state.connected?.find((e) => e.network === n));
+  const networks: Record<string, unknown> = net.startsWith("container:") ? {} : { [net]: endpoint(ep, net) };
+  for (const n of rec.spec.extraNetworks ?? []) networks[n] = endpoint(rec.state.connected?.find((e) => e.network === n), n);
   return {
     Bridge: ep?.bridge ?? "",
     IPAddress: ep?.ip ?? "",
@@ -161,16 +162,15 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
 }
 
 /** HostConfig.SecurityOpt as Docker shows it: what was asked for. */
-function securityOptList(spec: ContainerSpec): string[] | null {
+function securityOptList(spec: ContainerSpec): string[] {
   const list: string[] = [];
   if (spec.noNewPrivileges) list.push("no-new-privileges");
   if (spec.seccomp === "unconfined") list.push("seccomp=unconfined");
   else if (spec.seccomp) list.push(`seccomp=${spec.seccomp.file}`);
-  return list.length ? list : null;
+  return list;
 }
 
 /** Docker's [{Path, Rate}] lists of the block I/O limits. */
-function ioList(spec: ContainerSpec, key: "readBps" | "writeBps" | "readIops" | "writeIops"): { Path: string; Rate: number }[] | null {
-  const list = (spec.limits.deviceIo ?? []).filter((d) => d[key] !== undefined).map((d) => ({ Path: d.path, Rate: d[key]! }));
-  return list.length ? list : null;
+function ioList(spec: ContainerSpec, key: "readBps" | "writeBps" | "readIops" | "writeIops"): { Path: string; Rate: number }[] {
+  return (spec.limits.deviceIo ?? []).filter((d) => d[key] !== undefined).map((d) => ({ Path: d.path, Rate: d[key]! }));
 }

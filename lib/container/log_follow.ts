@@ -1,7 +1,7 @@
 /** `berth logs` (and attaching to a supervised container): print the json-file log, optionally following it. */
 import { BerthError } from "../util/errors.ts";
 import { type LogEntry, logPath, parseSince, readLogUpTo } from "./logs.ts";
-import { readJsonLinesFrom } from "../util/json_lines.ts";
+import { JsonLinesFollower } from "../util/json_lines.ts";
 import { containerDir, findContainer, pidAlive, readRecord } from "./state.ts";
 
 export interface LogOptions {
@@ -28,17 +28,21 @@ function emit(e: LogEntry, timestamps: boolean): void {
   while (off < b.length) off += out.writeSync(b.subarray(off));
 }
 
-function logOf(root: string, ref: string, opts: LogOptions) {
+function logOf(root: string, ref: string, opts: LogOptions, follow = false) {
   const rec = findContainer(root, ref);
   if (!rec) throw new BerthError(`No such container: ${ref}`);
   const id = rec.spec.id;
   const path = logPath(containerDir(root, id), id);
+  // opened before the read: a container removed at once after it exited (docker-py's run(remove=True)
+  // deletes it while its follow is open) still has its last lines read
+  const follower = follow ? new JsonLinesFollower<LogEntry>(path) : undefined;
   const since = opts.since ? parseSince(opts.since) : undefined;
   const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since;
   const read = readLogUpTo(path, rec.spec.log?.maxFile ?? 1);
   let entries = read.entries.filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
-  return { id, path, keep, entries, offset: read.offset };
+  if (follower) follower.offset = read.offset;
+  return { id, keep, entries, follower };
 }
 
 /**
@@ -55,25 +59,27 @@ export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, 
 
 /** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
 export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
-  const { id, path, keep, entries, offset: readUpTo } = logOf(root, ref, opts);
-  const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
-  for (const e of entries) await out(e);
-  if (!opts.follow) return;
-  const started = performance.now();
-  // follow the live file from where the read above stopped; a rotation (the file got shorter) starts it over
-  let offset = readUpTo;
-  for (;;) {
-    if (opts.signal?.aborted) return;
-    const now = readRecord(root, id);
-    const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
-    const next = readJsonLinesFrom<LogEntry>(path, offset);
-    if (next.offset !== offset) {
-      offset = next.offset;
-      for (const e of next.items) if (keep(e)) await out(e);
-      continue;
+  const { id, keep, entries, follower } = logOf(root, ref, opts, !!opts.follow);
+  try {
+    const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
+    for (const e of entries) await out(e);
+    if (!follower) return;
+    const started = performance.now();
+    // follow the live file from where the read above stopped (through a rotation: see JsonLinesFollower)
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const now = readRecord(root, id);
+      const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
+      const items = follower.read();
+      if (items.length) {
+        for (const e of items) if (keep(e)) await out(e);
+        continue;
+      }
+      if (done) return;
+      const wait = typeof opts.pollMs === "function" ? opts.pollMs(performance.now() - started) : opts.pollMs ?? 50;
+      await new Promise((r) => setTimeout(r, wait));
     }
-    if (done) return;
-    const wait = typeof opts.pollMs === "function" ? opts.pollMs(performance.now() - started) : opts.pollMs ?? 50;
-    await new Promise((r) => setTimeout(r, wait));
+  } finally {
+    follower?.close();
   }
 }

@@ -45,8 +45,29 @@ function dockerConfigPath(): string | undefined {
   return home ? join(home, ".docker", "config.json") : undefined;
 }
 
-/** Credentials for `registry`: berth's own first, then Docker's config. */
+/**
+ * Credentials handed to one berth process and never stored: JSON `{"REGISTRY": {"username", "password"}}`.
+ * The API service passes a client's X-Registry-Auth / X-Registry-Config this way to its push and build children.
+ */
+export const PASSED_AUTH_ENV = "BERTH_REGISTRY_AUTH";
+
+function passedCredentials(registry: string): Credentials | undefined {
+  const raw = Deno.env.get(PASSED_AUTH_ENV);
+  if (!raw) return undefined;
+  try {
+    const map = JSON.parse(raw) as Record<string, Partial<Credentials>>;
+    for (const key of keysFor(registry)) {
+      const c = map[key];
+      if (c?.username && c.password) return { username: c.username, password: c.password };
+    }
+  } catch { /* not JSON: none */ }
+  return undefined;
+}
+
+/** Credentials for `registry`: those passed to this process, then berth's own, then Docker's config. */
 export function findCredentials(root: string, registry: string): Credentials | undefined {
+  const passed = passedCredentials(registry);
+  if (passed) return passed;
   const sources = [authFilePath(root), dockerConfigPath()].filter((p): p is string => !!p);
   for (const path of sources) {
     let file: AuthFile;

@@ -20,6 +20,8 @@ import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { teardown } from "../container/cleanup.ts";
 import { buildSpec, findOrPull } from "../container/create.ts";
+import { pull } from "./pull.ts";
+import { Progress } from "./progress.ts";
 import { mountRootfs, unmountRootfs } from "../container/rootfs.ts";
 import { startContainer } from "../container/run.ts";
 import { createRecord, makeContainerDir, newContainerId, readRecord } from "../container/state.ts";
@@ -53,6 +55,10 @@ export interface BuildOptions {
   quiet?: boolean;
   /** the network of RUN containers (default: bridge) */
   network?: string;
+  /** labels set on the image (`--label`), over the Dockerfile's */
+  labels?: Record<string, string>;
+  /** pull every FROM image even when it is stored (`--pull`) */
+  pull?: boolean;
   insecureRegistries?: string[];
   /** progress lines (default: stdout) */
   say?: (line: string) => void;
@@ -216,7 +222,9 @@ async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: strin
             platform: { os: p.os, architecture: p.architecture },
           };
         } else {
-          const record = await findOrPull(opts.root, from, { root: opts.root, insecureRegistries: opts.insecureRegistries });
+          const pullOpts = { root: opts.root, insecureRegistries: opts.insecureRegistries, progress: new Progress("quiet") };
+          if (opts.pull) await pull(from, pullOpts);
+          const record = await findOrPull(opts.root, from, pullOpts);
           const { config } = readImage(opts.root, record.id);
           state = { layers: record.layers, config: structuredClone(config), key: await sha(`from ${record.id}`), platform: record.platform };
         }
@@ -332,6 +340,7 @@ async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: strin
       const final = done[targetIndex];
       const config = structuredClone(final.config);
       config.created ??= new Date().toISOString();
+      if (opts.labels && Object.keys(opts.labels).length) config.config = { ...config.config, Labels: { ...config.config?.Labels, ...opts.labels } };
       const id = await writeImage(store, config, final.layers, tags, final.platform);
       quietSay(`Successfully built ${id.slice(7, 19)}`);
       for (const t of opts.tags ?? []) quietSay(`Successfully tagged ${t}`);

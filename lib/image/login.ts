@@ -10,6 +10,8 @@ export interface LoginOptions {
   username: string;
   password: string;
   insecureRegistries?: string[];
+  /** keep them in ROOT/auth.json (default); false: only check them (the API's /auth, as dockerd) */
+  store?: boolean;
 }
 
 /** Normalises what users type: `https://host/v2/` → `host`; nothing → Docker Hub. */
@@ -34,6 +36,7 @@ export async function login(registry: string, opts: LoginOptions): Promise<void>
   } catch (err) {
     throw new BerthError(`login ${registry}: ${(err as Error).message.replace(`${registry}: `, "")}`);
   }
+  if (opts.store === false) return;
   Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
   saveCredentials(opts.root, registry, { username: opts.username, password: opts.password });
 }

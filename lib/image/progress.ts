@@ -16,13 +16,31 @@ interface Row {
 const enc = new TextEncoder();
 const BAR = 40;
 
+/** One change of the progress, for a listener (the API turns them into Docker's JSON progress messages). */
+export interface ProgressEvent {
+  /** the layer's short id; none for a line about the whole job */
+  id?: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
 export class Progress {
   #rows: Row[] = [];
   #drawn = 0;
   #last = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly mode: "tty" | "plain" | "quiet", private readonly out = Deno.stdout) {}
+  constructor(
+    private readonly mode: "tty" | "plain" | "quiet",
+    private readonly out = Deno.stdout,
+    private readonly listener?: (e: ProgressEvent) => void,
+  ) {}
+
+  /** No output; every change goes to `listener`. */
+  static to(listener: (e: ProgressEvent) => void): Progress {
+    return new Progress("quiet", Deno.stdout, listener);
+  }
 
   /** Progress on stdout, as `docker pull` prints it; errors stay alone on stderr. */
   static forStdout(quiet: boolean): Progress {
@@ -31,6 +49,7 @@ export class Progress {
 
   /** Plain text line (e.g. "Pulling from library/busybox"). */
   say(line: string): void {
+    this.listener?.({ status: line });
     if (this.mode === "quiet") return;
     this.#write(`${line}\n`);
     if (this.mode === "tty") this.#drawn = 0; // printed above nothing: redraw rows below it
@@ -38,6 +57,7 @@ export class Progress {
 
   add(id: string, status: string, total = 0): void {
     this.#rows.push({ id, status, done: 0, total, startedAt: performance.now() });
+    this.listener?.({ id, status, total });
     if (this.mode === "plain") this.#write(`${id}: ${status}\n`);
     this.#render(true);
   }
@@ -49,6 +69,7 @@ export class Progress {
     if (changed && status === "Downloading") row.startedAt = performance.now();
     row.status = status;
     if (done !== undefined) row.done = done;
+    this.listener?.({ id, status, current: row.done, total: row.total });
     if (this.mode === "plain" && changed) this.#write(`${id}: ${status}\n`);
     this.#render(changed);
   }

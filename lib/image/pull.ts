@@ -13,7 +13,7 @@
 import { BerthError, userMessage } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { debug } from "../util/log.ts";
-import { findCredentials } from "./auth_store.ts";
+import { type Credentials, findCredentials } from "./auth_store.ts";
 import { readCapped, sha256Digest, storeVerifiedBlob } from "./blob_io.ts";
 import { parseImageConfig } from "./image_config.ts";
 import { assignTag } from "./image_lookup.ts";
@@ -49,15 +49,17 @@ export interface PullOptions {
   /** layers fetched and unpacked at once (default 3, as Docker downloads) */
   maxConcurrent?: number;
   progress?: Progress;
+  /** for this pull only (the API's X-Registry-Auth); default: the stored ones */
+  credentials?: Credentials;
 }
 
 /** A client for `ref`'s registry with stored credentials and the insecure setting applied. */
-export function clientFor(root: string, registry: string, insecure: string[] = []): RegistryClient {
+export function clientFor(root: string, registry: string, insecure: string[] = [], credentials?: Credentials): RegistryClient {
   const settings = readSettings(root);
   const all = [...insecure, ...(settings.insecureRegistries ?? [])];
   return new RegistryClient(registry, {
     insecure: all.includes(registry),
-    credentials: findCredentials(root, registry),
+    credentials: credentials ?? findCredentials(root, registry),
     idleTimeoutMs: idleTimeoutMsOf(settings),
   });
 }
@@ -120,7 +122,7 @@ async function pullLocked(ref: Reference, store: Store, opts: PullOptions): Prom
   const what = `pull ${name}`;
   const progress = opts.progress ?? Progress.forStdout(!!opts.quiet);
   const want: Platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
-  const client = clientFor(opts.root, ref.registry, opts.insecureRegistries);
+  const client = clientFor(opts.root, ref.registry, opts.insecureRegistries, opts.credentials);
 
   const top = await fetchManifest(client, ref, ref.digest ?? ref.tag!, what);
   let parsed = parseManifest(top.bytes, top.contentType, what);

@@ -28,6 +28,67 @@ export function readJsonLinesFrom<T>(path: string, offset: number): { items: T[]
     return { items: [], offset: 0 };
   }
   try {
+    return readLinesOf<T>(f, offset);
+  } finally {
+    f.close();
+  }
+}
+
+/**
+ * Follows such a file through an open descriptor: what was written before the file was removed (a
+ * container deleted right after it exited) or rotated away is still read to its end; then a new file
+ * at the path is followed from its start.
+ */
+export class JsonLinesFollower<T> {
+  #file: Deno.FsFile | undefined;
+  #ino: number | null = null;
+
+  constructor(readonly path: string, public offset = 0) {
+    this.#open();
+  }
+
+  #open(): boolean {
+    try {
+      this.#file = Deno.openSync(this.path, { read: true });
+      this.#ino = this.#file.statSync().ino;
+      return true;
+    } catch {
+      this.#file = undefined;
+      return false;
+    }
+  }
+
+  /** The objects of the lines written since the last read. */
+  read(): T[] {
+    if (!this.#file && !this.#open()) return [];
+    let r = readLinesOf<T>(this.#file!, this.offset);
+    this.offset = r.offset;
+    if (!r.items.length) {
+      let ino: number | null | undefined;
+      try {
+        ino = Deno.statSync(this.path).ino;
+      } catch { /* removed: keep what is open */ }
+      if (ino !== undefined && ino !== this.#ino) {
+        this.close();
+        if (this.#open()) {
+          r = readLinesOf<T>(this.#file!, 0);
+          this.offset = r.offset;
+        }
+      }
+    }
+    return r.items;
+  }
+
+  close(): void {
+    try {
+      this.#file?.close();
+    } catch { /* closed */ }
+    this.#file = undefined;
+  }
+}
+
+function readLinesOf<T>(f: Deno.FsFile, offset: number): { items: T[]; offset: number } {
+  {
     const size = f.statSync().size;
     if (size < offset) offset = 0;
     if (size === offset) return { items: [], offset };
@@ -41,7 +102,5 @@ export function readJsonLinesFrom<T>(path: string, offset: number): { items: T[]
     }
     const end = buf.subarray(0, got).lastIndexOf(10) + 1;
     return { items: parseJsonLines<T>(decoder.decode(buf.subarray(0, end))), offset: offset + end };
-  } finally {
-    f.close();
   }
 }
