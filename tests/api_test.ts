@@ -106,6 +106,32 @@ for (const [client, bin] of CLIENTS) Deno.test({ name: `api: the docker CLI (${c
     await new Promise((r) => setTimeout(r, 300));
     assertEquals((await docker(host, bin, ["logs", "api-web"])).stdout, "up\n");
     assertEquals((await docker(host, bin, ["inspect", "-f", "{{.State.Status}} {{.Name}}", "api-web"])).stdout, "running /api-web\n");
+
+    // docker exec -it on a terminal: a tty of the client's size
+    const execIt = await new Deno.Command("script", {
+      args: ["-qec", `stty cols 77 rows 22; ${bin} exec -it api-web sh -c 'tty; stty size'`, "/dev/null"],
+      env: { DOCKER_HOST: host },
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    const execOut = new TextDecoder().decode(execIt.stdout);
+    assertMatch(execOut, /\/dev\/pts\/\d+/);
+    assertMatch(execOut, /22 77/);
+    // logs -f follows until the container ends; port shows a published port, which answers
+    await docker(host, bin, ["run", "-d", "--name", "api-follow", "--network", "none", base, "sh", "-c", "echo a; sleep 1; echo b"]);
+    assertEquals((await docker(host, bin, ["logs", "-f", "api-follow"])).stdout, "a\nb\n");
+    const srv = "mkdir -p /www; echo published > /www/index.html; exec httpd -f -p 80 -h /www";
+    await docker(host, bin, ["run", "-d", "--name", "api-pub", "-p", "127.0.0.1::80", base, "sh", "-c", srv]);
+    const port = (await docker(host, bin, ["port", "api-pub", "80"])).stdout.trim();
+    assertMatch(port, /^127\.0\.0\.1:\d+$/);
+    let body = "";
+    for (let i = 0; i < 50 && !body; i++) {
+      body = await fetch(`http://${port}/`).then((r) => r.text()).catch(() => "");
+      if (!body) await new Promise((r) => setTimeout(r, 100));
+    }
+    assertEquals(body, "published\n");
+    await docker(host, bin, ["rm", "-f", "api-follow", "api-pub"]);
+
     await docker(host, bin, ["stop", "-t", "1", "api-web"]);
     assertMatch((await berth(root, ["ps", "-a"])).stdout, /Exited \(\d+\)[^\n]*api-web/);
     await docker(host, bin, ["kill", "cli-made"]);
@@ -138,6 +164,10 @@ Deno.test({ name: "api: malformed HTTP is a 400 and the service keeps serving; u
     const two = await raw("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\nPOST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n7\r\n{\"Imag\r\n0\r\n\r\n");
     assertMatch(two, /^HTTP\/1\.1 200 [\s\S]*OK[\s\S]*HTTP\/1\.1 400 [\s\S]*invalid JSON/);
     assertMatch(await raw("GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), /api-version: 1\.41/i);
+    // versions: 1.24 up to 1.41, refused outside as dockerd words it
+    assertMatch(await raw("GET /v1.24/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), /^HTTP\/1\.1 200/);
+    assertMatch(await raw("GET /v1.23/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), /^HTTP\/1\.1 400 [\s\S]*client version 1\.23 is too old/);
+    assertMatch(await raw("GET /v1.45/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), /^HTTP\/1\.1 400 [\s\S]*client version 1\.45 is too new/);
   });
   const tcp = await berth(root, ["system", "service", "tcp://0.0.0.0:23750"]);
   assertEquals(tcp.code, 125);
@@ -154,7 +184,11 @@ Deno.test({ name: "api: exec (stdin, exit codes, not found), cp both ways, build
   const { root, base } = await runImages();
   await withService(root, async (host) => {
     await docker(host, ["network", "create", "--label", "t=api", "apinet"]);
-    await docker(host, ["volume", "create", "apivol"]);
+    await docker(host, ["volume", "create", "--label", "t=api", "apivol"]);
+    await docker(host, ["volume", "create", "other-vol"]);
+    assertEquals((await docker(host, ["network", "ls", "--filter", "label=t=api", "--format", "{{.Name}}"])).stdout, "apinet\n");
+    assertEquals((await docker(host, ["volume", "ls", "--filter", "label=t=api", "--format", "{{.Name}}"])).stdout, "apivol\n");
+    await docker(host, ["volume", "rm", "other-vol"]);
     const events = new Deno.Command(DOCKER!, {
       args: ["events", "--filter", "type=container", "--format", "{{.Action}} {{.Actor.Attributes.name}}"],
       env: { DOCKER_HOST: host },
@@ -264,7 +298,9 @@ Deno.test({ name: "api: pull, login, push against a registry with basic auth; do
         assertMatch((await d(["login", "-u", "api", "--password-stdin", reg.host], 0, "secret\n")).stdout, /Login Succeeded/);
         assertMatch((await d(["login", "-u", "api", "--password-stdin", reg.host], 1, "wrong\n")).stderr, /unauthorized|401|denied/i);
         await d(["tag", base, `${reg.host}/team/app:1`]);
-        assertMatch((await d(["push", `${reg.host}/team/app:1`])).stdout, /digest: sha256:[0-9a-f]{64}/);
+        const pushed = (await d(["push", `${reg.host}/team/app:1`])).stdout;
+        assertMatch(pushed, /digest: sha256:[0-9a-f]{64}/);
+        assertMatch(pushed, /^[0-9a-f]{12}: Pushed$/m); // a line per layer
         await d(["rmi", `${reg.host}/team/app:1`]);
         // the service checked the credentials and kept none (as dockerd): the client sends them (X-Registry-Auth)
         // with each push and pull

@@ -65,9 +65,8 @@ export function archiveRoutes(router: Router, root: string): void {
     } catch {
       child.kill();
     }
-    let err = "";
-    for await (const { stream, line } of child.lines) if (stream === "stderr") err = line.replace(/^berth: /, "");
-    if (!(await child.status).success) throw new HttpError(400, err || "copy failed");
+    for await (const _ of child.lines) { /* the error is kept: lastError */ }
+    if (!(await child.status).success) throw new HttpError(400, child.lastError || "copy failed");
     await res.send(200);
   });
 
@@ -100,13 +99,9 @@ export function archiveRoutes(router: Router, root: string): void {
       }
     })();
     const out: string[] = [];
-    let err = "";
-    for await (const { stream, line } of child.lines) {
-      if (stream === "stdout" && line) out.push(line);
-      else if (line) err = line.replace(/^berth: /, "");
-    }
+    for await (const { stream, line } of child.lines) if (stream === "stdout" && line) out.push(line);
     await feeding;
-    if (!(await child.status).success) throw new HttpError(400, err || "load failed");
+    if (!(await child.status).success) throw new HttpError(400, child.lastError || "load failed");
     res.header("content-type", "application/json");
     await res.start(200);
     // Docker names images as users type them: busybox:latest, not docker.io/library/busybox:latest
@@ -129,8 +124,8 @@ async function streamChild(req: Parameters<typeof clientGone>[0], res: Parameter
   const reader = child.stdout.getReader();
   const first = await reader.read();
   if (first.done) {
-    let err = "";
-    for await (const { line } of child.lines) err = line.replace(/^berth: /, "");
+    for await (const _ of child.lines) { /* the error is kept: lastError */ }
+    const err = child.lastError;
     if (!(await child.status).success) throw new HttpError(/No such|Could not find/.test(err) ? 404 : 500, err || "failed");
   }
   await res.start(200);

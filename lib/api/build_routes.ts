@@ -131,16 +131,15 @@ export function buildRoutes(router: Router, root: string): void {
       const child = berthChild(root, args, { env: passedAuthEnv(configs) });
       const gone = clientGone(req, res);
       gone.addEventListener("abort", () => child.kill());
-      let lastErr = "";
       let id = "";
-      for await (const { stream, line } of child.lines) {
-        if (stream === "stderr") lastErr = line.replace(/^berth: /, "");
+      for await (const { line } of child.lines) {
         const m = line.match(/^Successfully built ([0-9a-f]{12})/);
         if (m) id = m[1];
         await res.writeJson({ stream: `${line}\n` });
       }
       const status = await child.status;
-      if (!status.success) await res.writeJson({ errorDetail: { code: status.code, message: lastErr || "build failed" }, error: lastErr || "build failed" });
+      const err = child.lastError || "build failed";
+      if (!status.success) await res.writeJson({ errorDetail: { code: status.code, message: err }, error: err });
       else if (id) await res.writeJson({ aux: { ID: `sha256:${id}` } });
     } finally {
       Deno.removeSync(tmp, { recursive: true });
@@ -156,18 +155,19 @@ export function buildRoutes(router: Router, root: string): void {
     await res.writeJson({ status: `The push refers to repository [${p.name}]` });
     const child = berthChild(root, ["push", ref], { env });
     clientGone(req, res).addEventListener("abort", () => child.kill());
-    let lastErr = "", digest = "";
+    let digest = "", size = 0;
     for await (const { stream, line } of child.lines) {
-      if (stream === "stderr") lastErr = line.replace(/^berth: /, "");
-      else if (line.trim()) {
-        const d = line.match(/digest: (sha256:[0-9a-f]{64}) size: (\d+)/);
-        if (d) digest = d[1];
-        await res.writeJson({ status: line.trim() });
-      }
+      if (stream === "stderr" || !line.trim()) continue;
+      const d = line.match(/digest: (sha256:[0-9a-f]{64}) size: (\d+)/);
+      if (d) [digest, size] = [d[1], Number(d[2])];
+      // a layer's line ("0123456789ab: Pushed") is that layer's progress message, as dockerd sends it
+      const layer = line.trim().match(/^([0-9a-f]{12}): (.+)$/);
+      await res.writeJson(layer ? { status: layer[2], progressDetail: {}, id: layer[1] } : { status: line.trim() });
     }
     const status = await child.status;
-    if (!status.success) await res.writeJson({ errorDetail: { message: lastErr || "push failed" }, error: lastErr || "push failed" });
-    else if (digest) await res.writeJson({ progressDetail: {}, aux: { Tag: tag ?? "latest", Digest: digest, Size: 0 } });
+    const err = child.lastError || "push failed";
+    if (!status.success) await res.writeJson({ errorDetail: { message: err }, error: err });
+    else if (digest) await res.writeJson({ progressDetail: {}, aux: { Tag: tag ?? "latest", Digest: digest, Size: size } });
   });
 
   router.add("POST", "/auth", async (req, res) => {

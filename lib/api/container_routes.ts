@@ -238,16 +238,23 @@ export function containerRoutes(router: Router, root: string): void {
     const stdout = boolParam(req.query, "stdout"), stderr = boolParam(req.query, "stderr");
     const since = String(Date.now() / 1000 - 0.001);
     const upgrade = /upgrade/i.test(req.headers.get("connection") ?? "") && !!req.headers.get("upgrade");
-    const conn = await res.hijack(upgrade, rec.spec.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-    req.reader.idleMs = 0;
-    attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 0) + 1);
-    const gone = new AbortController();
     // the client's side is the container's stdin (with -t: its terminal's input) when it was made with -i;
     // the client's end of stream is a half-close — stdin's EOF — not a hang-up: a reset is, and so is a
-    // failed write below
+    // failed write below. Opened before the client hears it is attached: it starts the container then,
+    // and a container that opened its stdin with no writer left would read EOF at once.
     const stdinFd = boolParam(req.query, "stdin") && rec.spec.process.openStdin
       ? openStdinWriter(containerDir(root, rec.spec.id))
       : undefined;
+    let conn: Deno.Conn;
+    try {
+      conn = await res.hijack(upgrade, rec.spec.tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+    } catch (err) {
+      if (stdinFd !== undefined) closeFd(stdinFd);
+      throw err;
+    }
+    req.reader.idleMs = 0;
+    attached.set(rec.spec.id, (attached.get(rec.spec.id) ?? 0) + 1);
+    const gone = new AbortController();
     (async () => {
       try {
         for (let c; (c = await req.reader.readSome(65536)) !== null;) {

@@ -3,6 +3,7 @@
  * the path's parameters. Paths come without the `/v1.NN` prefix (the server strips it).
  */
 import { HttpError, type Request, type Response } from "./http/server.ts";
+import { API_VERSION, MIN_API_VERSION } from "./system_routes.ts";
 
 export type RouteHandler = (req: Request, res: Response, params: Record<string, string>) => Promise<void>;
 
@@ -22,6 +23,7 @@ export class Router {
 
   /** Runs the route for the request; 404 for an unknown path, 405-as-404 (Docker's) for a wrong method. */
   async dispatch(req: Request, res: Response): Promise<void> {
+    if (req.version) checkVersion(req.version);
     const parts = req.path.split("/").slice(1);
     const method = req.method === "HEAD" ? ["HEAD", "GET"] : [req.method];
     for (const m of method) {
@@ -32,6 +34,23 @@ export class Router {
       }
     }
     throw new HttpError(404, `page not found`);
+  }
+}
+
+
+function versionNumber(v: string): number {
+  const [major, minor] = v.split(".").map(Number);
+  return major * 1000 + (minor || 0);
+}
+
+/** The API versions berth answers to (MIN_API_VERSION up to API_VERSION); dockerd's words for the others. */
+function checkVersion(v: string): void {
+  if (!/^\d+\.\d+$/.test(v)) throw new HttpError(400, `invalid API version ${v}`);
+  if (versionNumber(v) < versionNumber(MIN_API_VERSION)) {
+    throw new HttpError(400, `client version ${v} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
+  }
+  if (versionNumber(v) > versionNumber(API_VERSION)) {
+    throw new HttpError(400, `client version ${v} is too new. Maximum supported API version is ${API_VERSION}`);
   }
 }
 

@@ -11,6 +11,8 @@ export interface BerthChild {
   stdout: ReadableStream<Uint8Array>;
   stdin: WritableStream<Uint8Array>;
   status: Promise<Deno.CommandStatus>;
+  /** the last stderr line read from {@link BerthChild.lines} without "berth: " (the error a failed job ends with) */
+  readonly lastError: string;
   kill(): void;
 }
 
@@ -49,11 +51,18 @@ export function berthChild(root: string, args: string[], opts: { raw?: boolean; 
     if (!opts.raw) drain(linesOf(child.stdout, "stdout"));
     drain(linesOf(child.stderr, "stderr"));
     while (open > 0 || queue.length) {
-      if (queue.length) yield queue.shift()!;
-      else await new Promise<void>((r) => (wake = r));
+      if (queue.length) {
+        const x = queue.shift()!;
+        if (x.stream === "stderr" && x.line.trim()) lastError = x.line.replace(/^berth: /, "");
+        yield x;
+      } else await new Promise<void>((r) => (wake = r));
     }
   };
+  let lastError = "";
   return {
+    get lastError() {
+      return lastError;
+    },
     lines: { [Symbol.asyncIterator]: merged },
     stdout: child.stdout,
     stdin: opts.stdin ? child.stdin : new WritableStream(),

@@ -51,6 +51,10 @@ eq "pause: cgroup.freeze" 1 "$(cat "$(cg "$id")/cgroup.freeze")"
 has "pause: frozen" "frozen 1" "$(cat "$(cg "$id")/cgroup.events")"
 $B unpause "$id" >/dev/null 2>&1
 eq "unpause" 0 "$(cat "$(cg "$id")/cgroup.freeze")"
+# update: new limits in the running container's v2 files (swap.max is swap beyond memory)
+$B update -m 64m --memory-swap 96m --pids-limit 70 --cpus 0 "$id" >/dev/null 2>&1
+eq "update: memory.max, memory.swap.max, pids.max, cpu.max" "67108864 33554432 70 max 100000" \
+  "$(cat "$(cg "$id")/memory.max") $(cat "$(cg "$id")/memory.swap.max" 2>/dev/null || echo noswap) $(cat "$(cg "$id")/pids.max") $(cat "$(cg "$id")/cpu.max")"
 has "ps lists it" "$(echo "$id" | cut -c1-12)" "$($B ps 2>&1)"
 $B stop -t 1 "$id" >/dev/null 2>&1
 has "stopped" '"Status": "exited"' "$($B inspect "$id" 2>&1)"
