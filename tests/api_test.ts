@@ -109,7 +109,8 @@ for (const [client, bin] of CLIENTS) Deno.test({ name: `api: the docker CLI (${c
 
     // docker exec -it on a terminal: a tty of the client's size
     const execIt = await new Deno.Command("script", {
-      args: ["-qec", `stty cols 77 rows 22; ${bin} exec -it api-web sh -c 'tty; stty size'`, "/dev/null"],
+      // the 20.10 client (API 1.41) sizes an exec's terminal with a resize after its start: a moment for it
+      args: ["-qec", `stty cols 77 rows 22; ${bin} exec -it api-web sh -c 'tty; sleep 0.5; stty size'`, "/dev/null"],
       env: { DOCKER_HOST: host },
       stdin: "null",
       stdout: "piped",

@@ -264,11 +264,22 @@ Deno.test("run: kill -9 of berth takes the container with it; the next berth com
   for (let i = 0; i < 100 && berthMounts().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 300));
   assertEquals(berthMounts().length, 1, "the container is running");
+  // this container's own process (a global pgrep would also see other tests' containers)
+  const [id] = [...Deno.readDirSync(`${root}/containers`)].map((e) => e.name).filter((n) => n !== "names");
+  const pid = JSON.parse(Deno.readTextFileSync(`${root}/containers/${id}/container.json`)).state.pid as number;
+  assertEquals(Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0")[0], "sleep");
   child.kill("SIGKILL");
   await child.status;
-  await new Promise((r) => setTimeout(r, 200));
-  const sleeping = new TextDecoder().decode((await new Deno.Command("pgrep", { args: ["-f", "^sleep 60$"], stdout: "piped" }).output()).stdout);
-  assertEquals(sleeping, "", "the container died with berth");
+  let alive = true;
+  for (let i = 0; i < 40 && alive; i++) {
+    try {
+      alive = !/^State:\s+Z/m.test(Deno.readTextFileSync(`/proc/${pid}/status`));
+    } catch {
+      alive = false;
+    }
+    if (alive) await new Promise((r) => setTimeout(r, 50));
+  }
+  assertEquals(alive, false, "the container died with berth");
   assertEquals((await berth(root, ["run", "--rm", base, "true"])).code, 0);
   assertEquals(berthMounts(), []);
   assertEquals(berthCgroups(), []);
