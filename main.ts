@@ -6,6 +6,7 @@ import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded
 import { type Command, commandHelp, invoke, out } from "./lib/cli/command.ts";
 import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
+import { runcMain } from "./lib/runc/main.ts";
 import { createCommand } from "./lib/cli/create.ts";
 import { cpCommand } from "./lib/cli/cp.ts";
 import { diffCommand } from "./lib/cli/diff.ts";
@@ -95,8 +96,17 @@ const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove:
 
 let exitFast = false;
 
+/** Called as `berth-runc` (a link to the one file): the OCI runtime's command line. */
+function calledAsRuntime(): boolean {
+  const self = Deno.env.get("BERTH_SELF") ?? Deno.execPath();
+  return /(^|\/)berth-runc$/.test(self);
+}
+
 /** Runs one berth command line and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // the OCI runtime has runc's command line, not berth's: `berth-runc …` or `berth runtime …`
+  if (calledAsRuntime()) return await runcMain(argv);
+  if (argv[0] === "runtime") return await runcMain(argv.slice(1));
   try {
     const { global, command, rest, version, help } = parseGlobal(argv);
     setDebug(global.debug);

@@ -47,6 +47,8 @@ export const SYS = {
   keyctl: 250,
   seccomp: 317,
   close_range: 436,
+  rt_sigtimedwait: 128,
+  prlimit64: 302,
   openat2: 437,
 } as const;
 

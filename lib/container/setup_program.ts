@@ -268,6 +268,8 @@ export interface ProcessCallsInput {
   execPath: string;
   args: string[];
   env: string[];
+  /** fds 3 … 3+N-1 stay open across the execve (an OCI runtime's `--preserve-fds`) */
+  keepFds?: number;
 }
 
 /** The call that installs `filter` (struct sock_fprog { u16 len; u64 filter } in the data block). */
@@ -314,7 +316,7 @@ export function processCalls(p: InitProgram, input: ProcessCallsInput): void {
   }
   p.call("unblock signals", SYS.rt_sigprocmask, [2, new Uint8Array(8), null, 8]);
   p.call("umask 022", SYS.umask, [0o022]);
-  p.call("close berth's fds on exec", SYS.close_range, [3, 0xffffffff, CLOSE_RANGE_CLOEXEC], { ignoreFailure: true });
+  p.call("close berth's fds on exec", SYS.close_range, [3 + (input.keepFds ?? 0), 0xffffffff, CLOSE_RANGE_CLOEXEC], { ignoreFailure: true });
   if (filter && input.noNewPrivileges) filter();
   p.call("exec", SYS.execve, [input.execPath, p.strings(input.args), p.strings(input.env)]);
   p.call("exit", SYS.exit_group, [127]);

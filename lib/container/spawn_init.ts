@@ -15,6 +15,9 @@ import { type ExitStatus, spawnProcess, waitProcess } from "../ffi/spawn.ts";
 import { InitProgram, SYS } from "./init_program.ts";
 import { PART1_ADDRESS, PART2_ADDRESS, PART2_MAX, stubExecutable } from "./init_stub.ts";
 
+/** What a setup program writes on the report pipe when all is done but the exec (the OCI "created" state). */
+export const CREATED_REPORT = new TextEncoder().encode("CREATED\0");
+
 /** A setup step of the stub failed: `step` says which, `code` is errno. */
 export class SetupError extends Error {
   constructor(readonly step: string, readonly code: number) {
@@ -25,6 +28,8 @@ export class SetupError extends Error {
 
 export interface InitProcess {
   pid: number;
+  /** the report pipe's fd number in the stub (a setup program may write to it) */
+  reportFd: number;
   /** sends the second part of the program (filled in by `build`); the stub runs it at once */
   start(build: (p: InitProgram) => void): void;
   /** resolves once the command is exec'd; rejects with {@link SetupError} if a step failed */
@@ -44,6 +49,8 @@ export function spawnInit(
   fds: Record<number, number>,
   /** "new": pid 1 of a new PID namespace; "inherit": berth's; a path: join that namespace (exec) */
   pidNamespace: "new" | "inherit" | string,
+  /** `ready` resolves when the program writes {@link CREATED_REPORT} (an OCI create), not at the execve */
+  untilCreated = false,
 ): InitProcess {
   debug("spawnInit: start");
   const [reportRead, reportWrite] = libc.pipe();
@@ -92,7 +99,10 @@ export function spawnInit(
     const buf = new Uint8Array(16);
     let n = 0;
     try {
-      for (let r; n < 16 && (r = await libc.readAsync(reportRead, buf.subarray(n))) > 0;) n += r;
+      for (let r; n < 16 && (r = await libc.readAsync(reportRead, buf.subarray(n))) > 0;) {
+        n += r;
+        if (untilCreated && n === 8 && CREATED_REPORT.every((b, i) => buf[i] === b)) return;
+      }
     } finally {
       libc.closeFd(reportRead);
     }
@@ -116,6 +126,7 @@ export function spawnInit(
   };
   return {
     pid,
+    reportFd: reportWrite,
     ready,
     exited,
     start(build) {

@@ -32,6 +32,8 @@ export interface Cgroup {
   pids(): number[];
   /** freezes or thaws every process (pause/unpause) */
   freeze(frozen: boolean): void;
+  /** whether it is frozen (paused) */
+  isFrozen(): boolean;
   /** kills what is left and removes the directories; safe to call twice */
   destroy(): Promise<void>;
 }

@@ -128,6 +128,11 @@ export class CgroupV1 implements Cgroup {
     writeValue(`${f}/freezer.state`, frozen ? "FROZEN" : "THAWED");
   }
 
+  isFrozen(): boolean {
+    const f = this.#dir("freezer");
+    return !!f && readValue(`${f}/freezer.state`)?.trim() === "FROZEN";
+  }
+
   async destroy(): Promise<void> {
     const f = this.#dir("freezer");
     if (f && readValue(`${f}/freezer.state`) === "FROZEN") writeValue(`${f}/freezer.state`, "THAWED");

@@ -108,6 +108,10 @@ export class CgroupV2 implements Cgroup {
     writeValue(`${this.dir}/cgroup.freeze`, frozen ? 1 : 0);
   }
 
+  isFrozen(): boolean {
+    return readValue(`${this.dir}/cgroup.freeze`)?.trim() === "1";
+  }
+
   async destroy(): Promise<void> {
     try {
       Deno.writeTextFileSync(`${this.dir}/cgroup.kill`, "1");

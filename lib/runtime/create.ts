@@ -1,0 +1,194 @@
+/**
+ * OCI `create`: everything but the user program's execve. The container's process is the init stub
+ * (pid 1 of its new PID namespace, or in the one the config names), set up from the config and then
+ * waiting for `start`; `create` writes the state and the pid file, runs the prestart and createRuntime
+ * hooks, hands the terminal to the console socket, and exits — leaving no berth process between the
+ * caller (a subreaper shim, conmon) and the container.
+ */
+import { BerthError, messageOf } from "../util/errors.ts";
+import { join } from "../util/path.ts";
+import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { closeFd, prctl } from "../ffi/fd.ts";
+import { sendFd } from "../ffi/scm_rights.ts";
+import { CAP_NAMES, lastCapability } from "../container/capabilities.ts";
+import { CgroupV1 } from "../container/cgroups/v1.ts";
+import { resolveExecutable } from "../container/exec_path.ts";
+import { mkdirInRoot, statInRoot, withRootFd } from "../container/path_in_root.ts";
+import { joinCgroup } from "../container/setup_program.ts";
+import { SetupError, spawnInit } from "../container/spawn_init.ts";
+import { openTtyIn } from "../container/tty.ts";
+import { compileFilter } from "../container/seccomp/compile.ts";
+import { parseProfile, resolveProfile } from "../container/seccomp/profile.ts";
+import { isDirMode } from "../ffi/dir_fd.ts";
+import { type OciConfig, type OciMount, readBundle } from "./oci_config.ts";
+import { cgroupPathOf, limitsOf, ociCgroup } from "./oci_cgroup.ts";
+import { ociNamespaceCalls, ociSetupProgram } from "./oci_setup.ts";
+import { runHooks } from "./hooks.ts";
+import { checkId, processStartTime, readState, type RuntimeState, stateDir, writeState } from "./runtime_state.ts";
+import { ociState } from "./operations.ts";
+
+export interface CreateOptions {
+  /** the runtime's state root (runc's --root) */
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** fds 3 … 3+N-1 pass to the container */
+  preserveFds?: number;
+  systemdCgroup?: boolean;
+}
+
+/** The capability numbers of a list of names (`CAP_SYS_ADMIN`); an unknown name is an error. */
+function capabilityNumbers(names: string[] | undefined): number[] {
+  return (names ?? []).map((n) => {
+    const i = (CAP_NAMES as readonly string[]).indexOf(n.replace(/^CAP_/, ""));
+    if (i < 0) throw new BerthError(`config.json: process.capabilities: unknown capability ${n}`, 1);
+    return i;
+  });
+}
+
+function seccompOf(config: OciConfig, caps: number[]): Uint8Array | undefined {
+  const s = config.linux?.seccomp;
+  if (!s) return undefined;
+  const profile = parseProfile(JSON.stringify(s), "config.json linux.seccomp");
+  return compileFilter(resolveProfile(profile, { capabilities: caps.map((c) => `CAP_${CAP_NAMES[c]}`), kernel: Deno.osRelease() }));
+}
+
+function checkSupported(config: OciConfig): void {
+  const ns = config.linux?.namespaces ?? [];
+  if (ns.some((n) => n.type === "user")) throw new BerthError("config.json: linux.namespaces: user namespaces are not supported by berth's runtime yet", 1);
+  const mnt = ns.find((n) => n.type === "mount");
+  if (!mnt) throw new BerthError("config.json: linux.namespaces: berth's runtime needs a mount namespace (the rootfs is pivoted into it)", 1);
+  if (mnt.path) throw new BerthError("config.json: linux.namespaces: joining a mount namespace by path is not supported", 1);
+}
+
+export interface Created {
+  state: RuntimeState;
+  /** the container process's exit (this process is its parent until it exits) */
+  exited: Promise<{ code: number; signal: number | null }>;
+}
+
+export async function ociCreate(opts: CreateOptions): Promise<Created> {
+  checkId(opts.id);
+  const { config, rootfs, bundle } = readBundle(opts.bundle);
+  checkSupported(config);
+  const process = config.process!;
+  if (process.terminal && !opts.consoleSocket) throw new BerthError("cannot allocate tty if runc will detach without setting console socket", 1);
+  if (!process.terminal && opts.consoleSocket) throw new BerthError("cannot use console socket if runc will not detach or allocate tty", 1);
+  if (readState(opts.root, opts.id)) throw new BerthError(`container with id exists: ${opts.id}`, 1);
+  const dir = stateDir(opts.root, opts.id);
+  Deno.mkdirSync(opts.root, { recursive: true, mode: 0o700 });
+  try {
+    Deno.mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) throw new BerthError(`container with id exists: ${opts.id}`, 1);
+    throw err;
+  }
+
+  const cgroupPath = cgroupPathOf(config.linux?.cgroupsPath, opts.id, !!opts.systemdCgroup);
+  const cgroup = ociCgroup(cgroupPath);
+  let tty: { master: number; slave: number; slavePath: string } | undefined;
+  let init: ReturnType<typeof spawnInit> | undefined;
+  try {
+    const caps = capabilityNumbers(process.capabilities?.bounding);
+    const seccomp = seccompOf(config, caps);
+    const env = process.env ?? [];
+    const user = { uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [], home: "/" };
+    const binds = (config.mounts ?? []).filter((m) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind"));
+    const isFileSource = (m: OciMount) => {
+      if (!binds.includes(m) || !m.source) return false;
+      try {
+        return !Deno.statSync(m.source).isDirectory;
+      } catch {
+        return false;
+      }
+    };
+    mkdirInRoot(rootfs, process.cwd);
+    const execPath = resolveExecutable(rootfs, process.args[0], env, process.cwd, binds.filter((m) => !isFileSource(m)).map((m) => ({ destination: m.destination, source: m.source! })));
+    // a masked path is a file or a directory as the host's kernel makes it (/proc, /sys), else as the image has it
+    const kindOf = (path: string): "file" | "dir" | null => {
+      if (/^\/(proc|sys)(\/|$)/.test(path)) {
+        try {
+          return Deno.statSync(path).isDirectory ? "dir" : "file";
+        } catch {
+          return null;
+        }
+      }
+      const st = withRootFd(rootfs, (fd) => statInRoot(fd, path));
+      return st ? (isDirMode(st.mode) ? "dir" : "file") : null;
+    };
+
+    cgroup.create(limitsOf(config.linux?.resources));
+    if (process.terminal) tty = openTtyIn("/dev/pts");
+    const pidNs = config.linux?.namespaces?.find((n) => n.type === "pid");
+    init = spawnInit(
+      (p) => joinCgroup(p, cgroup.procsFiles, false),
+      tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {},
+      pidNs ? pidNs.path ?? "new" : "inherit",
+      true,
+    );
+    // nothing in the container may open this process's binary through /proc
+    prctl(4 /* PR_SET_DUMPABLE */, 0);
+    const reportFd = init.reportFd;
+    init.start((p) => {
+      ociNamespaceCalls(p, config);
+      ociSetupProgram(p, {
+        config,
+        rootfs,
+        reportFd,
+        execPath,
+        user,
+        env,
+        ttyFd: tty ? 0 : undefined,
+        consolePath: tty?.slavePath,
+        isFileSource,
+        kindOf,
+        capabilities: caps,
+        lastCap: lastCapability(),
+        seccomp,
+        cgroupVersion: cgroup.version,
+        cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
+        keepFds: opts.preserveFds ?? 0,
+      });
+    });
+    await init.ready;
+    const startTime = processStartTime(init.pid);
+    if (startTime === undefined) throw new BerthError("container init exited during setup", 1);
+    const state: RuntimeState = {
+      id: opts.id,
+      pid: init.pid,
+      startTime,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      annotations: config.annotations ?? {},
+      cgroupPath,
+      hooks: config.hooks,
+      owner: "",
+    };
+    writeState(opts.root, state);
+    // the state the hooks see: created, with the pid
+    await runHooks("prestart", config.hooks?.prestart, ociState(state, "created"));
+    await runHooks("createRuntime", config.hooks?.createRuntime, ociState(state, "created"));
+    await runHooks("createContainer", config.hooks?.createContainer, ociState(state, "created"));
+    if (opts.pidFile) writeFileAtomicSync(opts.pidFile.startsWith("/") ? opts.pidFile : join(Deno.cwd(), opts.pidFile), String(init.pid), 0o644);
+    if (tty) sendFd(opts.consoleSocket!, tty.master);
+    return { state, exited: init.exited };
+  } catch (err) {
+    init?.abort();
+    if (init) await init.exited.catch(() => {});
+    await cgroup.destroy().catch(() => {});
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* gone */ }
+    if (err instanceof SetupError) throw new BerthError(`container setup failed: ${err.message}`, 1);
+    if (err instanceof BerthError) throw err;
+    throw new BerthError(messageOf(err), 1);
+  } finally {
+    if (tty) {
+      closeFd(tty.master);
+      closeFd(tty.slave);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * An OCI config as the init stub's setup program (the runtime layer: spec → process). Namespaces (joined
+ * by path or new), the mounts in the config's order, default devices, masked and read-only paths,
+ * pivot_root, hostname, sysctl, rlimits, oom_score_adj; then the stub reports "created" and waits for
+ * `start` (SIGUSR1) before the process's own setup and its execve.
+ *
+ * Every path inside the rootfs is opened inside it (openat2 RESOLVE_IN_ROOT from the rootfs as working
+ * directory) at the moment of its use and reached through that fd: a symlink in an image never leads a
+ * mount, a device node or a mask to a host path.
+ */
+import { type InitProgram, SYS } from "../container/init_program.ts";
+import { processCalls } from "../container/setup_program.ts";
+import { CREATED_REPORT } from "../container/spawn_init.ts";
+import type { ProcessUser } from "../container/user.ts";
+import type { OciConfig, OciMount } from "./oci_config.ts";
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, parseMountOptions } from "./mount_options.ts";
+
+export const CLONE_FLAGS: Record<string, number> = {
+  mount: 0x00020000,
+  cgroup: 0x02000000,
+  uts: 0x04000000,
+  ipc: 0x08000000,
+  network: 0x40000000,
+  pid: 0x20000000,
+  user: 0x10000000,
+  time: 0x80,
+};
+
+const O_WRONLY = 1, O_CREAT = 0o100, O_EXCL = 0o200, O_CLOEXEC = 0o2000000, O_DIRECTORY = 0o200000, O_PATH = 0o10000000;
+const RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10, AT_FDCWD = -100, MNT_DETACH = 2;
+const SIG_BLOCK = 0, SIGUSR1 = 10;
+/** the fd a path opened in the rootfs is moved to, so that the next call can name it (/proc/self/fd/N) */
+const SLOT = 250;
+
+const RLIMITS: Record<string, number> = {
+  RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5, RLIMIT_NPROC: 6,
+  RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10, RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12,
+  RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
+};
+
+/** The devices every container gets (runc's list), made in its /dev. */
+const DEFAULT_DEVICES: Array<[string, number, number]> = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
+const DEV_LINKS: Array<[string, string]> = [["/proc/self/fd", "fd"], ["/proc/self/fd/0", "stdin"], ["/proc/self/fd/1", "stdout"], ["/proc/self/fd/2", "stderr"], ["pts/ptmx", "ptmx"]];
+
+export interface OciSetupInput {
+  config: OciConfig;
+  /** the rootfs on the host */
+  rootfs: string;
+  /** the report pipe's fd in the stub */
+  reportFd: number;
+  /** the command's path in the container, PATH already searched */
+  execPath: string;
+  user: ProcessUser;
+  env: string[];
+  /** the terminal's follower end in the stub (fds 0–2 are it already) */
+  ttyFd?: number;
+  /** host path of the terminal's follower end, bound on /dev/console */
+  consolePath?: string;
+  /** whether a bind mount's source is a file (its mount point is then a file) */
+  isFileSource: (m: OciMount) => boolean;
+  /** kinds of paths in the rootfs, found before (for masks: a file gets /dev/null, a directory a tmpfs) */
+  kindOf: (path: string) => "file" | "dir" | null;
+  capabilities: number[];
+  lastCap: number;
+  seccomp?: Uint8Array;
+  cgroupVersion: 1 | 2;
+  cgroupV1Controllers: string[];
+  /** fds 3 … 3+N-1 stay open into the container (`--preserve-fds`) */
+  keepFds: number;
+}
+
+/** Namespaces: those with a path are joined, the others made new (pid is done at the spawn). */
+export function ociNamespaceCalls(p: InitProgram, config: OciConfig): void {
+  let flags = 0;
+  for (const ns of config.linux?.namespaces ?? []) {
+    if (ns.type === "pid") continue;
+    if (ns.path) {
+      p.call(`open ${ns.path}`, SYS.open, [ns.path, O_CLOEXEC, 0]);
+      p.call(`join the ${ns.type} namespace ${ns.path}`, SYS.setns, [null, CLONE_FLAGS[ns.type]], { previousResult: true });
+    } else flags |= CLONE_FLAGS[ns.type];
+  }
+  if (flags) p.call("unshare namespaces", SYS.unshare, [flags]);
+  const hasUts = config.linux?.namespaces?.some((n) => n.type === "uts" && !n.path);
+  if (hasUts && config.hostname) {
+    const name = new TextEncoder().encode(config.hostname);
+    p.call("sethostname", SYS.sethostname, [name, name.length]);
+  }
+}
+
+/** The rest of the setup, up to the wait for `start`, then the process's own setup and execve. */
+export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
+  const { config, rootfs } = input;
+  const propagation = parseMountOptions([config.linux?.rootfsPropagation ?? "rslave"]).propagation[0] ?? (MS_SLAVE | MS_REC);
+  p.call("make mounts private to the container", SYS.mount, [null, "/", null, propagation, null]);
+  p.call("bind the rootfs onto itself", SYS.mount, [rootfs, rootfs, null, MS_BIND | MS_REC, null]);
+
+  /** opens `path` inside the rootfs and moves the fd to SLOT; returns the magic link naming it */
+  const open = (path: string, dir = false): string => {
+    const how = new BigUint64Array([BigInt(O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0)), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
+    p.call("chdir rootfs", SYS.chdir, [rootfs]);
+    p.call(`open ${path} in the rootfs`, SYS.openat2, [AT_FDCWD, path.replace(/^\/+/, "") || ".", new Uint8Array(how.buffer), 24]);
+    p.call(`hold ${path}`, SYS.dup2, [null, SLOT], { previousResult: true });
+    return `/proc/self/fd/${SLOT}`;
+  };
+  /** enters the directory `path` of the rootfs (for calls relative to it) */
+  const enter = (path: string) => {
+    const target = open(path, true);
+    p.call(`enter ${path}`, SYS.chdir, [target]);
+  };
+  const mountAt = (what: string, path: string, src: string | null, fstype: string | null, flags: number, data: string | null, ignoreFailure = false) => {
+    const target = open(path);
+    p.call(what, SYS.mount, [src, target, fstype, flags, data], { ignoreFailure });
+  };
+
+  /** makes `path` in the rootfs if it is missing (after the mounts before it, as they may hold it), a file or a directory */
+  const ensure = (path: string, file: boolean) => {
+    const parts = path.split("/").filter(Boolean);
+    for (let i = 0; i < parts.length; i++) {
+      enter(`/${parts.slice(0, i).join("/")}`);
+      // neither follows a symlink in the last place: a link planted there fails the mount that follows instead
+      if (file && i === parts.length - 1) p.call(`create ${path}`, SYS.open, [parts[i], O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644], { ignoreFailure: true });
+      else p.call(`mkdir /${parts.slice(0, i + 1).join("/")}`, SYS.mkdir, [parts[i], 0o755], { ignoreFailure: true });
+    }
+  };
+  for (const m of config.mounts ?? []) {
+    ensure(m.destination, input.isFileSource(m));
+    mountCalls(p, m, input, mountAt, enter);
+  }
+
+  // default devices, then the config's, in the container's /dev (opened inside the rootfs)
+  enter("/dev");
+  p.call("umask", SYS.umask, [0]);
+  for (const [name, major, minor] of DEFAULT_DEVICES) {
+    p.call(`mknod /dev/${name}`, SYS.mknod, [name, 0o020000 | 0o666, (major << 8) | minor], { ignoreFailure: true });
+  }
+  for (const [target, name] of DEV_LINKS) p.call(`symlink /dev/${name}`, SYS.symlink, [target, name], { ignoreFailure: true });
+  for (const d of config.linux?.devices ?? []) {
+    const slash = d.path.lastIndexOf("/");
+    enter(d.path.slice(0, slash) || "/");
+    const type = d.type === "b" ? 0o060000 : d.type === "p" ? 0o010000 : 0o020000;
+    const major = d.major ?? 0, minor = d.minor ?? 0;
+    const dev = ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+    p.call(`mknod ${d.path}`, SYS.mknod, [d.path.slice(slash + 1), type | ((d.fileMode ?? 0o666) & 0o7777), dev]);
+  }
+  if (input.consolePath) {
+    enter("/dev");
+    p.call("create /dev/console", SYS.open, ["console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600], { ignoreFailure: true });
+    mountAt("mount /dev/console", "/dev/console", input.consolePath, null, MS_BIND, null);
+  }
+
+  for (const path of config.linux?.maskedPaths ?? []) {
+    const k = input.kindOf(path);
+    if (k === "file") mountAt(`mask ${path}`, path, "/dev/null", null, MS_BIND, null, true);
+    else if (k === "dir") mountAt(`mask ${path}`, path, "tmpfs", "tmpfs", MS_RDONLY, null, true);
+  }
+  for (const path of config.linux?.readonlyPaths ?? []) {
+    if (!input.kindOf(path)) continue;
+    mountAt(`bind ${path}`, path, `${rootfs}${path}`, null, MS_BIND | MS_REC, null, true);
+    mountAt(`read-only ${path}`, path, null, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, null, true);
+  }
+  if (config.root?.readonly) p.call("read-only rootfs", SYS.mount, [null, rootfs, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null]);
+
+  if (config.process?.oomScoreAdj !== undefined) {
+    const v = String(config.process.oomScoreAdj);
+    p.call("open oom_score_adj", SYS.open, ["/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC, 0]);
+    p.call("write oom_score_adj", SYS.write, [null, v, v.length], { previousResult: true });
+  }
+  for (const r of config.process?.rlimits ?? []) {
+    const limit = new BigUint64Array([BigInt.asUintN(64, BigInt(r.soft)), BigInt.asUintN(64, BigInt(r.hard))]);
+    p.call(`set ${r.type}`, SYS.prlimit64, [0, RLIMITS[r.type], new Uint8Array(limit.buffer), null]);
+  }
+
+  p.call("chdir rootfs", SYS.chdir, [rootfs]);
+  p.call("pivot_root", SYS.pivot_root, [".", "."]);
+  p.call("detach the host's root", SYS.umount2, [".", MNT_DETACH]);
+  p.call("chdir /", SYS.chdir, ["/"]);
+  for (const [key, value] of Object.entries(config.linux?.sysctl ?? {})) {
+    const path = `/proc/sys/${key.replace(/\./g, "/")}`;
+    p.call(`open ${path}`, SYS.open, [path, O_WRONLY | O_CLOEXEC, 0]);
+    p.call(`sysctl ${key}=${value}`, SYS.write, [null, value, new TextEncoder().encode(value).length], { previousResult: true });
+  }
+  p.call(`chdir ${config.process!.cwd}`, SYS.chdir, [config.process!.cwd]);
+
+  // created: tell `create`, then wait for `start` (its SIGUSR1, blocked first so that none is lost)
+  const set = new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]);
+  p.call("block the start signal", SYS.rt_sigprocmask, [SIG_BLOCK, new Uint8Array(set.buffer), null, 8]);
+  p.call("report created", SYS.write, [input.reportFd, CREATED_REPORT, CREATED_REPORT.length]);
+  p.call("wait for start", SYS.rt_sigtimedwait, [new Uint8Array(set.buffer), null, null, 8]);
+
+  processCalls(p, {
+    capabilities: input.capabilities,
+    lastCap: input.lastCap,
+    noNewPrivileges: !!config.process?.noNewPrivileges,
+    seccomp: input.seccomp,
+    user: input.user,
+    ttyFd: input.ttyFd,
+    execPath: input.execPath,
+    args: config.process!.args,
+    env: input.env,
+    keepFds: input.keepFds,
+  });
+}
+
+type MountAt = (what: string, path: string, src: string | null, fstype: string | null, flags: number, data: string | null, ignoreFailure?: boolean) => void;
+
+/** One OCI mount: bind (then a remount for its flags), cgroup (the host's hierarchy version), or a filesystem. */
+function mountCalls(p: InitProgram, m: OciMount, input: OciSetupInput, mountAt: MountAt, enter: (path: string) => void): void {
+  const o = parseMountOptions(m.options);
+  const what = `mount ${m.destination}`;
+  const bind = m.type === "bind" || (o.flags & MS_BIND) !== 0;
+  if (bind) {
+    mountAt(what, m.destination, m.source ?? "", null, MS_BIND | (o.flags & MS_REC), null);
+    const rest = o.flags & ~(MS_BIND | MS_REC);
+    if (rest) mountAt(`${what} (${m.options?.join(",")})`, m.destination, null, null, MS_REMOUNT | MS_BIND | rest, null);
+  } else if (m.type === "cgroup" || m.type === "cgroup2") {
+    const flags = o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (input.cgroupVersion === 2) mountAt(what, m.destination, "cgroup2", "cgroup2", flags, null);
+    else {
+      mountAt(what, m.destination, "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755");
+      enter(m.destination);
+      for (const c of input.cgroupV1Controllers) p.call(`mkdir ${m.destination}/${c}`, SYS.mkdir, [c, 0o755], { ignoreFailure: true });
+      for (const c of input.cgroupV1Controllers) mountAt(`mount ${m.destination}/${c}`, `${m.destination}/${c}`, "cgroup", "cgroup", flags, c, true);
+      if (o.flags & MS_RDONLY) mountAt(`read-only ${m.destination}`, m.destination, null, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null);
+    }
+  } else {
+    mountAt(what, m.destination, m.source ?? m.type ?? "none", m.type ?? null, o.flags, o.data || null);
+  }
+  for (const prop of o.propagation) mountAt(`propagation of ${m.destination}`, m.destination, null, null, prop, null);
+}
