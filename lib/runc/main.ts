@@ -106,6 +106,6 @@ export async function runcMain(argv: string[]): Promise<number> {
     const msg = messageOf(err);
     runcLog("error", msg);
     console.error(msg);
-    return err instanceof BerthError ? err.exitCode || 1 : 1;
+    return 1; // runc's one exit code for every error (callers read the message, not the code)
   }
 }

@@ -1,0 +1,235 @@
+/**
+ * Issue 14 (in part): berth's OCI runtime driven through runc's command line on bundles — run with
+ * output and exit codes; the create/start/state/kill/delete life with a pid file; a created container
+ * deleted without --force; ps, pause, resume; hooks with the state on stdin; the terminal through
+ * --console-socket; bad bundles refused with clear errors and nothing left behind.
+ */
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { BERTH } from "./helpers/berth.ts";
+import { PROC } from "./helpers/fixtures.ts";
+import { makeBundle, runtime } from "./helpers/bundle.ts";
+
+async function withRoot(fn: (root: string) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "berth-test-runc-" });
+  try {
+    await fn(root);
+    // nothing left: no state, no cgroup
+    assertEquals([...Deno.readDirSync(root)].map((e) => e.name), []);
+  } finally {
+    for (const id of (await runtime(root, ["list", "-q"])).stdout.split("\n").filter(Boolean)) await runtime(root, ["delete", "-f", id]);
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+const leftCgroups = () =>
+  ["/sys/fs/cgroup/berth-runc", "/sys/fs/cgroup/memory/berth-runc", "/sys/fs/cgroup/pids/berth-runc"].flatMap((d) => {
+    try {
+      return [...Deno.readDirSync(d)].filter((e) => e.isDirectory).map((e) => `${d}/${e.name}`);
+    } catch {
+      return [];
+    }
+  });
+
+Deno.test({ name: "runtime: run prints the process's output and exits with its code, in its own namespaces", ...PROC, fn: async () => {
+  const b = await makeBundle((c) => {
+    c.process!.args = ["sh", "-c", "echo out; echo err >&2; hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 7"];
+    c.hostname = "bundled";
+  });
+  try {
+    await withRoot(async (root) => {
+      const r = await runtime(root, ["run", "--bundle", b.dir, "r1"]);
+      assertEquals(r.code, 7, r.stderr);
+      assertEquals(r.stdout, "out\nbundled\nsh -c echo out; echo err >&2; hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo; exit 7 \n");
+      assertEquals(r.stderr, "err\n");
+    });
+    assertEquals(leftCgroups(), []);
+  } finally {
+    await b.remove();
+  }
+} });
+
+Deno.test({ name: "runtime: create, state, start, ps, pause, resume, kill, delete; a created container deleted without --force", ...PROC, fn: async () => {
+  const b = await makeBundle((c) => (c.process!.args = ["sleep", "100"]));
+  try {
+    await withRoot(async (root) => {
+      const pidFile = `${b.dir}/pid`;
+      const created = await runtime(root, ["create", "--bundle", b.dir, "--pid-file", pidFile, "c1"]);
+      assertEquals(created.code, 0, created.stderr);
+      const pid = Deno.readTextFileSync(pidFile);
+      assertMatch(pid, /^\d+$/); // no newline
+      const state = JSON.parse((await runtime(root, ["state", "c1"])).stdout);
+      assertEquals([state.status, String(state.pid), state.id, state.bundle], ["created", pid, "c1", b.dir]);
+      // the process waits, as the stub, until start: no berth process stays in between
+      assert(Deno.readLinkSync(`/proc/${pid}/exe`).startsWith("/memfd:berth-init"));
+      assertEquals((await runtime(root, ["start", "c1"])).code, 0);
+      assertEquals(JSON.parse((await runtime(root, ["state", "c1"])).stdout).status, "running");
+      assertMatch((await runtime(root, ["start", "c1"])).stderr, /cannot start an already running container/);
+      assertEquals(JSON.parse((await runtime(root, ["ps", "--format", "json", "c1"])).stdout), [Number(pid)]);
+      assertMatch((await runtime(root, ["ps", "c1"])).stdout, /PID[\s\S]*sleep 100/);
+      assertEquals((await runtime(root, ["pause", "c1"])).code, 0);
+      assertEquals(JSON.parse((await runtime(root, ["state", "c1"])).stdout).status, "paused");
+      assertEquals((await runtime(root, ["resume", "c1"])).code, 0);
+      const del = await runtime(root, ["delete", "c1"]);
+      assertEquals(del.code, 1);
+      assertMatch(del.stderr, /cannot delete container c1 that is not stopped: running/);
+      assertMatch((await runtime(root, ["list"])).stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\nc1\s+\d+\s+running/);
+      assertEquals((await runtime(root, ["kill", "c1", "9"])).code, 0);
+      for (let i = 0; i < 50 && JSON.parse((await runtime(root, ["state", "c1"])).stdout).status !== "stopped"; i++) await new Promise((r) => setTimeout(r, 50));
+      assertEquals(JSON.parse((await runtime(root, ["state", "c1"])).stdout).status, "stopped");
+      assertMatch((await runtime(root, ["kill", "c1"])).stderr, /container not running/);
+      assertEquals((await runtime(root, ["delete", "c1"])).code, 0);
+      const gone = await runtime(root, ["state", "c1"]);
+      assertEquals([gone.code, gone.stderr.trim()], [1, "container does not exist"]);
+
+      // created, never started: delete without --force removes it (containerd relies on that)
+      assertEquals((await runtime(root, ["create", "--bundle", b.dir, "c2"])).code, 0);
+      const p2 = JSON.parse((await runtime(root, ["state", "c2"])).stdout).pid;
+      assertEquals((await runtime(root, ["delete", "c2"])).code, 0);
+      let alive = true;
+      try {
+        alive = !/^State:\s+Z/m.test(Deno.readTextFileSync(`/proc/${p2}/status`));
+      } catch {
+        alive = false;
+      }
+      assertEquals(alive, false, "the created container's process is gone");
+      assertMatch((await runtime(root, ["create", "--bundle", b.dir, "c1"])).stderr, /^$/);
+      assertMatch((await runtime(root, ["create", "--bundle", b.dir, "c1"])).stderr, /container with id exists: c1/);
+      assertEquals((await runtime(root, ["delete", "--force", "c1"])).code, 0);
+    });
+    assertEquals(leftCgroups(), []);
+  } finally {
+    await b.remove();
+  }
+} });
+
+Deno.test({ name: "runtime: hooks get the state on stdin; poststop runs at delete", ...PROC, fn: async () => {
+  const out = await Deno.makeTempDir({ prefix: "berth-test-hooks-" });
+  const b = await makeBundle((c) => {
+    c.process!.args = ["true"];
+    const hook = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/${name}`] });
+    c.hooks = { prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], poststart: [hook("poststart")], poststop: [hook("poststop")] };
+  });
+  try {
+    await withRoot(async (root) => {
+      assertEquals((await runtime(root, ["run", "--bundle", b.dir, "h1"])).code, 0);
+      const pre = JSON.parse(Deno.readTextFileSync(`${out}/prestart`));
+      assertEquals([pre.id, pre.status, pre.bundle], ["h1", "created", b.dir]);
+      assert(pre.pid > 0);
+      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/createRuntime`)).id, "h1");
+      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/poststart`)).status, "running");
+      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/poststop`)).status, "stopped");
+    });
+    // a failing prestart hook fails the create, which leaves nothing
+    b.config.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo no >&2; exit 3"] }] };
+    b.save();
+    await withRoot(async (root) => {
+      const r = await runtime(root, ["create", "--bundle", b.dir, "h2"]);
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /prestart hook #0 \(\/bin\/sh\): exit status 3, stderr: no/);
+    });
+  } finally {
+    await b.remove();
+    await Deno.remove(out, { recursive: true });
+  }
+} });
+
+Deno.test({ name: "runtime: bad bundles are clear errors and leave nothing", ...PROC, fn: async () => {
+  const b = await makeBundle();
+  try {
+    await withRoot(async (root) => {
+      const cases: Array<[string, (dir: string) => void, RegExp]> = [
+        ["missing rootfs", (d) => Deno.renameSync(`${d}/rootfs`, `${d}/rootfs-away`), /rootfs \(.*\/rootfs\) does not exist/],
+        ["invalid JSON", (d) => Deno.writeTextFileSync(`${d}/config.json`, "{ nope"), /config\.json: invalid JSON/],
+        ["unknown namespace type", (d) => {
+          const c = JSON.parse(JSON.stringify(b.config));
+          c.linux.namespaces.push({ type: "bogus" });
+          Deno.writeTextFileSync(`${d}/config.json`, JSON.stringify(c));
+        }, /linux\.namespaces\[\d+\]\.type: unknown namespace type "bogus"/],
+        ["no args", (d) => {
+          const c = JSON.parse(JSON.stringify(b.config));
+          c.process.args = [];
+          Deno.writeTextFileSync(`${d}/config.json`, JSON.stringify(c));
+        }, /process\.args: expected a non-empty list/],
+        ["command not in the rootfs", (d) => {
+          const c = JSON.parse(JSON.stringify(b.config));
+          c.process.args = ["/nope"];
+          Deno.writeTextFileSync(`${d}/config.json`, JSON.stringify(c));
+        }, /"\/nope": stat \/nope: no such file or directory/],
+        ["no bundle", (d) => Deno.removeSync(`${d}/config.json`), /config\.json: no such file/],
+      ];
+      for (const [what, breakIt, msg] of cases) {
+        const copy = await Deno.makeTempDir({ prefix: "berth-test-badbundle-" });
+        try {
+          await new Deno.Command("cp", { args: ["-a", `${b.dir}/.`, copy] }).output();
+          breakIt(copy);
+          const r = await runtime(root, ["create", "--bundle", copy, "bad"]);
+          assertEquals(r.code, 1, what);
+          assertMatch(r.stderr, msg, what);
+          assertEquals([...Deno.readDirSync(root)].length, 0, `${what}: nothing left in the state root`);
+        } finally {
+          await Deno.remove(copy, { recursive: true });
+        }
+      }
+      assertMatch((await runtime(root, ["create", "--bundle", b.dir, "../x"])).stderr, /invalid container id format/);
+      assertMatch((await runtime(root, ["start", "nope"])).stderr, /container does not exist/);
+      assertMatch((await runtime(root, ["--bogus", "list"])).stderr, /flag provided but not defined: -bogus/);
+    });
+    assertEquals(leftCgroups(), []);
+  } finally {
+    await b.remove();
+  }
+} });
+
+Deno.test({ name: "runtime: a terminal through --console-socket; --log-format json records the error; berth-runc as a link; --version", ...PROC, fn: async () => {
+  const b = await makeBundle((c) => {
+    c.process!.terminal = true;
+    c.process!.args = ["sh", "-c", "tty; echo on-the-tty; sleep 1"];
+  });
+  const link = `${b.dir}/berth-runc`;
+  try {
+    Deno.symlinkSync(BERTH, link);
+    const v = new TextDecoder().decode((await new Deno.Command(link, { args: ["--version"], stdout: "piped" }).output()).stdout);
+    assertMatch(v, /^runc version \d+\.\d+\.\d+\n[\s\S]*berth version /);
+    await withRoot(async (root) => {
+      // a console socket that receives the terminal's fd and reads from it (Python's recv_fds)
+      const sock = `${b.dir}/console.sock`;
+      const py = new Deno.Command("/usr/bin/python3", {
+        args: ["-c", `
+import socket, os, sys
+s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+msg, fds, flags, addr = socket.recv_fds(c, 16, 1)
+out = b""
+while b"on-the-tty" not in out:
+    chunk = os.read(fds[0], 1024)
+    if not chunk: break
+    out += chunk
+sys.stdout.write(out.decode())
+`],
+        stdout: "piped",
+      }).spawn();
+      const reader = py.stdout.getReader();
+      await reader.read(); // "ready"
+      const c = await new Deno.Command(link, { args: ["--root", root, "create", "--bundle", b.dir, "--console-socket", sock, "t1"], stderr: "piped" }).output();
+      assertEquals(c.code, 0, new TextDecoder().decode(c.stderr));
+      assertEquals((await runtime(root, ["start", "t1"])).code, 0);
+      let text = "";
+      for (let r; !(r = await reader.read()).done;) text += new TextDecoder().decode(r.value);
+      await py.status;
+      assertMatch(text, /\/dev\/console|\/dev\/pts\/\d+/);
+      assertMatch(text, /on-the-tty/);
+      await runtime(root, ["delete", "-f", "t1"]);
+
+      // errors go to the log as JSON lines, the last error being what callers show
+      const log = `${b.dir}/log.json`;
+      const r = await runtime(root, ["--log", log, "--log-format", "json", "state", "nope"]);
+      assertEquals(r.code, 1);
+      const last = JSON.parse(Deno.readTextFileSync(log).trim().split("\n").at(-1)!);
+      assertEquals([last.level, last.msg], ["error", "container does not exist"]);
+      assertMatch(last.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    });
+  } finally {
+    await b.remove();
+  }
+} });
