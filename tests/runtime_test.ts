@@ -48,7 +48,7 @@ Deno.test({ name: "runtime: run prints the process's output and exits with its c
   }
 } });
 
-Deno.test({ name: "runtime: create, state, start, ps, pause, resume, kill, delete; a created container deleted without --force", ...PROC, fn: async () => {
+Deno.test({ name: "runtime: create, state, start, ps, exec, update, pause, resume, kill, delete; a created container deleted without --force", ...PROC, fn: async () => {
   const b = await makeBundle((c) => (c.process!.args = ["sleep", "100"]));
   try {
     await withRoot(async (root) => {
@@ -65,7 +65,18 @@ Deno.test({ name: "runtime: create, state, start, ps, pause, resume, kill, delet
       assertEquals(JSON.parse((await runtime(root, ["state", "c1"])).stdout).status, "running");
       assertMatch((await runtime(root, ["start", "c1"])).stderr, /cannot start an already running container/);
       assertEquals(JSON.parse((await runtime(root, ["ps", "--format", "json", "c1"])).stdout), [Number(pid)]);
+
       assertMatch((await runtime(root, ["ps", "c1"])).stdout, /PID[\s\S]*sleep 100/);
+      // exec: in the container's namespaces, exit code kept; --process FILE; detached with a pid file
+      const ex = await runtime(root, ["exec", "c1", "sh", "-c", "echo in-exec; cat /proc/1/cmdline; exit 5"]);
+      assertEquals([ex.code, ex.stdout], [5, "in-exec\nsleep\x00100\x00"]);
+      Deno.writeTextFileSync(`${b.dir}/proc.json`, JSON.stringify({ user: { uid: 1000, gid: 1000 }, args: ["id"], cwd: "/tmp", env: ["PATH=/bin"] }));
+      assertEquals((await runtime(root, ["exec", "--process", `${b.dir}/proc.json`, "c1"])).stdout, "uid=1000(app) gid=1000(app)\n");
+      assertEquals((await runtime(root, ["exec", "-d", "--pid-file", `${b.dir}/epid`, "c1", "sleep", "30"])).code, 0);
+      assertEquals(Deno.readTextFileSync(`/proc/${Deno.readTextFileSync(`${b.dir}/epid`)}/cmdline`), "sleep\x0030\x00");
+      // update: new limits in the running container's cgroup
+      assertEquals((await runtime(root, ["update", "--resources", "-", "c1"], { stdin: '{"pids": {"limit": 33}}' })).code, 0);
+      assertEquals((await runtime(root, ["exec", "c1", "sh", "-c", "cat /sys/fs/cgroup/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids/pids.max"])).stdout, "33\n");
       assertEquals((await runtime(root, ["pause", "c1"])).code, 0);
       assertEquals(JSON.parse((await runtime(root, ["state", "c1"])).stdout).status, "paused");
       assertEquals((await runtime(root, ["resume", "c1"])).code, 0);

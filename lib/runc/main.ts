@@ -11,6 +11,8 @@ import { runcLog, setRuncLog } from "./log.ts";
 import { createCommand } from "./commands/create.ts";
 import { deleteCommand } from "./commands/delete.ts";
 import { featuresCommand } from "./commands/features.ts";
+import { execCommand } from "./commands/exec.ts";
+import { updateCommand } from "./commands/update.ts";
 import { killCommand } from "./commands/kill.ts";
 import { listCommand } from "./commands/list.ts";
 import { pauseCommand, resumeCommand } from "./commands/pause.ts";
@@ -23,6 +25,7 @@ import { stateCommand } from "./commands/state.ts";
 const commands: Record<string, RuncCommand> = {
   create: createCommand,
   delete: deleteCommand,
+  exec: execCommand,
   features: featuresCommand,
   kill: killCommand,
   list: listCommand,
@@ -33,6 +36,7 @@ const commands: Record<string, RuncCommand> = {
   spec: specCommand,
   start: startCommand,
   state: stateCommand,
+  update: updateCommand,
 };
 
 const GLOBAL_FLAGS = {

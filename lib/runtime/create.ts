@@ -40,7 +40,7 @@ export interface CreateOptions {
 }
 
 /** The capability numbers of a list of names (`CAP_SYS_ADMIN`); an unknown name is an error. */
-function capabilityNumbers(names: string[] | undefined): number[] {
+export function capabilityNumbers(names: string[] | undefined): number[] {
   return (names ?? []).map((n) => {
     const i = (CAP_NAMES as readonly string[]).indexOf(n.replace(/^CAP_/, ""));
     if (i < 0) throw new BerthError(`config.json: process.capabilities: unknown capability ${n}`, 1);
@@ -48,7 +48,7 @@ function capabilityNumbers(names: string[] | undefined): number[] {
   });
 }
 
-function seccompOf(config: OciConfig, caps: number[]): Uint8Array | undefined {
+export function seccompOf(config: OciConfig, caps: number[]): Uint8Array | undefined {
   const s = config.linux?.seccomp;
   if (!s) return undefined;
   const profile = parseProfile(JSON.stringify(s), "config.json linux.seccomp");
