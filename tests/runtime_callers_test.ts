@@ -1,7 +1,8 @@
 /**
  * Issue 14 (in part): berth's OCI runtime under a real caller — Debian's containerd 1.6 with its runc shim,
  * told by `ctr run --runc-binary` to call berth-runc (a link to dist/berth): run with output and exit codes,
- * `-d`, `task exec`, pause/resume, kill, delete, and `-t` (the terminal through the shim's console socket).
+ * `-d`, `task exec`, pause/resume, kill, delete, and `-t` (the terminal through the shim's console socket);
+ * and podman 4.3 through conmon (`--runtime`): run, exit codes, `-d`, exec, stop, rm, `-it`.
  */
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH } from "./helpers/berth.ts";
@@ -73,6 +74,45 @@ Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills 
     await containerd?.status;
     await Deno.remove(`/run/containerd/runc/${ns}`, { recursive: true }).catch(() => {});
     // containerd leaves its snapshot mounts and the shims' state: unmount what is under the test dir
+    const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
+    for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+} });
+
+const PODMAN = (() => {
+  try {
+    return Deno.statSync("/usr/bin/podman").isFile && Deno.statSync("/usr/bin/conmon").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops and removes with --runtime berth-runc, -it too", ...PROC, ignore: !PODMAN, fn: async () => {
+  const dir = await Deno.makeTempDir({ prefix: "berth-test-podman-" });
+  // podman's own storage in the test dir; cgroupfs, file events; ulimits within this host's hard limits
+  const podman = (args: string[], code = 0) =>
+    sh("/usr/bin/podman", ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "--events-backend", "file", ...args], { code });
+  const U = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", "--network", "none"];
+  try {
+    await fullBusybox(`${dir}/ctx/root`);
+    Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
+    await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
+    await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
+    Deno.symlinkSync(BERTH, `${dir}/berth-runc`);
+    await podman(["load", "-i", `${dir}/bb.tar`]);
+    assertEquals(await podman(["run", "--rm", ...U, "localhost/bb:1", "sh", "-c", "echo hello from podman; exit 3"], 3), "hello from podman\n");
+    await podman(["run", "-d", "--name", "pd", ...U, "localhost/bb:1", "sh", "-c", "trap 'exit 0' TERM; sleep 100 & wait"]);
+    assertEquals(await podman(["exec", "pd", "sh", "-c", "echo exec-ok; exit 2"], 2), "exec-ok\n");
+    assertMatch(await podman(["ps", "--format", "{{.Names}} {{.Status}}"]), /^pd Up/m);
+    await podman(["stop", "-t", "5", "pd"]);
+    assertMatch(await podman(["ps", "-a", "--format", "{{.Names}} {{.Status}}"]), /^pd Exited \(0\)/m);
+    await podman(["rm", "pd"]);
+    const it = await sh("script", ["-qec", `/usr/bin/podman --root ${dir}/root --runroot ${dir}/run --runtime ${dir}/berth-runc --cgroup-manager cgroupfs --events-backend file run -it --rm ${U.join(" ")} localhost/bb:1 sh -c 'tty; echo it-ok'`, "/dev/null"]);
+    assertMatch(it, /\/dev\/(console|pts\/\d+)\s+it-ok/);
+    assertEquals((await podman(["ps", "-aq"])).trim(), "");
+  } finally {
+    await new Deno.Command("/usr/bin/podman", { args: ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "rm", "-af"], stdout: "null", stderr: "null" }).output();
     const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
     for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
     await Deno.remove(dir, { recursive: true });

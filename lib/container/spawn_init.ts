@@ -51,6 +51,12 @@ export function spawnInit(
   pidNamespace: "new" | "inherit" | string,
   /** `ready` resolves when the program writes {@link CREATED_REPORT} (an OCI create), not at the execve */
   untilCreated = false,
+  /**
+   * wait for the process (`exited`); false leaves its exit to whoever inherits it when this process ends — an OCI
+   * runtime's caller (containerd's shim, conmon) is a subreaper that must reap it itself to learn its status.
+   * `exited` then never settles.
+   */
+  reap = true,
 ): InitProcess {
   debug("spawnInit: start");
   const [reportRead, reportWrite] = libc.pipe();
@@ -93,7 +99,7 @@ export function spawnInit(
     if (memfd >= 0) libc.closeFd(memfd);
   }
   debug("spawnInit: spawned");
-  const exited = waitProcess(pid);
+  const exited = reap ? waitProcess(pid) : new Promise<ExitStatus>(() => {});
   let part2: InitProgram | undefined;
   const ready = (async () => {
     const buf = new Uint8Array(16);

@@ -37,6 +37,8 @@ export interface CreateOptions {
   /** fds 3 … 3+N-1 pass to the container */
   preserveFds?: number;
   systemdCgroup?: boolean;
+  /** wait for the process (`run` in the foreground); otherwise its caller, a subreaper, reaps it */
+  reap?: boolean;
 }
 
 /** The capability numbers of a list of names (`CAP_SYS_ADMIN`); an unknown name is an error. */
@@ -127,6 +129,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
       tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {},
       pidNs ? pidNs.path ?? "new" : "inherit",
       true,
+      !!opts.reap,
     );
     // nothing in the container may open this process's binary through /proc
     prctl(4 /* PR_SET_DUMPABLE */, 0);
@@ -177,7 +180,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     return { state, exited: init.exited };
   } catch (err) {
     init?.abort();
-    if (init) await init.exited.catch(() => {});
+    if (init && opts.reap) await init.exited.catch(() => {});
     await cgroup.destroy().catch(() => {});
     try {
       Deno.removeSync(dir, { recursive: true });

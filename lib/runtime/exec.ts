@@ -50,7 +50,8 @@ export async function ociExec(opts: ExecOptions): Promise<number | undefined> {
   const tty = proc.terminal ? openTtyInRoot(rootfs) : undefined;
   const pidNs = config.linux?.namespaces?.some((n) => n.type === "pid");
   const cgroup = ociCgroup(s.cgroupPath);
-  const init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, false), tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {}, pidNs ? `/proc/${s.pid}/ns/pid` : "inherit");
+  // detached: the caller (a subreaper) reaps the process, which may end before this command does
+  const init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, false), tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {}, pidNs ? `/proc/${s.pid}/ns/pid` : "inherit", false, !opts.detach);
   try {
     init.start((p) => {
       // the mount namespace last: after it, paths are the container's
@@ -77,7 +78,7 @@ export async function ociExec(opts: ExecOptions): Promise<number | undefined> {
     await init.ready;
   } catch (err) {
     init.abort();
-    await init.exited.catch(() => {});
+    if (!opts.detach) await init.exited.catch(() => {});
     if (tty) {
       closeFd(tty.master);
       closeFd(tty.slave);

@@ -94,10 +94,12 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   p.call("make mounts private to the container", SYS.mount, [null, "/", null, propagation, null]);
   p.call("bind the rootfs onto itself", SYS.mount, [rootfs, rootfs, null, MS_BIND | MS_REC, null]);
 
+  // the rootfs as the host names it until pivot_root, "/" after
+  let base = rootfs;
   /** opens `path` inside the rootfs and moves the fd to SLOT; returns the magic link naming it */
   const open = (path: string, dir = false): string => {
     const how = new BigUint64Array([BigInt(O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0)), 0n, BigInt(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)]);
-    p.call("chdir rootfs", SYS.chdir, [rootfs]);
+    p.call("chdir rootfs", SYS.chdir, [base]);
     p.call(`open ${path} in the rootfs`, SYS.openat2, [AT_FDCWD, path.replace(/^\/+/, "") || ".", new Uint8Array(how.buffer), 24]);
     p.call(`hold ${path}`, SYS.dup2, [null, SLOT], { previousResult: true });
     return `/proc/self/fd/${SLOT}`;
@@ -148,16 +150,6 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
     mountAt("mount /dev/console", "/dev/console", input.consolePath, null, MS_BIND, null);
   }
 
-  for (const path of config.linux?.maskedPaths ?? []) {
-    const k = input.kindOf(path);
-    if (k === "file") mountAt(`mask ${path}`, path, "/dev/null", null, MS_BIND, null, true);
-    else if (k === "dir") mountAt(`mask ${path}`, path, "tmpfs", "tmpfs", MS_RDONLY, null, true);
-  }
-  for (const path of config.linux?.readonlyPaths ?? []) {
-    if (!input.kindOf(path)) continue;
-    mountAt(`bind ${path}`, path, `${rootfs}${path}`, null, MS_BIND | MS_REC, null, true);
-    mountAt(`read-only ${path}`, path, null, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, null, true);
-  }
   if (config.root?.readonly) p.call("read-only rootfs", SYS.mount, [null, rootfs, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null]);
 
   if (config.process?.oomScoreAdj !== undefined) {
@@ -174,10 +166,23 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   p.call("pivot_root", SYS.pivot_root, [".", "."]);
   p.call("detach the host's root", SYS.umount2, [".", MNT_DETACH]);
   p.call("chdir /", SYS.chdir, ["/"]);
+  base = "/";
+  // runc's order: sysctls, then read-only and masked paths (a read-only /proc/sys would refuse the sysctls)
   for (const [key, value] of Object.entries(config.linux?.sysctl ?? {})) {
     const path = `/proc/sys/${key.replace(/\./g, "/")}`;
     p.call(`open ${path}`, SYS.open, [path, O_WRONLY | O_CLOEXEC, 0]);
     p.call(`sysctl ${key}=${value}`, SYS.write, [null, value, new TextEncoder().encode(value).length], { previousResult: true });
+  }
+  for (const path of config.linux?.readonlyPaths ?? []) {
+    if (!input.kindOf(path)) continue;
+    const fd = open(path);
+    p.call(`bind ${path}`, SYS.mount, [fd, fd, null, MS_BIND | MS_REC, null], { ignoreFailure: true });
+    mountAt(`read-only ${path}`, path, null, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC, null, true);
+  }
+  for (const path of config.linux?.maskedPaths ?? []) {
+    const k = input.kindOf(path);
+    if (k === "file") mountAt(`mask ${path}`, path, "/dev/null", null, MS_BIND, null, true);
+    else if (k === "dir") mountAt(`mask ${path}`, path, "tmpfs", "tmpfs", MS_RDONLY, null, true);
   }
   p.call(`chdir ${config.process!.cwd}`, SYS.chdir, [config.process!.cwd]);
 

@@ -10,7 +10,7 @@ export const runCommand: RuncCommand = {
   flags: { ...BUNDLE_FLAGS, detach: { type: "bool", alias: ["d"] }, keep: { type: "bool" } },
   args: [1, 1],
   async run(g, f, [id]) {
-    const created = await ociCreate(createOptions(g, f, id)).catch((err) => {
+    const created = await ociCreate({ ...createOptions(g, f, id), reap: !f.detach }).catch((err) => {
       if (err instanceof BerthError && /cannot allocate tty/.test(err.message) && !f.detach) {
         throw new BerthError("run with process.terminal needs --console-socket (berth's runtime does not relay a terminal itself yet)", 1);
       }
