@@ -2,7 +2,9 @@
  * Issue 14 (in part): berth's OCI runtime under a real caller — Debian's containerd 1.6 with its runc shim,
  * told by `ctr run --runc-binary` to call berth-runc (a link to dist/berth): run with output and exit codes,
  * `-d`, `task exec`, pause/resume, kill, delete, and `-t` (the terminal through the shim's console socket);
- * and podman 4.3 through conmon (`--runtime`): run, exit codes, `-d`, exec, stop, rm, `-it`.
+ * podman 4.3 through conmon (`--runtime`): run, exit codes, `-d`, exec, stop, rm, `-it`; and dockerd 20.10 with
+ * berth-runc in its "runtimes" (`docker run --runtime berth`, its libnetwork prestart hook called by argv[0]).
+ * dockerd runs here because issue 14 names it as a caller to test (issue 13 keeps it to the bench).
  */
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH } from "./helpers/berth.ts";
@@ -24,6 +26,14 @@ async function sh(cmd: string, args: string[], opts: { code?: number; env?: Reco
   return new TextDecoder().decode(r.stdout);
 }
 
+/** `DIR/bb.tar`: a busybox image (`bb:1`, built by berth from scratch) as a docker archive for the callers to load. */
+async function busyboxArchive(dir: string): Promise<void> {
+  await fullBusybox(`${dir}/ctx/root`);
+  Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
+  await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
+  await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
+}
+
 Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills and deletes through berth-runc", ...PROC, ignore: !CONTAINERD, fn: async () => {
   const dir = await Deno.makeTempDir({ prefix: "berth-test-ctrd-" });
   let containerd: Deno.ChildProcess | undefined;
@@ -33,10 +43,7 @@ Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills 
   const ctr = (args: string[], code = 0) => sh("/usr/bin/ctr", ["-a", sock, "-n", ns, ...args], { code });
   try {
     // an image with berth: busybox from scratch, saved as a docker archive, imported into containerd
-    await fullBusybox(`${dir}/ctx/root`);
-    Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
-    await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
-    await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
+    await busyboxArchive(dir);
     Deno.writeTextFileSync(`${dir}/config.toml`, `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${sock}"\n`);
     containerd = new Deno.Command("/usr/bin/containerd", { args: ["--config", `${dir}/config.toml`], stdout: "null", stderr: "null" }).spawn();
     for (let i = 0; i < 100; i++) {
@@ -95,10 +102,7 @@ Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops a
     sh("/usr/bin/podman", ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "--events-backend", "file", ...args], { code });
   const U = ["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", "--network", "none"];
   try {
-    await fullBusybox(`${dir}/ctx/root`);
-    Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
-    await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
-    await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
+    await busyboxArchive(dir);
     Deno.symlinkSync(BERTH, `${dir}/berth-runc`);
     await podman(["load", "-i", `${dir}/bb.tar`]);
     assertEquals(await podman(["run", "--rm", ...U, "localhost/bb:1", "sh", "-c", "echo hello from podman; exit 3"], 3), "hello from podman\n");
@@ -113,6 +117,56 @@ Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops a
     assertEquals((await podman(["ps", "-aq"])).trim(), "");
   } finally {
     await new Deno.Command("/usr/bin/podman", { args: ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "rm", "-af"], stdout: "null", stderr: "null" }).output();
+    const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
+    for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
+    await Deno.remove(dir, { recursive: true });
+  }
+} });
+
+const DOCKERD = (() => {
+  try {
+    return Deno.statSync("/usr/sbin/dockerd").isFile && Deno.statSync("/usr/bin/docker").isFile;
+  } catch {
+    return false;
+  }
+})();
+
+Deno.test({ name: "runtime callers: dockerd 20.10 with berth-runc in its \"runtimes\" — docker run --runtime berth, exec, stop, -it (its prestart hook included)", ...PROC, ignore: !DOCKERD, fn: async () => {
+  const dir = await Deno.makeTempDir({ prefix: "berth-test-dockerd-" });
+  const sock = `${dir}/docker.sock`;
+  const docker = (args: string[], code = 0) => sh("/usr/bin/docker", ["-H", `unix://${sock}`, ...args], { code });
+  let daemon: Deno.ChildProcess | undefined;
+  try {
+    await busyboxArchive(dir);
+    Deno.symlinkSync(BERTH, `${dir}/berth-runc`);
+    Deno.writeTextFileSync(`${dir}/daemon.json`, JSON.stringify({ runtimes: { berth: { path: `${dir}/berth-runc` } } }));
+    daemon = new Deno.Command("/usr/sbin/dockerd", {
+      args: [
+        "--config-file", `${dir}/daemon.json`, "--data-root", `${dir}/docker`, "--exec-root", `${dir}/run`, "-H", `unix://${sock}`,
+        "--pidfile", `${dir}/docker.pid`, "--iptables=false", "--bridge=none", "--ip-forward=false",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 100; i++) {
+      if ((await new Deno.Command("/usr/bin/docker", { args: ["-H", `unix://${sock}`, "info"], stdout: "null", stderr: "null" }).output()).success) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await docker(["load", "-i", `${dir}/bb.tar`]);
+    const R = ["--runtime", "berth", "--network", "none"];
+    assertEquals(await docker(["run", "--rm", ...R, "bb:1", "sh", "-c", "echo hello from dockerd; exit 5"], 5), "hello from dockerd\n");
+    await docker(["run", "-d", "--name", "dd", ...R, "bb:1", "sh", "-c", "trap 'exit 0' TERM; sleep 100 & wait"]);
+    assertEquals(await docker(["exec", "dd", "sh", "-c", "echo exec-ok; exit 3"], 3), "exec-ok\n");
+    await docker(["stop", "dd"]);
+    assertMatch(await docker(["ps", "-a", "--format", "{{.Names}} {{.Status}}"]), /^dd Exited \(0\)/m);
+    await docker(["rm", "dd"]);
+    const it = await sh("script", ["-qec", `/usr/bin/docker -H unix://${sock} run -it --rm ${R.join(" ")} bb:1 sh -c 'tty; echo run-it-ok'`, "/dev/null"]);
+    assertMatch(it, /\/dev\/(console|pts\/\d+)\s+run-it-ok/);
+  } finally {
+    await new Deno.Command("/usr/bin/docker", { args: ["-H", `unix://${sock}`, "rm", "-f", "dd"], stdout: "null", stderr: "null" }).output().catch(() => {});
+    daemon?.kill("SIGTERM");
+    await daemon?.status;
+    // dockerd leaves exec-root/netns/default and its containerd's mounts behind
     const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
     for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
     await Deno.remove(dir, { recursive: true });

@@ -5,41 +5,31 @@
  */
 import { BerthError } from "../util/errors.ts";
 import type { HookName, OciHook } from "./oci_config.ts";
+import { spawnWithStdio } from "../ffi/spawn_with_stdio.ts";
 
 export async function runHooks(name: HookName, hooks: OciHook[] | undefined, state: unknown): Promise<void> {
   for (const [i, h] of (hooks ?? []).entries()) {
-    const child = new Deno.Command(h.path, {
-      args: (h.args ?? [h.path]).slice(1),
-      env: Object.fromEntries((h.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
-      clearEnv: true,
-      stdin: "piped",
-      stdout: "null",
-      stderr: "piped",
-    });
-    let proc: Deno.ChildProcess;
+    let p: ReturnType<typeof spawnWithStdio>;
     try {
-      proc = child.spawn();
+      // argv[0] as the hook says (dockerd's hook is its own binary called as "libnetwork-setkey")
+      p = spawnWithStdio(h.path, h.args?.length ? h.args : [h.path], h.env ?? [], new TextEncoder().encode(JSON.stringify(state)));
     } catch (err) {
       throw new BerthError(`${name} hook #${i} (${h.path}): ${(err as Error).message}`, 1);
     }
-    const w = proc.stdin.getWriter();
-    await w.write(new TextEncoder().encode(JSON.stringify(state))).catch(() => {});
-    await w.close().catch(() => {});
     let timedOut = false;
     const timer = h.timeout && h.timeout > 0
       ? setTimeout(() => {
         timedOut = true;
         try {
-          proc.kill("SIGKILL");
+          Deno.kill(p.pid, "SIGKILL");
         } catch { /* ended */ }
       }, h.timeout * 1000)
       : undefined;
-    const out = await proc.output();
+    const [status, err] = await Promise.all([p.status, p.stderr]);
     clearTimeout(timer);
     if (timedOut) throw new BerthError(`${name} hook #${i} (${h.path}): timed out after ${h.timeout} s`, 1);
-    if (!out.success) {
-      const err = new TextDecoder().decode(out.stderr).trim();
-      throw new BerthError(`${name} hook #${i} (${h.path}): exit status ${out.code}${err ? `, stderr: ${err}` : ""}`, 1);
+    if (status.code !== 0) {
+      throw new BerthError(`${name} hook #${i} (${h.path}): exit status ${status.code}${err.trim() ? `, stderr: ${err.trim()}` : ""}`, 1);
     }
   }
 }
