@@ -244,3 +244,44 @@ sys.stdout.write(out.decode())
     await b.remove();
   }
 } });
+
+Deno.test({ name: "runtime: a hostile rootfs — /dev, /proc and a mount point as links to host paths — cannot reach the host (the create fails clearly)", ...PROC, fn: async () => {
+  const host = await Deno.makeTempDir({ prefix: "berth-test-hostile-host-" });
+  const b = await makeBundle((c) => {
+    c.process!.args = ["sh", "-c", "ls /dev/null >/dev/null && echo ran"];
+    c.mounts!.push({ destination: "/data", type: "tmpfs", source: "tmpfs", options: ["size=1m"] });
+  });
+  Deno.mkdirSync(`${b.dir}/rootfs/data`);
+  try {
+    Deno.mkdirSync(`${host}/dev`);
+    Deno.mkdirSync(`${host}/proc`);
+    Deno.writeTextFileSync(`${host}/canary`, "host file\n");
+    // the image's /proc, /dev or /data (a mount point) is an absolute link to a host directory: resolved inside
+    // the rootfs it names a path the image does not have — a clear error (runc would make it inside the rootfs;
+    // berth refuses), and nothing made anywhere else
+    for (const d of ["proc", "dev", "data"]) {
+      const at = `${b.dir}/rootfs/${d}`;
+      Deno.removeSync(at, { recursive: true });
+      Deno.symlinkSync(d === "data" ? host : `${host}/${d}`, at);
+      await withRoot(async (root) => {
+        const r = await runtime(root, ["run", "--bundle", b.dir, "hostile"]);
+        assertEquals(r.code, 1, d);
+        assertMatch(r.stderr, new RegExp(`container setup failed: open /${d} in the rootfs: No such file or directory`));
+      });
+      Deno.removeSync(at);
+      Deno.mkdirSync(at);
+    }
+    // nothing was made or mounted in the host directory
+    assertEquals([...Deno.readDirSync(host)].map((e) => e.name).sort(), ["canary", "dev", "proc"]);
+    assertEquals([...Deno.readDirSync(`${host}/dev`)], []);
+    assertEquals([...Deno.readDirSync(`${host}/proc`)], []);
+    assertEquals(Deno.readTextFileSync("/proc/self/mounts").includes(host), false);
+    // a sysctl key that climbs out of /proc/sys is refused
+    b.config.linux!.sysctl = { "../../etc/x": "1" };
+    b.save();
+    await withRoot(async (root) => assertMatch((await runtime(root, ["create", "--bundle", b.dir, "h2"])).stderr, /linux\.sysctl: invalid key/));
+  } finally {
+    await b.remove();
+    await Deno.remove(host, { recursive: true });
+  }
+} });

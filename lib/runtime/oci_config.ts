@@ -189,6 +189,9 @@ export function validateConfig(raw: unknown): OciConfig {
     if (l.maskedPaths !== undefined && !isStrings(l.maskedPaths)) fail("linux.maskedPaths", "expected a list of strings");
     if (l.readonlyPaths !== undefined && !isStrings(l.readonlyPaths)) fail("linux.readonlyPaths", "expected a list of strings");
     if (l.sysctl !== undefined && (!isObj(l.sysctl) || !Object.values(l.sysctl).every((v) => typeof v === "string"))) fail("linux.sysctl", "expected an object of strings");
+    for (const key of Object.keys((l.sysctl ?? {}) as object)) {
+      if (!/^[A-Za-z0-9_-]+([./][A-Za-z0-9_-]+)*$/.test(key)) fail(`linux.sysctl`, `invalid key "${key}"`);
+    }
     if (l.cgroupsPath !== undefined && typeof l.cgroupsPath !== "string") fail("linux.cgroupsPath", "expected a string");
   }
   if (raw.hooks !== undefined) {
