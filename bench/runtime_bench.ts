@@ -5,12 +5,12 @@
  * process, so berth's own start-up counts several times.
  *
  * containerd runs inside `unshare -m` with /sys/fs/cgroup/unified unmounted (crun refuses hybrid cgroups
- * otherwise; runc and berth do not use that hierarchy), in a temp root; its namespace's runtime state goes at the end.
+ * otherwise; runc and berth do not use that hierarchy), in a temp root (tests/helpers/containerd.ts), which goes at the end.
  *
  *   toolchain/node_modules/@deno/linux-x64-glibc/deno run -A bench/runtime_bench.ts [RUNS]
  */
 import { BERTH } from "../tests/helpers/berth.ts";
-import { fullBusybox } from "../tests/helpers/run_images.ts";
+import { busyboxArchive, type Containerd, startContainerd } from "../tests/helpers/containerd.ts";
 
 const RUNS = Number(Deno.args[0] ?? 30);
 
@@ -21,30 +21,13 @@ async function sh(cmd: string, args: string[]): Promise<string> {
 }
 
 const dir = await Deno.makeTempDir({ prefix: "berth-bench-runtime-" });
-const sock = `${dir}/containerd.sock`;
-const ns = `berth-bench-${crypto.randomUUID().slice(0, 8)}`;
-let containerd: Deno.ChildProcess | undefined;
+let containerd: Containerd | undefined;
 try {
-  await fullBusybox(`${dir}/ctx/root`);
-  Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
-  await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
-  await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
+  const archive = await busyboxArchive(dir);
   Deno.symlinkSync(BERTH, `${dir}/berth-runc`);
-  Deno.writeTextFileSync(`${dir}/config.toml`, `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${sock}"\n`);
-  containerd = new Deno.Command("unshare", {
-    args: ["-m", "--propagation", "private", "sh", "-c", `umount /sys/fs/cgroup/unified 2>/dev/null; exec containerd --config ${dir}/config.toml`],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  for (let i = 0; i < 100; i++) {
-    try {
-      Deno.statSync(sock);
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  await sh("ctr", ["-a", sock, "-n", ns, "images", "import", `${dir}/bb.tar`]);
+  containerd = await startContainerd(dir, "berth-bench", (cmd) => ["unshare", ["-m", "--propagation", "private", "sh", "-c", `umount /sys/fs/cgroup/unified 2>/dev/null; ${cmd}`]]);
+  const { sock, ns, ctr } = containerd;
+  await ctr(["images", "import", archive]);
   const runtimes: Array<[string, string]> = [["berth-runc", `${dir}/berth-runc`], ["runc", "/usr/sbin/runc"], ["crun", "/usr/bin/crun"]];
   const cmd = (name: string, bin: string) => `ctr -a ${sock} -n ${ns} run --rm --runc-binary ${bin} docker.io/library/bb:1 b-${name} true`;
   for (const [name, bin] of runtimes) await sh("sh", ["-c", cmd(name, bin)]); // each works before it is timed
@@ -58,15 +41,7 @@ try {
     console.log(`| ${r.command} | ${(r.median * 1000).toFixed(1)} | ${(r.mean * 1000).toFixed(1)} | ${(r.min * 1000).toFixed(1)} | ${(r.median / runc.median).toFixed(2)}× |`);
   }
 } finally {
-  for (const id of (await sh("ctr", ["-a", sock, "-n", ns, "containers", "ls", "-q"]).catch(() => "")).split("\n").filter(Boolean)) {
-    await sh("ctr", ["-a", sock, "-n", ns, "task", "kill", "-s", "SIGKILL", id]).catch(() => {});
-    await sh("ctr", ["-a", sock, "-n", ns, "containers", "rm", id]).catch(() => {});
-  }
-  containerd?.kill("SIGTERM");
-  await containerd?.status;
-  for (const m of Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir)).reverse()) {
-    await new Deno.Command("umount", { args: ["-l", m] }).output();
-  }
-  await Deno.remove(`/run/containerd/runc/${ns}`, { recursive: true }).catch(() => {});
+  // containerd, its mounts and runtime state, and the namespace's cgroup parents runc and crun leave
+  await containerd?.stop();
   await Deno.remove(dir, { recursive: true });
 }

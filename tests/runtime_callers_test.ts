@@ -9,7 +9,7 @@
 import { assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
-import { fullBusybox } from "./helpers/run_images.ts";
+import { busyboxArchive, type Containerd, removeCgroupParents, startContainerd, unmountUnder } from "./helpers/containerd.ts";
 
 const CONTAINERD = ["/usr/bin/containerd", "/usr/bin/ctr"].every((p) => {
   try {
@@ -26,35 +26,15 @@ async function sh(cmd: string, args: string[], opts: { code?: number; env?: Reco
   return new TextDecoder().decode(r.stdout);
 }
 
-/** `DIR/bb.tar`: a busybox image (`bb:1`, built by berth from scratch) as a docker archive for the callers to load. */
-async function busyboxArchive(dir: string): Promise<void> {
-  await fullBusybox(`${dir}/ctx/root`);
-  Deno.writeTextFileSync(`${dir}/ctx/Dockerfile`, 'FROM scratch\nCOPY root/ /\nCMD ["sh"]\n');
-  await sh(BERTH, ["--root", `${dir}/berth`, "build", "-q", "-t", "bb:1", `${dir}/ctx`]);
-  await sh(BERTH, ["--root", `${dir}/berth`, "save", "-o", `${dir}/bb.tar`, "bb:1"]);
-}
-
 Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills and deletes through berth-runc", ...PROC, ignore: !CONTAINERD, fn: async () => {
   const dir = await Deno.makeTempDir({ prefix: "berth-test-ctrd-" });
-  let containerd: Deno.ChildProcess | undefined;
-  const sock = `${dir}/containerd.sock`;
-  // the shim keeps runtime state under /run/containerd/runc/NAMESPACE whatever containerd's root: a namespace of our own
-  const ns = `berth-test-${crypto.randomUUID().slice(0, 8)}`;
-  const ctr = (args: string[], code = 0) => sh("/usr/bin/ctr", ["-a", sock, "-n", ns, ...args], { code });
+  let containerd: Containerd | undefined;
   try {
     // an image with berth: busybox from scratch, saved as a docker archive, imported into containerd
-    await busyboxArchive(dir);
-    Deno.writeTextFileSync(`${dir}/config.toml`, `version = 2\nroot = "${dir}/root"\nstate = "${dir}/state"\n[grpc]\n  address = "${sock}"\n`);
-    containerd = new Deno.Command("/usr/bin/containerd", { args: ["--config", `${dir}/config.toml`], stdout: "null", stderr: "null" }).spawn();
-    for (let i = 0; i < 100; i++) {
-      try {
-        Deno.statSync(sock);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    await ctr(["images", "import", `${dir}/bb.tar`]);
+    const archive = await busyboxArchive(dir);
+    containerd = await startContainerd(dir, "berth-test");
+    const { ctr, sock, ns } = containerd;
+    await ctr(["images", "import", archive]);
     const runc = `${dir}/berth-runc`;
     Deno.symlinkSync(BERTH, runc);
     const img = "docker.io/library/bb:1";
@@ -77,12 +57,7 @@ Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills 
     assertMatch(t, /\/dev\/(console|pts\/\d+)\s+tty-ok/);
     assertEquals((await ctr(["task", "ls", "-q"])).trim(), "");
   } finally {
-    containerd?.kill("SIGTERM");
-    await containerd?.status;
-    await Deno.remove(`/run/containerd/runc/${ns}`, { recursive: true }).catch(() => {});
-    // containerd leaves its snapshot mounts and the shims' state: unmount what is under the test dir
-    const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
-    for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
+    await containerd?.stop();
     await Deno.remove(dir, { recursive: true });
   }
 } });
@@ -117,8 +92,10 @@ Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops a
     assertEquals((await podman(["ps", "-aq"])).trim(), "");
   } finally {
     await new Deno.Command("/usr/bin/podman", { args: ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "rm", "-af"], stdout: "null", stderr: "null" }).output();
-    const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
-    for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
+    await unmountUnder(dir);
+    // podman's cgroups of its own with the cgroupfs manager: conmon's, and the parent of its containers'
+    removeCgroupParents("libpod_parent/conmon");
+    removeCgroupParents("libpod_parent");
     await Deno.remove(dir, { recursive: true });
   }
 } });
@@ -167,8 +144,7 @@ Deno.test({ name: "runtime callers: dockerd 20.10 with berth-runc in its \"runti
     daemon?.kill("SIGTERM");
     await daemon?.status;
     // dockerd leaves exec-root/netns/default and its containerd's mounts behind
-    const mounts = Deno.readTextFileSync("/proc/self/mounts").split("\n").map((l) => l.split(" ")[1]).filter((m) => m?.startsWith(dir));
-    for (const m of mounts.reverse()) await new Deno.Command("umount", { args: ["-l", m] }).output();
+    await unmountUnder(dir);
     await Deno.remove(dir, { recursive: true });
   }
 } });
