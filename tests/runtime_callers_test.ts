@@ -19,8 +19,16 @@ const CONTAINERD = ["/usr/bin/containerd", "/usr/bin/ctr"].every((p) => {
   }
 });
 
-async function sh(cmd: string, args: string[], opts: { code?: number; env?: Record<string, string> } = {}): Promise<string> {
-  const r = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null", env: opts.env }).output();
+/**
+ * Runs a command; its output. `terminal`: stdin is a pipe kept open until the command ends, as a user's
+ * terminal would be. (`script` turns an EOF on its stdin into an EOF on the caller's terminal; `podman run -it`
+ * then closes the container's stdin, and conmon closes the pty with it — the output of a container whose
+ * runtime `start` takes longer than that round trip is lost; runc with a 120 ms `start` loses it as well.)
+ */
+async function sh(cmd: string, args: string[], opts: { code?: number; env?: Record<string, string>; terminal?: boolean } = {}): Promise<string> {
+  const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: opts.terminal ? "piped" : "null", env: opts.env }).spawn();
+  const r = await child.output();
+  if (opts.terminal) await child.stdin.close().catch(() => {});
   const out = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
   assertEquals(r.code, opts.code ?? 0, `${cmd} ${args.join(" ")}: ${out}`);
   return new TextDecoder().decode(r.stdout);
@@ -53,7 +61,7 @@ Deno.test({ name: "runtime callers: containerd's ctr runs, execs, pauses, kills 
     await ctr(["task", "delete", "t2"]);
     await ctr(["container", "delete", "t2"]);
     // -t: the shim's console socket gets the terminal
-    const t = await sh("script", ["-qec", `/usr/bin/ctr -a ${sock} -n ${ns} run -t --rm --runc-binary ${runc} ${img} t3 sh -c 'tty; echo tty-ok'`, "/dev/null"]);
+    const t = await sh("script", ["-qec", `/usr/bin/ctr -a ${sock} -n ${ns} run -t --rm --runc-binary ${runc} ${img} t3 sh -c 'tty; echo tty-ok'`, "/dev/null"], { terminal: true });
     assertMatch(t, /\/dev\/(console|pts\/\d+)\s+tty-ok/);
     assertEquals((await ctr(["task", "ls", "-q"])).trim(), "");
   } finally {
@@ -87,7 +95,7 @@ Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops a
     await podman(["stop", "-t", "5", "pd"]);
     assertMatch(await podman(["ps", "-a", "--format", "{{.Names}} {{.Status}}"]), /^pd Exited \(0\)/m);
     await podman(["rm", "pd"]);
-    const it = await sh("script", ["-qec", `/usr/bin/podman --root ${dir}/root --runroot ${dir}/run --runtime ${dir}/berth-runc --cgroup-manager cgroupfs --events-backend file run -it --rm ${U.join(" ")} localhost/bb:1 sh -c 'tty; echo it-ok'`, "/dev/null"]);
+    const it = await sh("script", ["-qec", `/usr/bin/podman --root ${dir}/root --runroot ${dir}/run --runtime ${dir}/berth-runc --cgroup-manager cgroupfs --events-backend file run -it --rm ${U.join(" ")} localhost/bb:1 sh -c 'tty; echo it-ok'`, "/dev/null"], { terminal: true });
     assertMatch(it, /\/dev\/(console|pts\/\d+)\s+it-ok/);
     assertEquals((await podman(["ps", "-aq"])).trim(), "");
   } finally {
@@ -137,7 +145,7 @@ Deno.test({ name: "runtime callers: dockerd 20.10 with berth-runc in its \"runti
     await docker(["stop", "dd"]);
     assertMatch(await docker(["ps", "-a", "--format", "{{.Names}} {{.Status}}"]), /^dd Exited \(0\)/m);
     await docker(["rm", "dd"]);
-    const it = await sh("script", ["-qec", `/usr/bin/docker -H unix://${sock} run -it --rm ${R.join(" ")} bb:1 sh -c 'tty; echo run-it-ok'`, "/dev/null"]);
+    const it = await sh("script", ["-qec", `/usr/bin/docker -H unix://${sock} run -it --rm ${R.join(" ")} bb:1 sh -c 'tty; echo run-it-ok'`, "/dev/null"], { terminal: true });
     assertMatch(it, /\/dev\/(console|pts\/\d+)\s+run-it-ok/);
   } finally {
     await new Deno.Command("/usr/bin/docker", { args: ["-H", `unix://${sock}`, "rm", "-f", "dd"], stdout: "null", stderr: "null" }).output().catch(() => {});
