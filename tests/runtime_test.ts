@@ -113,22 +113,41 @@ Deno.test({ name: "runtime: create, state, start, ps, exec, update, pause, resum
   }
 } });
 
-Deno.test({ name: "runtime: hooks get the state on stdin; poststop runs at delete", ...PROC, fn: async () => {
+Deno.test({ name: "runtime: hooks get the state on stdin, each where the spec runs it (createContainer before pivot_root and startContainer before the program, both in the container's namespaces); poststop runs at delete", ...PROC, fn: async () => {
   const out = await Deno.makeTempDir({ prefix: "berth-test-hooks-" });
   const b = await makeBundle((c) => {
-    c.process!.args = ["true"];
-    const hook = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/${name}`] });
-    c.hooks = { prestart: [hook("prestart")], createRuntime: [hook("createRuntime")], poststart: [hook("poststart")], poststop: [hook("poststop")] };
+    c.hostname = "hooked";
+    c.mounts!.push({ destination: "/out", type: "bind", source: out, options: ["rbind"] });
+    // the program: its mount namespace, and whether startContainer ran before it
+    c.process!.args = ["sh", "-c", "readlink /proc/self/ns/mnt > /out/ctr-mnt; test -e /out/startContainer && echo after > /out/order"];
   });
+  const hook = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/${name}`] });
+  b.config.hooks = {
+    prestart: [hook("prestart")],
+    createRuntime: [{ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/createRuntime; hostname > ${out}/cr-hostname`] }],
+    // the host's /bin/sh, run in the container's namespaces while the host's tree (the bundle) is still visible
+    createContainer: [{ path: "/bin/sh", args: ["sh", "-c", `cat > ${out}/createContainer; hostname > ${out}/cc-hostname; readlink /proc/self/ns/mnt > ${out}/cc-mnt; test -e ${b.dir}/config.json && echo before-pivot > ${out}/cc-where`] }],
+    // the container's /bin/sh, in the container: its / is the rootfs, the volume is at /out
+    startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "cat > /out/startContainer; hostname > /out/sc-hostname; readlink /proc/self/ns/mnt > /out/sc-mnt"] }],
+    poststart: [hook("poststart")],
+    poststop: [hook("poststop")],
+  };
+  b.save();
+  const read = (name: string) => Deno.readTextFileSync(`${out}/${name}`).trim();
   try {
     await withRoot(async (root) => {
       assertEquals((await runtime(root, ["run", "--bundle", b.dir, "h1"])).code, 0);
-      const pre = JSON.parse(Deno.readTextFileSync(`${out}/prestart`));
-      assertEquals([pre.id, pre.status, pre.bundle], ["h1", "created", b.dir]);
+      const pre = JSON.parse(read("prestart"));
+      assertEquals([pre.id, pre.status, pre.bundle], ["h1", "creating", b.dir]);
       assert(pre.pid > 0);
-      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/createRuntime`)).id, "h1");
-      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/poststart`)).status, "running");
-      assertEquals(JSON.parse(Deno.readTextFileSync(`${out}/poststop`)).status, "stopped");
+      assertEquals(JSON.parse(read("createRuntime")).id, "h1");
+      assert(read("cr-hostname") !== "hooked", "createRuntime runs in the runtime's namespaces");
+      assertEquals(JSON.parse(read("createContainer")).pid, pre.pid);
+      assertEquals([read("cc-hostname"), read("cc-where"), read("cc-mnt")], ["hooked", "before-pivot", read("ctr-mnt")]);
+      assertEquals(JSON.parse(read("startContainer")).status, "created");
+      assertEquals([read("sc-hostname"), read("sc-mnt"), read("order")], ["hooked", read("ctr-mnt"), "after"]);
+      assertEquals(JSON.parse(read("poststart")).status, "running");
+      assertEquals(JSON.parse(read("poststop")).status, "stopped");
     });
     // a failing prestart hook fails the create, which leaves nothing
     b.config.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo no >&2; exit 3"] }] };
@@ -137,6 +156,25 @@ Deno.test({ name: "runtime: hooks get the state on stdin; poststop runs at delet
       const r = await runtime(root, ["create", "--bundle", b.dir, "h2"]);
       assertEquals(r.code, 1);
       assertMatch(r.stderr, /prestart hook #0 \(\/bin\/sh\): exit status 3, stderr: no/);
+    });
+    // a failing createContainer hook too; a failing startContainer hook fails the start and ends the container
+    b.config.hooks = { createContainer: [{ path: "/bin/sh", args: ["sh", "-c", "echo cc-no >&2; exit 5"] }] };
+    b.save();
+    await withRoot(async (root) => {
+      const r = await runtime(root, ["create", "--bundle", b.dir, "h3"]);
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /createContainer hook #0 \(\/bin\/sh\): exit status 5, stderr: cc-no/);
+    });
+    b.config.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "exit 4"] }] };
+    b.save();
+    await withRoot(async (root) => {
+      assertEquals((await runtime(root, ["create", "--bundle", b.dir, "h4"])).code, 0);
+      const r = await runtime(root, ["start", "h4"]);
+      assertEquals(r.code, 1);
+      assertMatch(r.stderr, /startContainer hook #0 \(\/bin\/sh\): exit status 4/);
+      for (let i = 0; i < 50 && JSON.parse((await runtime(root, ["state", "h4"])).stdout).status !== "stopped"; i++) await new Promise((r) => setTimeout(r, 50));
+      assertEquals(JSON.parse((await runtime(root, ["state", "h4"])).stdout).status, "stopped");
+      assertEquals((await runtime(root, ["delete", "h4"])).code, 0);
     });
   } finally {
     await b.remove();

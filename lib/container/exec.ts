@@ -10,11 +10,11 @@ import { lastCapability } from "./capabilities.ts";
 import { seccompFilter } from "./seccomp/setting.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { resolveExecutable } from "./exec_path.ts";
-import { SYS } from "./init_program.ts";
+import { SYS } from "../runtime/init_program.ts";
 import { getContainer } from "./lifecycle.ts";
 import { mergeEnv } from "./process_spec.ts";
-import { joinCgroup, processCalls } from "./setup_program.ts";
-import { SetupError, spawnInit } from "./spawn_init.ts";
+import { joinCgroup, type JoinableNamespace, joinNamespacesCalls, processCalls } from "../runtime/process_calls.ts";
+import { SetupError, spawnInit } from "../runtime/spawn_init.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openTtyInRoot, resizeTty } from "./tty.ts";
 import { resolveUser } from "./user.ts";
@@ -37,8 +37,6 @@ export interface ExecOptions {
   /** with `tty`: the terminal's output and input as streams (stdout, stdin), not berth's own terminal */
   ttyStreams?: boolean;
 }
-
-const O_RDONLY_CLOEXEC = 0o2000000;
 
 export interface ExecProcess {
   pid: number;
@@ -86,19 +84,11 @@ export async function execInContainer(ref: string, opts: ExecOptions): Promise<E
   const init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, false), stdio.fds, spec.namespaces.pid === "host" ? "inherit" : `/proc/${pid}/ns/pid`);
   stdio.closeChildEnds();
   init.start((p) => {
-    // the mount namespace last: after it, /proc is the container's
-    const kinds: Array<[string, boolean]> = [
-      ["ipc", spec.namespaces.ipc !== "host"],
-      ["uts", spec.namespaces.uts !== "host"],
-      ["net", spec.network !== "host"],
-      ["cgroup", true],
-      ["mnt", true],
-    ];
-    for (const [ns, join] of kinds) {
-      if (!join) continue;
-      p.call(`open /proc/${pid}/ns/${ns}`, SYS.open, [`/proc/${pid}/ns/${ns}`, O_RDONLY_CLOEXEC, 0]);
-      p.call(`setns ${ns}`, SYS.setns, [null, 0], { previousResult: true });
-    }
+    const shared: JoinableNamespace[] = ["cgroup", "mount"];
+    if (spec.namespaces.ipc !== "host") shared.push("ipc");
+    if (spec.namespaces.uts !== "host") shared.push("uts");
+    if (spec.network !== "host") shared.push("network");
+    joinNamespacesCalls(p, pid, shared);
     p.call(`chdir ${cwd}`, SYS.chdir, [cwd]);
     processCalls(p, {
       capabilities: opts.privileged ? Array.from({ length: lastCapability() + 1 }, (_, i) => i) : spec.capabilities,

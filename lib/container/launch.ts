@@ -18,8 +18,10 @@ import { writeEtcFiles } from "./etc_files.ts";
 import { resolveExecutable } from "./exec_path.ts";
 import { prepareMounts } from "./prepare_mounts.ts";
 import { mountRootfs, unmountRootfs } from "./rootfs.ts";
-import { joinCgroup, namespaceCalls, setupProgram } from "./setup_program.ts";
-import { type InitProcess, SetupError, spawnInit } from "./spawn_init.ts";
+import { joinCgroup } from "../runtime/process_calls.ts";
+import { ociNamespaceCalls, ociSetupProgram, probePaths } from "../runtime/oci_setup.ts";
+import { engineOciConfig } from "./oci_spec.ts";
+import { type InitProcess, SetupError, spawnInit } from "../runtime/spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { type ContainerState, containerDir, lockContainerStart, readRecord, updateRecord } from "./state.ts";
 import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } from "./network/endpoint.ts";
@@ -145,23 +147,28 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
     const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd, mounted);
     debug("user, mounts and command resolved");
+    // the runtime's input: the container as an OCI config (the same path berth-runc takes)
+    const config = engineOciConfig(spec, { rootfs, user, env, mounts: plans, netns: net.netns, devpts: tty?.devpts });
     const ready = spec;
+    const setup = {
+      config,
+      rootfs,
+      execPath,
+      user,
+      env,
+      ttyFd: tty?.slave,
+      consolePath: tty?.slavePath,
+      ...probePaths(rootfs),
+      capabilities: ready.capabilities,
+      lastCap: lastCapability(),
+      seccomp: seccompFilter(ready.seccomp, ready.privileged, ready.capabilities),
+      cgroupVersion: cgroup.version,
+      cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
+      keepFds: 0,
+    };
     init.start((p) => {
-      namespaceCalls(p, ready, net.netns);
-      setupProgram(p, {
-        spec: ready,
-        rootfs,
-        execPath,
-        cwd: ready.process.cwd,
-        user,
-        env,
-        mounts: plans,
-        tty: tty && { fd: tty.slave, devpts: tty.devpts, slavePath: tty.slavePath },
-        lastCap: lastCapability(),
-        seccomp: seccompFilter(ready.seccomp, ready.privileged, ready.capabilities),
-        cgroupVersion: cgroup.version,
-        cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
-      });
+      ociNamespaceCalls(p, config);
+      ociSetupProgram(p, setup);
     });
     const started: ContainerState = {
       ...plan.baseState,

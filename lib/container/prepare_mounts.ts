@@ -6,22 +6,34 @@
 import { BerthError } from "../util/errors.ts";
 import type { EtcFiles } from "./etc_files.ts";
 import { mkdirInRoot, touchInRoot } from "./path_in_root.ts";
-import type { MountPlan } from "./setup_program.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { createVolume, seedVolume } from "./volumes.ts";
+
+/** A mount the container gets: its host source, where it goes in the container and how. */
+export interface MountPlan {
+  type: "bind" | "tmpfs";
+  source: string;
+  /** the path in the container */
+  destination: string;
+  readOnly: boolean;
+  /** tmpfs mount data */
+  data?: string;
+}
 
 export async function prepareMounts(root: string, rootfs: string, spec: ContainerSpec, etc: EtcFiles): Promise<MountPlan[]> {
   mkdirInRoot(rootfs, spec.process.cwd);
   for (const d of ["/proc", "/sys", "/dev"]) mkdirInRoot(rootfs, d);
+  for (const f of ["/etc/hostname", "/etc/hosts", "/etc/resolv.conf"]) touchInRoot(rootfs, f);
   const plans: MountPlan[] = [
-    { type: "bind", source: etc.hostname, target: touchInRoot(rootfs, "/etc/hostname"), readOnly: false },
-    { type: "bind", source: etc.hosts, target: touchInRoot(rootfs, "/etc/hosts"), readOnly: false },
-    { type: "bind", source: etc.resolvConf, target: touchInRoot(rootfs, "/etc/resolv.conf"), readOnly: false },
+    { type: "bind", source: etc.hostname, destination: "/etc/hostname", readOnly: false },
+    { type: "bind", source: etc.hosts, destination: "/etc/hosts", readOnly: false },
+    { type: "bind", source: etc.resolvConf, destination: "/etc/resolv.conf", readOnly: false },
   ];
   const byDepth = [...spec.mounts].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length);
   for (const m of byDepth) {
     if (m.type === "tmpfs") {
-      plans.push({ type: "tmpfs", source: "tmpfs", target: mkdirInRoot(rootfs, m.destination), readOnly: m.readOnly, data: m.data, destination: m.destination });
+      mkdirInRoot(rootfs, m.destination);
+      plans.push({ type: "tmpfs", source: "tmpfs", readOnly: m.readOnly, data: m.data, destination: m.destination });
       continue;
     }
     if (m.type === "bind") {
@@ -31,14 +43,15 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
       } catch {
         throw new BerthError(`invalid mount config for type "bind": bind source path does not exist: ${m.source}`);
       }
-      const target = st.isDirectory ? mkdirInRoot(rootfs, m.destination) : touchInRoot(rootfs, m.destination);
-      plans.push({ type: "bind", source: m.source, target, readOnly: m.readOnly, destination: m.destination });
+      if (st.isDirectory) mkdirInRoot(rootfs, m.destination);
+      else touchInRoot(rootfs, m.destination);
+      plans.push({ type: "bind", source: m.source, readOnly: m.readOnly, destination: m.destination });
       continue;
     }
     const { volume } = await createVolume(root, m.source);
     const target = mkdirInRoot(rootfs, m.destination);
     seedVolume(volume, target);
-    plans.push({ type: "bind", source: volume.Mountpoint, target, readOnly: m.readOnly, destination: m.destination });
+    plans.push({ type: "bind", source: volume.Mountpoint, readOnly: m.readOnly, destination: m.destination });
   }
   return plans;
 }

@@ -1,5 +1,6 @@
 /** The processes of a running container, read from /proc by its cgroup (`top`). */
 import { containerCgroup } from "./cgroups/cgroup.ts";
+import { procStat } from "../util/proc_stat.ts";
 
 export interface ProcessRow {
   uid: string;
@@ -11,15 +12,15 @@ export interface ProcessRow {
 }
 
 function row(pid: number): ProcessRow | undefined {
+  const stat = procStat(pid);
+  if (!stat) return undefined;
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const uid = /^Uid:\s+(\d+)/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`))?.[1] ?? "?";
     const cmd = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter(Boolean).join(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime, in 1/100 s
+    const ticks = stat.utime + stat.stime; // in 1/100 s
     const t = Math.floor(ticks / 100);
     const time = `${String(Math.floor(t / 3600)).padStart(2, "0")}:${String(Math.floor(t / 60) % 60).padStart(2, "0")}:${String(t % 60).padStart(2, "0")}`;
-    return { uid, pid, ppid: fields[1], time, cmd: cmd || stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) };
+    return { uid, pid, ppid: String(stat.ppid), time, cmd: cmd || stat.comm };
   } catch {
     return undefined; // exited meanwhile
   }

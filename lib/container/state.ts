@@ -4,6 +4,7 @@
  * half-written); names are claimed atomically as symlinks `ROOT/containers/names/NAME -> ID`. Runtime state is not
  * fsync'd: after a power cut a container is at worst reported as exited, never half-listed.
  */
+import { isExited, procStat } from "../util/proc_stat.ts";
 import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
@@ -279,12 +280,8 @@ export function claimedName(root: string, id: string): string | undefined {
 /** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid) return false;
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat[stat.lastIndexOf(")") + 2] !== "Z";
-  } catch {
-    return false;
-  }
+  const s = procStat(pid);
+  return !!s && !isExited(s.state);
 }
 
 /** Names of the containers that mount volume `name`. */

@@ -13,16 +13,16 @@ import { sendFd } from "../ffi/scm_rights.ts";
 import { CAP_NAMES, lastCapability } from "../container/capabilities.ts";
 import { CgroupV1 } from "../container/cgroups/v1.ts";
 import { resolveExecutable } from "../container/exec_path.ts";
-import { mkdirInRoot, statInRoot, withRootFd } from "../container/path_in_root.ts";
-import { joinCgroup } from "../container/setup_program.ts";
-import { SetupError, spawnInit } from "../container/spawn_init.ts";
+import { mkdirInRoot } from "../container/path_in_root.ts";
+import { joinCgroup, type JoinableNamespace } from "./process_calls.ts";
+import { runHooksInContainer } from "./hooks_in_container.ts";
+import { SetupError, spawnInit } from "./spawn_init.ts";
 import { openTtyIn } from "../container/tty.ts";
 import { compileFilter } from "../container/seccomp/compile.ts";
 import { parseProfile, resolveProfile } from "../container/seccomp/profile.ts";
-import { isDirMode } from "../ffi/dir_fd.ts";
-import { type OciConfig, type OciMount, readBundle } from "./oci_config.ts";
+import { type OciConfig, readBundle } from "./oci_config.ts";
 import { cgroupPathOf, limitsOf, ociCgroup } from "./oci_cgroup.ts";
-import { ociNamespaceCalls, ociSetupProgram } from "./oci_setup.ts";
+import { ociNamespaceCalls, ociSetupProgram, probePaths } from "./oci_setup.ts";
 import { runHooks } from "./hooks.ts";
 import { checkId, processStartTime, readState, type RuntimeState, stateDir, writeState } from "./runtime_state.ts";
 import { ociState } from "./operations.ts";
@@ -97,39 +97,38 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     const seccomp = seccompOf(config, caps);
     const env = process.env ?? [];
     const user = { uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [], home: "/" };
+    const { isFileSource, kindOf } = probePaths(rootfs);
     const binds = (config.mounts ?? []).filter((m) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind"));
-    const isFileSource = (m: OciMount) => {
-      if (!binds.includes(m) || !m.source) return false;
-      try {
-        return !Deno.statSync(m.source).isDirectory;
-      } catch {
-        return false;
-      }
-    };
     mkdirInRoot(rootfs, process.cwd);
     const execPath = resolveExecutable(rootfs, process.args[0], env, process.cwd, binds.filter((m) => !isFileSource(m)).map((m) => ({ destination: m.destination, source: m.source! })));
-    // a masked path is a file or a directory as the host's kernel makes it (/proc, /sys), else as the image has it
-    const kindOf = (path: string): "file" | "dir" | null => {
-      if (/^\/(proc|sys)(\/|$)/.test(path)) {
-        try {
-          return Deno.statSync(path).isDirectory ? "dir" : "file";
-        } catch {
-          return null;
-        }
-      }
-      const st = withRootFd(rootfs, (fd) => statInRoot(fd, path));
-      return st ? (isDirMode(st.mode) ? "dir" : "file") : null;
-    };
 
     cgroup.create(limitsOf(config.linux?.resources));
     if (process.terminal) tty = openTtyIn("/dev/pts");
     const pidNs = config.linux?.namespaces?.find((n) => n.type === "pid");
+    const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t): t is JoinableNamespace => t !== "pid" && t !== "user" && t !== "time");
+    const hooks = config.hooks ?? {};
+    // the state as hooks see it before the container is created (runc's "creating")
+    const creating = (pid: number): RuntimeState => ({
+      id: opts.id, pid, startTime: processStartTime(pid) ?? 0, bundle, rootfs, created: new Date().toISOString(),
+      annotations: config.annotations ?? {}, cgroupPath, hooks: config.hooks, owner: "",
+    });
+    const preStart = !!(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length);
+    // spec order: prestart and createRuntime in the runtime's namespaces, then createContainer in the
+    // container's — all after its mounts and before pivot_root, while the stub waits
+    const onMounted = async () => {
+      const state = ociState(creating(init!.pid), "creating");
+      await runHooks("prestart", hooks.prestart, state);
+      await runHooks("createRuntime", hooks.createRuntime, state);
+      await runHooksInContainer("createContainer", hooks.createContainer, state, { pid: init!.pid, namespaces, pidNamespace: !!pidNs, procsFiles: cgroup.procsFiles }, "runtime");
+      Deno.kill(init!.pid, "SIGUSR1");
+    };
     init = spawnInit(
       (p) => joinCgroup(p, cgroup.procsFiles, false),
       tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {},
       pidNs ? pidNs.path ?? "new" : "inherit",
       true,
       !!opts.reap,
+      preStart ? onMounted : undefined,
     );
     // nothing in the container may open this process's binary through /proc
     prctl(4 /* PR_SET_DUMPABLE */, 0);
@@ -140,6 +139,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
         config,
         rootfs,
         reportFd,
+        pauseBeforePivot: preStart,
         execPath,
         user,
         env,
@@ -168,13 +168,11 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
       annotations: config.annotations ?? {},
       cgroupPath,
       hooks: config.hooks,
+      namespaces,
+      pidNamespace: !!pidNs,
       owner: "",
     };
     writeState(opts.root, state);
-    // the state the hooks see: created, with the pid
-    await runHooks("prestart", config.hooks?.prestart, ociState(state, "created"));
-    await runHooks("createRuntime", config.hooks?.createRuntime, ociState(state, "created"));
-    await runHooks("createContainer", config.hooks?.createContainer, ociState(state, "created"));
     if (opts.pidFile) writeFileAtomicSync(opts.pidFile.startsWith("/") ? opts.pidFile : join(Deno.cwd(), opts.pidFile), String(init.pid), 0o644);
     if (tty) sendFd(opts.consoleSocket!, tty.master);
     return { state, exited: init.exited };

@@ -11,9 +11,9 @@ import { closeFd } from "../ffi/fd.ts";
 import { sendFd } from "../ffi/scm_rights.ts";
 import { lastCapability } from "../container/capabilities.ts";
 import { resolveExecutable } from "../container/exec_path.ts";
-import { SYS } from "../container/init_program.ts";
-import { joinCgroup, processCalls } from "../container/setup_program.ts";
-import { SetupError, spawnInit } from "../container/spawn_init.ts";
+import { SYS } from "./init_program.ts";
+import { joinCgroup, type JoinableNamespace, joinNamespacesCalls, processCalls } from "./process_calls.ts";
+import { SetupError, spawnInit } from "./spawn_init.ts";
 import { openTtyInRoot } from "../container/tty.ts";
 import { type OciProcess, readBundle } from "./oci_config.ts";
 import { ociCgroup } from "./oci_cgroup.ts";
@@ -30,8 +30,6 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds?: number;
 }
-
-const NS_FILES: Record<string, string> = { ipc: "ipc", uts: "uts", network: "net", cgroup: "cgroup", mount: "mnt" };
 
 /** Runs the process; the exit code in the foreground, undefined when detached. */
 export async function ociExec(opts: ExecOptions): Promise<number | undefined> {
@@ -54,13 +52,7 @@ export async function ociExec(opts: ExecOptions): Promise<number | undefined> {
   const init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, false), tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {}, pidNs ? `/proc/${s.pid}/ns/pid` : "inherit", false, !opts.detach);
   try {
     init.start((p) => {
-      // the mount namespace last: after it, paths are the container's
-      for (const type of ["ipc", "uts", "network", "cgroup", "mount"]) {
-        if (!config.linux?.namespaces?.some((n) => n.type === type)) continue;
-        const path = `/proc/${s.pid}/ns/${NS_FILES[type]}`;
-        p.call(`open ${path}`, SYS.open, [path, 0o2000000, 0]);
-        p.call(`join the ${type} namespace`, SYS.setns, [null, 0], { previousResult: true });
-      }
+      joinNamespacesCalls(p, s.pid, (config.linux?.namespaces ?? []).map((n) => n.type as JoinableNamespace));
       p.call(`chdir ${proc.cwd}`, SYS.chdir, [proc.cwd]);
       processCalls(p, {
         capabilities: caps,

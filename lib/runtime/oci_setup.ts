@@ -1,17 +1,20 @@
 /**
- * An OCI config as the init stub's setup program (the runtime layer: spec → process). Namespaces (joined
- * by path or new), the mounts in the config's order, default devices, masked and read-only paths,
- * pivot_root, hostname, sysctl, rlimits, oom_score_adj; then the stub reports "created" and waits for
- * `start` (SIGUSR1) before the process's own setup and its execve.
+ * An OCI config as the init stub's setup program — the runtime layer, spec → process, for `berth-runc` and
+ * for berth's own containers alike (the engine writes its containers' configs: container/oci_spec.ts).
+ * Namespaces (joined by path or new), the mounts in the config's order, default devices, masked and
+ * read-only paths, pivot_root, hostname, sysctl, rlimits, oom_score_adj; then, for an OCI `create`, the
+ * stub reports "created" and waits for `start` (SIGUSR1); then the process's own setup and its execve.
  *
  * Every path inside the rootfs is opened inside it (openat2 RESOLVE_IN_ROOT from the rootfs as working
  * directory) at the moment of its use and reached through that fd: a symlink in an image never leads a
  * mount, a device node or a mask to a host path.
  */
-import { type InitProgram, SYS } from "../container/init_program.ts";
-import { processCalls } from "../container/setup_program.ts";
-import { CREATED_REPORT } from "../container/spawn_init.ts";
+import { type InitProgram, SYS } from "./init_program.ts";
+import { processCalls } from "./process_calls.ts";
+import { CREATED_REPORT, MOUNTED_REPORT } from "./spawn_init.ts";
 import type { ProcessUser } from "../container/user.ts";
+import { isDirMode } from "../ffi/dir_fd.ts";
+import { statInRoot, withRootFd } from "../container/path_in_root.ts";
 import type { OciConfig, OciMount } from "./oci_config.ts";
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, MS_SLAVE, parseMountOptions } from "./mount_options.ts";
 
@@ -28,7 +31,7 @@ export const CLONE_FLAGS: Record<string, number> = {
 
 const O_WRONLY = 1, O_CREAT = 0o100, O_EXCL = 0o200, O_CLOEXEC = 0o2000000, O_DIRECTORY = 0o200000, O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10, AT_FDCWD = -100, MNT_DETACH = 2;
-const SIG_BLOCK = 0, SIGUSR1 = 10;
+const SIG_BLOCK = 0, SIGUSR1 = 10, SIOCSIFFLAGS = 0x8914;
 /** the fd a path opened in the rootfs is moved to, so that the next call can name it (/proc/self/fd/N) */
 const SLOT = 250;
 
@@ -40,14 +43,16 @@ const RLIMITS: Record<string, number> = {
 
 /** The devices every container gets (runc's list), made in its /dev. */
 const DEFAULT_DEVICES: Array<[string, number, number]> = [["null", 1, 3], ["zero", 1, 5], ["full", 1, 7], ["random", 1, 8], ["urandom", 1, 9], ["tty", 5, 0]];
-const DEV_LINKS: Array<[string, string]> = [["/proc/self/fd", "fd"], ["/proc/self/fd/0", "stdin"], ["/proc/self/fd/1", "stdout"], ["/proc/self/fd/2", "stderr"], ["pts/ptmx", "ptmx"]];
+const DEV_LINKS: Array<[string, string]> = [["/proc/self/fd", "fd"], ["/proc/self/fd/0", "stdin"], ["/proc/self/fd/1", "stdout"], ["/proc/self/fd/2", "stderr"], ["/proc/kcore", "core"], ["pts/ptmx", "ptmx"]];
 
 export interface OciSetupInput {
   config: OciConfig;
   /** the rootfs on the host */
   rootfs: string;
-  /** the report pipe's fd in the stub */
-  reportFd: number;
+  /** an OCI `create`: the report pipe's fd in the stub — it says "created" there, then waits for `start` */
+  reportFd?: number;
+  /** with `reportFd`: also say "mounted" before pivot_root and wait (the createContainer hooks run meanwhile) */
+  pauseBeforePivot?: boolean;
   /** the command's path in the container, PATH already searched */
   execPath: string;
   user: ProcessUser;
@@ -85,6 +90,43 @@ export function ociNamespaceCalls(p: InitProgram, config: OciConfig): void {
     const name = new TextEncoder().encode(config.hostname);
     p.call("sethostname", SYS.sethostname, [name, name.length]);
   }
+  if (flags & CLONE_FLAGS.network) {
+    // a new network namespace's loopback up, as runc does: struct ifreq { "lo", IFF_UP | IFF_LOOPBACK | IFF_RUNNING }
+    const ifreq = new Uint8Array(40);
+    ifreq.set([0x6c, 0x6f]);
+    new DataView(ifreq.buffer).setInt16(16, 0x1 | 0x8 | 0x40, true);
+    p.call("socket for lo", SYS.socket, [2 /* AF_INET */, 2 /* SOCK_DGRAM */ | O_CLOEXEC, 0]);
+    p.call("bring lo up", SYS.ioctl, [null, SIOCSIFFLAGS, ifreq], { previousResult: true });
+  }
+}
+
+/**
+ * What the setup program must know of paths before it runs (it cannot branch): whether a bind mount's
+ * source is a file (its mount point is made a file), and what a masked path is — in /proc and /sys as the
+ * host's kernel has it, elsewhere as the rootfs has it (walked inside the rootfs, links not followed out).
+ */
+export function probePaths(rootfs: string): Pick<OciSetupInput, "isFileSource" | "kindOf"> {
+  const isBind = (m: OciMount) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
+  const isFileSource = (m: OciMount) => {
+    if (!isBind(m) || !m.source) return false;
+    try {
+      return !Deno.statSync(m.source).isDirectory;
+    } catch {
+      return false;
+    }
+  };
+  const kindOf = (path: string): "file" | "dir" | null => {
+    if (/^\/(proc|sys)(\/|$)/.test(path)) {
+      try {
+        return Deno.statSync(path).isDirectory ? "dir" : "file";
+      } catch {
+        return null;
+      }
+    }
+    const st = withRootFd(rootfs, (fd) => statInRoot(fd, path));
+    return st ? (isDirMode(st.mode) ? "dir" : "file") : null;
+  };
+  return { isFileSource, kindOf };
 }
 
 /** The rest of the setup, up to the wait for `start`, then the process's own setup and execve. */
@@ -138,6 +180,7 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   for (const [target, name] of DEV_LINKS) p.call(`symlink /dev/${name}`, SYS.symlink, [target, name], { ignoreFailure: true });
   for (const d of config.linux?.devices ?? []) {
     const slash = d.path.lastIndexOf("/");
+    if (slash > 0) ensure(d.path.slice(0, slash), false); // /dev/net for /dev/net/tun
     enter(d.path.slice(0, slash) || "/");
     const type = d.type === "b" ? 0o060000 : d.type === "p" ? 0o010000 : 0o020000;
     const major = d.major ?? 0, minor = d.minor ?? 0;
@@ -160,6 +203,16 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   for (const r of config.process?.rlimits ?? []) {
     const limit = new BigUint64Array([BigInt.asUintN(64, BigInt(r.soft)), BigInt.asUintN(64, BigInt(r.hard))]);
     p.call(`set ${r.type}`, SYS.prlimit64, [0, RLIMITS[r.type], new Uint8Array(limit.buffer), null]);
+  }
+
+  const startSignal = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
+  if (input.reportFd !== undefined) {
+    // blocked from here on, so that no SIGUSR1 (this go-ahead or `start`'s) is lost before its wait
+    p.call("block the start signal", SYS.rt_sigprocmask, [SIG_BLOCK, startSignal, null, 8]);
+    if (input.pauseBeforePivot) {
+      p.call("report mounted", SYS.write, [input.reportFd, MOUNTED_REPORT, MOUNTED_REPORT.length]);
+      p.call("wait for the createContainer hooks", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+    }
   }
 
   p.call("chdir rootfs", SYS.chdir, [rootfs]);
@@ -186,11 +239,11 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   }
   p.call(`chdir ${config.process!.cwd}`, SYS.chdir, [config.process!.cwd]);
 
-  // created: tell `create`, then wait for `start` (its SIGUSR1, blocked first so that none is lost)
-  const set = new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]);
-  p.call("block the start signal", SYS.rt_sigprocmask, [SIG_BLOCK, new Uint8Array(set.buffer), null, 8]);
-  p.call("report created", SYS.write, [input.reportFd, CREATED_REPORT, CREATED_REPORT.length]);
-  p.call("wait for start", SYS.rt_sigtimedwait, [new Uint8Array(set.buffer), null, null, 8]);
+  if (input.reportFd !== undefined) {
+    // created: tell `create`, then wait for `start`'s SIGUSR1
+    p.call("report created", SYS.write, [input.reportFd, CREATED_REPORT, CREATED_REPORT.length]);
+    p.call("wait for start", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+  }
 
   processCalls(p, {
     capabilities: input.capabilities,

@@ -6,6 +6,7 @@ import { BerthError } from "../util/errors.ts";
 import { parseSignal } from "../container/signals.ts";
 import { ociCgroup } from "./oci_cgroup.ts";
 import { runHooks } from "./hooks.ts";
+import { runHooksInContainer } from "./hooks_in_container.ts";
 import { listIds, mustReadState, type OciStatus, processAlive, readState, type RuntimeState, stateDir, statusOf, writeState } from "./runtime_state.ts";
 
 const SIGUSR1 = "SIGUSR1";
@@ -50,7 +51,20 @@ export async function ociStart(root: string, id: string): Promise<void> {
   const status = containerStatus(s);
   if (status === "stopped") throw new BerthError("cannot start a container that has stopped", 1);
   if (status !== "created") throw new BerthError("cannot start an already running container", 1);
-  await runHooks("startContainer", s.hooks?.startContainer, ociState(s, "created"));
+  // in the container (its namespaces, its root) before the user's program; a failure kills the container, as runc does
+  try {
+    await runHooksInContainer("startContainer", s.hooks?.startContainer, ociState(s, "created"), {
+      pid: s.pid,
+      namespaces: s.namespaces ?? ["mount"],
+      pidNamespace: s.pidNamespace ?? true,
+      procsFiles: ociCgroup(s.cgroupPath).procsFiles,
+    }, "container");
+  } catch (err) {
+    try {
+      Deno.kill(s.pid, "SIGKILL");
+    } catch { /* gone */ }
+    throw err;
+  }
   writeState(root, { ...s, started: true });
   Deno.kill(s.pid, SIGUSR1);
   try {

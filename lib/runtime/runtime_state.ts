@@ -3,6 +3,8 @@
  * temp name, synced, renamed), and the status derived from it and the kernel — with the process's start
  * time kept, so that a pid the kernel gave to another process since never passes for the container.
  */
+import { isExited, procStat } from "../util/proc_stat.ts";
+import type { JoinableNamespace } from "./process_calls.ts";
 import { BerthError } from "../util/errors.ts";
 import { join } from "../util/path.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
@@ -27,6 +29,10 @@ export interface RuntimeState {
   cgroupPath: string;
   /** the hooks to run at start and delete */
   hooks?: OciConfig["hooks"];
+  /** the namespaces the config gave the container (startContainer hooks join them) */
+  namespaces?: JoinableNamespace[];
+  /** whether it has a PID namespace of its own */
+  pidNamespace?: boolean;
   owner: string;
 }
 
@@ -61,15 +67,8 @@ export function writeState(root: string, s: RuntimeState): void {
 
 /** Field 22 of /proc/PID/stat, or undefined when the process is gone. */
 export function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // the command name (field 2) may hold spaces and parentheses: count from its closing one
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (fields[0] === "Z" || fields[0] === "X") return undefined; // exited, not yet reaped
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
+  const s = procStat(pid);
+  return s && !isExited(s.state) ? s.startTime : undefined;
 }
 
 /** Whether the container's own process still runs (not a later process with the same pid). */

@@ -17,6 +17,8 @@ import { PART1_ADDRESS, PART2_ADDRESS, PART2_MAX, stubExecutable } from "./init_
 
 /** What a setup program writes on the report pipe when all is done but the exec (the OCI "created" state). */
 export const CREATED_REPORT = new TextEncoder().encode("CREATED\0");
+/** What it writes when its mounts are made, before pivot_root, if it then waits for SIGUSR1 (createContainer hooks). */
+export const MOUNTED_REPORT = new TextEncoder().encode("MOUNTED\0");
 
 /** A setup step of the stub failed: `step` says which, `code` is errno. */
 export class SetupError extends Error {
@@ -57,6 +59,8 @@ export function spawnInit(
    * `exited` then never settles.
    */
   reap = true,
+  /** the program reported {@link MOUNTED_REPORT}: the caller does its part, then lets it go on */
+  onMounted?: () => Promise<void>,
 ): InitProcess {
   debug("spawnInit: start");
   const [reportRead, reportWrite] = libc.pipe();
@@ -108,6 +112,10 @@ export function spawnInit(
       for (let r; n < 16 && (r = await libc.readAsync(reportRead, buf.subarray(n))) > 0;) {
         n += r;
         if (untilCreated && n === 8 && CREATED_REPORT.every((b, i) => buf[i] === b)) return;
+        if (onMounted && n === 8 && MOUNTED_REPORT.every((b, i) => buf[i] === b)) {
+          n = 0;
+          await onMounted();
+        }
       }
     } finally {
       libc.closeFd(reportRead);

@@ -50,6 +50,7 @@ export const SYS = {
   rt_sigtimedwait: 128,
   prlimit64: 302,
   openat2: 437,
+  execveat: 322,
 } as const;
 
 /** A pointer into the data block. */
