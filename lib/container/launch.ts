@@ -166,10 +166,12 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       cgroupV1Controllers: cgroup instanceof CgroupV1 ? cgroup.hierarchies : [],
       keepFds: 0,
     };
+    debug("config built");
     init.start((p) => {
       ociNamespaceCalls(p, config);
       ociSetupProgram(p, setup);
     });
+    debug("program sent");
     const started: ContainerState = {
       ...plan.baseState,
       status: "running",

@@ -153,14 +153,22 @@ export class InitProgram {
     const blobStart = this.#recs.length * RECORD_SIZE;
     const out = new Uint8Array(blobStart + this.#blobSize);
     const v = new DataView(out.buffer);
+    // numbers as two 32-bit halves (sign-extended): BigInt conversions of ~2,000 words cost milliseconds cold
+    const word = (at: number, n: number) => {
+      v.setUint32(at, n >>> 0, true);
+      v.setUint32(at + 4, n < 0 ? 0xffffffff : Math.floor(n / 2 ** 32) >>> 0, true);
+    };
+    const blobBase = this.base + blobStart;
     this.#recs.forEach((r, i) => {
       const o = i * RECORD_SIZE;
-      v.setBigUint64(o, BigInt.asUintN(64, BigInt(r.nr)), true);
+      word(o, r.nr);
       resolved[i].forEach((a, j) => {
-        const val = a === null ? 0n : a instanceof Ref ? this.#pointer(a) : BigInt.asUintN(64, BigInt(a as number | bigint));
-        v.setBigUint64(o + 8 + j * 8, val, true);
+        if (a === null) return; // the buffer is zeroed
+        if (a instanceof Ref) word(o + 8 + j * 8, blobBase + a.offset);
+        else if (typeof a === "bigint") v.setBigUint64(o + 8 + j * 8, BigInt.asUintN(64, a), true);
+        else word(o + 8 + j * 8, a as number);
       });
-      v.setBigUint64(o + 56, BigInt(r.flags), true);
+      word(o + 56, r.flags);
     });
     let off = blobStart;
     for (const b of this.#blobs) {
