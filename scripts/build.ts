@@ -29,12 +29,15 @@ if (denort) {
   Deno.exit(0);
 }
 
-// Self-extracting build: payload = tar.gz of { deno, berth.js }
+// Self-extracting build: payload = tar.gz of { deno, berth.js, runc.js } — runc.js is the OCI runtime's
+// own, smaller bundle (lib/runc/entry.ts), which the header picks for `berth-runc …` and `berth runtime …`
+await run(deno, ["bundle", "--quiet", "--platform", "deno", "--no-lock", "-o", `${dist}/runc.js`, "lib/runc/entry.ts"]);
 const stage = await Deno.makeTempDir({ prefix: "berth-build-" });
 try {
   await Deno.copyFile(deno, `${stage}/deno`);
   await Deno.copyFile(`${dist}/berth.js`, `${stage}/berth.js`);
-  await run("tar", ["-C", stage, "-cf", `${stage}/payload.tar`, "deno", "berth.js"]);
+  await Deno.copyFile(`${dist}/runc.js`, `${stage}/runc.js`);
+  await run("tar", ["-C", stage, "-cf", `${stage}/payload.tar`, "deno", "berth.js", "runc.js"]);
   await run("gzip", ["-6", "-n", `${stage}/payload.tar`]);
   const payload = await Deno.readFile(`${stage}/payload.tar.gz`);
   const hash = createHash("sha256").update(payload).digest("hex").slice(0, 16);
@@ -52,7 +55,9 @@ if [ ! -f "$d/ok" ]; then
   fi
 fi
 case "$0" in /*) self="$0" ;; *) self="$PWD/$0" ;; esac # berth re-executes itself (the supervisor)
-BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/berth.js" "$@"
+js=berth.js # the OCI runtime's command line loads its own bundle
+case "$self" in */berth-runc) js=runc.js ;; *) if [ "$1" = runtime ]; then js=runc.js; shift; fi ;; esac
+BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/$js" "$@"
 exit 125
 `;
   const head = new TextEncoder().encode(header);

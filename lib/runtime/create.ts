@@ -13,7 +13,7 @@ import { sendFd } from "../ffi/scm_rights.ts";
 import { CAP_NAMES, lastCapability } from "../container/capabilities.ts";
 import { CgroupV1 } from "../container/cgroups/v1.ts";
 import { resolveExecutable } from "../container/exec_path.ts";
-import { mkdirInRoot } from "../container/path_in_root.ts";
+import { mkdirInRoot, touchInRoot } from "../container/path_in_root.ts";
 import { joinCgroup, type JoinableNamespace } from "./process_calls.ts";
 import { runHooksInContainer } from "./hooks_in_container.ts";
 import { SetupError, spawnInit } from "./spawn_init.ts";
@@ -39,6 +39,8 @@ export interface CreateOptions {
   systemdCgroup?: boolean;
   /** wait for the process (`run` in the foreground); otherwise its caller, a subreaper, reaps it */
   reap?: boolean;
+  /** `run` in the foreground with a terminal and no console socket: keep the terminal's leader end (`Created.tty`) */
+  relayTerminal?: boolean;
 }
 
 /** The capability numbers of a list of names (`CAP_SYS_ADMIN`); an unknown name is an error. */
@@ -69,6 +71,8 @@ export interface Created {
   state: RuntimeState;
   /** the container process's exit (this process is its parent until it exits) */
   exited: Promise<{ code: number; signal: number | null }>;
+  /** with `relayTerminal`: the terminal's leader end, the caller's to relay and close */
+  tty?: number;
 }
 
 export async function ociCreate(opts: CreateOptions): Promise<Created> {
@@ -76,7 +80,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
   const { config, rootfs, bundle } = readBundle(opts.bundle);
   checkSupported(config);
   const process = config.process!;
-  if (process.terminal && !opts.consoleSocket) throw new BerthError("cannot allocate tty if runc will detach without setting console socket", 1);
+  if (process.terminal && !opts.consoleSocket && !opts.relayTerminal) throw new BerthError("cannot allocate tty if runc will detach without setting console socket", 1);
   if (!process.terminal && opts.consoleSocket) throw new BerthError("cannot use console socket if runc will not detach or allocate tty", 1);
   if (readState(opts.root, opts.id)) throw new BerthError(`container with id exists: ${opts.id}`, 1);
   const dir = stateDir(opts.root, opts.id);
@@ -98,6 +102,18 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     const env = process.env ?? [];
     const user = { uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [], home: "/" };
     const { isFileSource, kindOf } = probePaths(rootfs);
+    // mount points made in the rootfs first, walked inside it: a link to a missing path (even an absolute one
+    // naming a host directory) gets its target made inside the rootfs, as runc does; those under another
+    // mount of the config (/dev/pts under /dev) are made by the setup program, in that mount
+    const made: string[] = [];
+    for (const m of config.mounts ?? []) {
+      const d = m.destination.replace(/\/+$/, "") || "/";
+      if (!made.some((p) => d === p || d.startsWith(`${p}/`))) {
+        if (isFileSource(m)) touchInRoot(rootfs, d);
+        else mkdirInRoot(rootfs, d);
+      }
+      made.push(d);
+    }
     const binds = (config.mounts ?? []).filter((m) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind"));
     mkdirInRoot(rootfs, process.cwd);
     const execPath = resolveExecutable(rootfs, process.args[0], env, process.cwd, binds.filter((m) => !isFileSource(m)).map((m) => ({ destination: m.destination, source: m.source! })));
@@ -174,8 +190,10 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     };
     writeState(opts.root, state);
     if (opts.pidFile) writeFileAtomicSync(opts.pidFile.startsWith("/") ? opts.pidFile : join(Deno.cwd(), opts.pidFile), String(init.pid), 0o644);
-    if (tty) sendFd(opts.consoleSocket!, tty.master);
-    return { state, exited: init.exited };
+    if (tty && opts.consoleSocket) sendFd(opts.consoleSocket, tty.master);
+    const kept = tty && !opts.consoleSocket ? tty.master : undefined;
+    if (kept !== undefined) tty!.master = -1; // not closed below
+    return { state, exited: init.exited, tty: kept };
   } catch (err) {
     init?.abort();
     if (init && opts.reap) await init.exited.catch(() => {});
@@ -188,7 +206,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     throw new BerthError(messageOf(err), 1);
   } finally {
     if (tty) {
-      closeFd(tty.master);
+      if (tty.master >= 0) closeFd(tty.master);
       closeFd(tty.slave);
     }
   }

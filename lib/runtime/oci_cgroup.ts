@@ -6,6 +6,7 @@
  */
 import { type Cgroup, cgroupVersion } from "../container/cgroups/cgroup.ts";
 import type { ResourceLimits } from "../container/cgroups/limits.ts";
+import { DEFAULT_DEVICE_RULES, type DeviceRule } from "../container/cgroups/device_rules.ts";
 import { CgroupV1 } from "../container/cgroups/v1.ts";
 import { CgroupV2 } from "../container/cgroups/v2.ts";
 import { BerthError } from "../util/errors.ts";
@@ -38,7 +39,10 @@ export function ociCgroup(path: string, mountRoot = "/sys/fs/cgroup"): Cgroup {
   return cgroupVersion(mountRoot) === 2 ? new CgroupV2(mountRoot, path) : new CgroupV1(mountRoot, path);
 }
 
-/** linux.resources as berth's limits (the device rules: berth's default set plus the config's allows). */
+/**
+ * linux.resources as berth's limits. Device rules: the config's, in order, then runc's default set (null,
+ * zero, full, random, urandom, tty, console, ptmx, pts, tun, mknod of any) — appended, as runc appends it.
+ */
 export function limitsOf(r: OciResources | undefined): ResourceLimits {
   const l: ResourceLimits = {};
   if (!r) return l;
@@ -48,12 +52,16 @@ export function limitsOf(r: OciResources | undefined): ResourceLimits {
   if (r.cpu?.shares) l.cpuShares = r.cpu.shares;
   if (r.pids?.limit !== undefined) l.pidsLimit = r.pids.limit > 0 ? r.pids.limit : -1;
   if (r.blockIO?.weight) l.blkioWeight = r.blockIO.weight;
-  const rules = r.devices ?? [];
-  if (rules.some((d) => d.allow && (d.type ?? "a") === "a" && d.major == null && d.minor == null)) l.allDevices = true;
-  else {
-    l.devices = rules.filter((d) => d.allow && d.type && d.type !== "a").map((d) =>
-      `${d.type} ${d.major == null || d.major < 0 ? "*" : d.major}:${d.minor == null || d.minor < 0 ? "*" : d.minor} ${d.access ?? "rwm"}`
-    );
-  }
+  const access = (a: string | undefined) => (a ?? "rwm").split("").reduce((bits, c) => bits | (c === "m" ? 1 : c === "r" ? 2 : c === "w" ? 4 : 0), 0);
+  l.deviceRules = [
+    ...(r.devices ?? []).map((d): DeviceRule => ({
+      type: d.type === "c" || d.type === "b" ? d.type : "a",
+      major: d.major == null || d.major < 0 ? -1 : d.major,
+      minor: d.minor == null || d.minor < 0 ? -1 : d.minor,
+      access: access(d.access),
+      allow: d.allow,
+    })),
+    ...DEFAULT_DEVICE_RULES,
+  ];
   return l;
 }

@@ -20,7 +20,10 @@ const BPF_DEVCG_DEV_BLOCK = 1, BPF_DEVCG_DEV_CHAR = 2;
 const LDX_MEM_W = 0x61, ALU64_AND_K = 0x57, ALU64_RSH_K = 0x77, ALU64_MOV_K = 0xb7;
 const JMP_JNE_K = 0x55, JMP_JSET_K = 0x45, JMP_EXIT = 0x95;
 
-/** The program for `rules` (allow-list; default deny), as `struct bpf_insn[]`, written straight into bytes. */
+/**
+ * The program for `rules` as `struct bpf_insn[]`, written straight into bytes: the last rule that matches
+ * decides (berth's own lists only allow, so their order does not matter), and no match denies.
+ */
 export function deviceFilterProgram(rules: readonly DeviceRule[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array((6 + rules.length * 6 + 2) * 8);
   const v = new DataView(out.buffer);
@@ -38,7 +41,7 @@ export function deviceFilterProgram(rules: readonly DeviceRule[]): Uint8Array<Ar
   insn(ALU64_RSH_K, 3, 0, 0, 16);
   insn(LDX_MEM_W, 4, 1, 4, 0);
   insn(LDX_MEM_W, 5, 1, 8, 0);
-  for (const r of rules) {
+  for (const r of [...rules].reverse()) {
     // each check jumps past this rule's `return 1` to the next rule
     const checks = (r.type !== "a" ? 1 : 0) + (r.access !== 7 ? 1 : 0) + (r.major >= 0 ? 1 : 0) + (r.minor >= 0 ? 1 : 0);
     let left = checks;
@@ -47,9 +50,9 @@ export function deviceFilterProgram(rules: readonly DeviceRule[]): Uint8Array<Ar
     if (r.access !== 7) check(JMP_JSET_K, 3, ~r.access & 7); // asks for an access the rule lacks
     if (r.major >= 0) check(JMP_JNE_K, 4, r.major);
     if (r.minor >= 0) check(JMP_JNE_K, 5, r.minor);
-    insn(ALU64_MOV_K, 0, 0, 0, 1);
+    insn(ALU64_MOV_K, 0, 0, 0, r.allow === false ? 0 : 1);
     insn(JMP_EXIT, 0, 0, 0, 0);
-    if (!checks) return out.slice(0, n * 8); // allows everything: the verifier refuses code after it (unreachable)
+    if (!checks) return out.slice(0, n * 8); // matches everything: the verifier refuses code after it (unreachable)
   }
   insn(ALU64_MOV_K, 0, 0, 0, 0);
   insn(JMP_EXIT, 0, 0, 0, 0);

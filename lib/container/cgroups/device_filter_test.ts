@@ -34,7 +34,7 @@ async function withFilter(rules: ReadonlyArray<string | DeviceRule>, fn: (dir: s
 }
 
 Deno.test({
-  name: "device filter (cgroup v2 eBPF): the default allowlist, a read-only rule, mknod",
+  name: "device filter (cgroup v2 eBPF): the default allowlist, a read-only rule, mknod, ordered allow and deny rules",
   ignore: !V2 || Deno.uid() !== 0,
   sanitizeResources: false,
   fn: async () => {
@@ -51,6 +51,15 @@ Deno.test({
         assertEquals(await inCgroup(dir, "{ printf 0000 > /dev/cpu_dma_latency; } 2>/dev/null || echo write denied"), "write denied\n");
       });
       await withFilter(["a"], async (dir) => {
+        assertEquals(await inCgroup(dir, "head -c 4 /dev/cpu_dma_latency | wc -c"), "4\n");
+      });
+      // an OCI config's ordered rules: the last match decides — allow all, then deny one, then allow it to read
+      const deny = { ...parseDeviceRule("c 10:259 rwm"), allow: false };
+      await withFilter(["a", deny], async (dir) => {
+        assertEquals(await inCgroup(dir, "head -c 4 /dev/cpu_dma_latency >/dev/null 2>&1 || echo denied"), "denied\n");
+        assertEquals(await inCgroup(dir, "echo x > /dev/null && echo null ok"), "null ok\n");
+      });
+      await withFilter(["a", deny, "c 10:259 r"], async (dir) => {
         assertEquals(await inCgroup(dir, "head -c 4 /dev/cpu_dma_latency | wc -c"), "4\n");
       });
     } finally {

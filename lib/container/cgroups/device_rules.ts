@@ -11,6 +11,8 @@ export interface DeviceRule {
   minor: number;
   /** bits: 1 mknod, 2 read, 4 write (the kernel's BPF_DEVCG_ACC_*) */
   access: number;
+  /** false: a deny rule (an OCI config's; berth's own rules only allow) */
+  allow?: boolean;
 }
 
 const M = 1, RWM = 7;

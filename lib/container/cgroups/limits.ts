@@ -1,4 +1,5 @@
 /** Resource limits as `berth run` takes them (Docker's flags), parsed and checked. */
+import type { DeviceRule } from "./device_rules.ts";
 import { UsageError } from "../../util/errors.ts";
 import { devNumbers } from "../../ffi/sys.ts";
 
@@ -17,6 +18,11 @@ export interface ResourceLimits {
   devices?: string[];
   /** every device (`--privileged`) */
   allDevices?: boolean;
+  /**
+   * an OCI config's device rules, in order (the last that matches decides; nothing matches: denied), instead
+   * of the default set and `devices`
+   */
+  deviceRules?: DeviceRule[];
   /** relative block I/O weight, 10–1000; --blkio-weight */
   blkioWeight?: number;
   /** per block device rates; --device-read-bps, --device-write-bps, --device-read-iops, --device-write-iops */

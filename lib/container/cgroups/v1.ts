@@ -62,7 +62,11 @@ export class CgroupV1 implements Cgroup {
       }
     }
     const dev = this.#dir("devices");
-    if (dev && !limits.allDevices) {
+    if (dev && limits.deviceRules) {
+      // the kernel's list applied in order: nothing, then each allow and deny as it comes
+      writeValue(`${dev}/devices.deny`, "a");
+      for (const r of limits.deviceRules) writeValue(`${dev}/devices.${r.allow === false ? "deny" : "allow"}`, deviceRuleText(r));
+    } else if (dev && !limits.allDevices) {
       writeValue(`${dev}/devices.deny`, "a");
       writeEach(`${dev}/devices.allow`, [...DEFAULT_DEVICE_RULES.map(deviceRuleText), ...(limits.devices ?? [])]);
     }

@@ -51,7 +51,8 @@ export class CgroupV2 implements Cgroup {
   }
 
   #limit(limits: ResourceLimits): void {
-    if (!limits.allDevices) {
+    if (limits.deviceRules) attachDeviceProgram(this.dir, deviceFilterProgram(limits.deviceRules));
+    else if (!limits.allDevices) {
       const rules = [...DEFAULT_DEVICE_RULES, ...(limits.devices ?? []).map(parseDeviceRule)];
       attachDeviceProgram(this.dir, deviceFilterProgram(rules));
     }

@@ -1,6 +1,6 @@
 import { ociCreate } from "../../runtime/create.ts";
 import { ociDelete, ociStart } from "../../runtime/operations.ts";
-import { BerthError } from "../../util/errors.ts";
+import { attachTty } from "../../container/tty.ts";
 import type { RuncCommand } from "../command.ts";
 import { BUNDLE_FLAGS, createOptions } from "./create.ts";
 
@@ -10,15 +10,14 @@ export const runCommand: RuncCommand = {
   flags: { ...BUNDLE_FLAGS, detach: { type: "bool", alias: ["d"] }, keep: { type: "bool" } },
   args: [1, 1],
   async run(g, f, [id]) {
-    const created = await ociCreate({ ...createOptions(g, f, id), reap: !f.detach }).catch((err) => {
-      if (err instanceof BerthError && /cannot allocate tty/.test(err.message) && !f.detach) {
-        throw new BerthError("run with process.terminal needs --console-socket (berth's runtime does not relay a terminal itself yet)", 1);
-      }
-      throw err;
-    });
+    // in the foreground without a console socket, a terminal is relayed to this process's own stdio (as runc does)
+    const relay = !f.detach && !f["console-socket"];
+    const created = await ociCreate({ ...createOptions(g, f, id), reap: !f.detach, relayTerminal: relay });
+    const attached = created.tty !== undefined ? attachTty({ master: created.tty }, true) : undefined;
     try {
       await ociStart(g.root, id);
     } catch (err) {
+      attached?.restore();
       await ociDelete(g.root, id, true).catch(() => {});
       throw err;
     }
@@ -35,6 +34,11 @@ export const runCommand: RuncCommand = {
     });
     const status = await created.exited;
     for (const [sig, fn] of fwd) Deno.removeSignalListener(sig, fn);
+    if (attached) {
+      // the rest of the output, until the pty reports that every follower end is closed
+      await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
+      attached.restore(); // closes the leader end too
+    }
     if (!f.keep) await ociDelete(g.root, id, true);
     return status.code;
   },
