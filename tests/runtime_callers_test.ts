@@ -2,7 +2,7 @@
  * Issue 14 (in part): berth's OCI runtime under a real caller — Debian's containerd 1.6 with its runc shim,
  * told by `ctr run --runc-binary` to call berth-runc (a link to dist/berth): run with output and exit codes,
  * `-d`, `task exec`, pause/resume, kill, delete, and `-t` (the terminal through the shim's console socket);
- * podman 4.3 through conmon (`--runtime`): run, exit codes, `-d`, exec, stop, rm, `-it`; and dockerd 20.10 with
+ * podman 4.3 through conmon (`--runtime`): run, exit codes, `-d`, exec, stop, rm, `-it`, `--uidmap`; and dockerd 20.10 with
  * berth-runc in its "runtimes" (`docker run --runtime berth`, its libnetwork prestart hook called by argv[0]).
  * dockerd runs here because issue 14 names it as a caller to test (issue 13 keeps it to the bench).
  */
@@ -78,7 +78,7 @@ const PODMAN = (() => {
   }
 })();
 
-Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops and removes with --runtime berth-runc, -it too", ...PROC, ignore: !PODMAN, fn: async () => {
+Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops and removes with --runtime berth-runc, -it and --uidmap too", ...PROC, ignore: !PODMAN, fn: async () => {
   const dir = await Deno.makeTempDir({ prefix: "berth-test-podman-" });
   // podman's own storage in the test dir; cgroupfs, file events; ulimits within this host's hard limits
   const podman = (args: string[], code = 0) =>
@@ -97,6 +97,9 @@ Deno.test({ name: "runtime callers: podman (through conmon) runs, execs, stops a
     await podman(["rm", "pd"]);
     const it = await sh("script", ["-qec", `/usr/bin/podman --root ${dir}/root --runroot ${dir}/run --runtime ${dir}/berth-runc --cgroup-manager cgroupfs --events-backend file run -it --rm ${U.join(" ")} localhost/bb:1 sh -c 'tty; echo it-ok'`, "/dev/null"], { terminal: true });
     assertMatch(it, /\/dev\/(console|pts\/\d+)\s+it-ok/);
+    // a user namespace: podman maps the image's files, berth-runc makes the namespace and writes the maps
+    const mapped = await podman(["run", "--rm", "--uidmap", "0:100000:65536", "--gidmap", "0:100000:65536", ...U, "localhost/bb:1", "sh", "-c", "id -u; cat /proc/self/uid_map"]);
+    assertMatch(mapped, /^0\n\s*0\s+100000\s+65536\n$/);
     assertEquals((await podman(["ps", "-aq"])).trim(), "");
   } finally {
     await new Deno.Command("/usr/bin/podman", { args: ["--root", `${dir}/root`, "--runroot", `${dir}/run`, "--runtime", `${dir}/berth-runc`, "--cgroup-manager", "cgroupfs", "rm", "-af"], stdout: "null", stderr: "null" }).output();

@@ -210,6 +210,52 @@ Deno.test({ name: "runtime: the config's device rules apply in order after a den
   }
 } });
 
+Deno.test({ name: "runtime: a user namespace — root in the container is the mapped host uid, /proc and the devices work, exec joins it; bad configs are clear errors", ...PROC, fn: async () => {
+  const out = await Deno.makeTempDir({ prefix: "berth-test-userns-" });
+  const b = await makeBundle((c) => {
+    c.linux!.namespaces!.push({ type: "user" });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.mounts!.push({ destination: "/out", type: "bind", source: out, options: ["rbind"] });
+    c.process!.args = ["sh", "-c", "id -u; cat /proc/self/uid_map; echo $$; echo x > /dev/null && echo null-ok; touch /out/made; hostname"];
+    c.hostname = "inuser";
+  });
+  try {
+    // the image's files belong to the mapped range and the bundle can be walked into, as a caller prepares
+    // them for a user namespace (containerd's bundle directories are 0711)
+    Deno.chmodSync(b.dir, 0o711);
+    const chown = await new Deno.Command("chown", { args: ["-R", "100000:100000", `${b.dir}/rootfs`, out] }).output();
+    assert(chown.success);
+    await withRoot(async (root) => {
+      const r = await runtime(root, ["run", "--bundle", b.dir, "u1"]);
+      assertEquals(r.code, 0, r.stderr);
+      assertEquals(r.stdout.split("\n").map((l) => l.trim().replace(/\s+/g, " ")), ["0", "0 100000 65536", "1", "null-ok", "inuser", ""]);
+      assertEquals(Deno.statSync(`${out}/made`).uid, 100000);
+      // created and started: the process is the mapped uid on the host; exec enters its user namespace
+      b.config.process!.args = ["sleep", "100"];
+      b.save();
+      assertEquals((await runtime(root, ["create", "--bundle", b.dir, "--pid-file", `${b.dir}/pid`, "u2"])).code, 0);
+      const pid = Deno.readTextFileSync(`${b.dir}/pid`);
+      assertMatch(Deno.readTextFileSync(`/proc/${pid}/status`), /^Uid:\s+100000\s/m);
+      assertEquals((await runtime(root, ["start", "u2"])).code, 0);
+      const e = await runtime(root, ["exec", "u2", "sh", "-c", "id -u; cat /proc/self/uid_map"]);
+      assertEquals(e.stdout.split("\n").map((l) => l.trim().replace(/\s+/g, " ")), ["0", "0 100000 65536", ""]);
+      assertEquals((await runtime(root, ["delete", "-f", "u2"])).code, 0);
+    });
+    // without maps, or without a pid namespace of its own: refused before anything is made
+    b.config.linux!.uidMappings = [];
+    b.save();
+    await withRoot(async (root) => assertMatch((await runtime(root, ["create", "--bundle", b.dir, "u3"])).stderr, /uidMappings and linux\.gidMappings: a user namespace needs both/));
+    b.config.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    b.config.linux!.namespaces = b.config.linux!.namespaces!.filter((n) => n.type !== "pid");
+    b.save();
+    await withRoot(async (root) => assertMatch((await runtime(root, ["create", "--bundle", b.dir, "u4"])).stderr, /a new user namespace needs a new pid namespace/));
+  } finally {
+    await b.remove();
+    await Deno.remove(out, { recursive: true });
+  }
+} });
+
 Deno.test({ name: "runtime: bad bundles are clear errors and leave nothing", ...PROC, fn: async () => {
   const b = await makeBundle();
   try {

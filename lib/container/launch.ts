@@ -19,7 +19,7 @@ import { resolveExecutable } from "./exec_path.ts";
 import { prepareMounts } from "./prepare_mounts.ts";
 import { mountRootfs, unmountRootfs } from "./rootfs.ts";
 import { joinCgroup } from "../runtime/process_calls.ts";
-import { ociNamespaceCalls, ociSetupProgram, probePaths } from "../runtime/oci_setup.ts";
+import { ociProgram, probePaths } from "../runtime/oci_setup.ts";
 import { engineOciConfig } from "./oci_spec.ts";
 import { type InitProcess, SetupError, spawnInit } from "../runtime/spawn_init.ts";
 import type { ContainerSpec } from "./spec.ts";
@@ -167,10 +167,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       keepFds: 0,
     };
     debug("config built");
-    init.start((p) => {
-      ociNamespaceCalls(p, config);
-      ociSetupProgram(p, setup);
-    });
+    init.start((p) => ociProgram(p, setup));
     debug("program sent");
     const started: ContainerState = {
       ...plan.baseState,

@@ -17,12 +17,13 @@ import { mkdirInRoot, touchInRoot } from "../container/path_in_root.ts";
 import { joinCgroup, type JoinableNamespace } from "./process_calls.ts";
 import { runHooksInContainer } from "./hooks_in_container.ts";
 import { SetupError, spawnInit } from "./spawn_init.ts";
+import { waitProcess } from "../ffi/spawn.ts";
 import { openTtyIn } from "../container/tty.ts";
 import { compileFilter } from "../container/seccomp/compile.ts";
 import { parseProfile, resolveProfile } from "../container/seccomp/profile.ts";
 import { type OciConfig, readBundle } from "./oci_config.ts";
 import { cgroupPathOf, limitsOf, ociCgroup } from "./oci_cgroup.ts";
-import { ociNamespaceCalls, ociSetupProgram, probePaths } from "./oci_setup.ts";
+import { newUserNamespace, ociProgram, probePaths } from "./oci_setup.ts";
 import { runHooks } from "./hooks.ts";
 import { checkId, processStartTime, readState, type RuntimeState, stateDir, writeState } from "./runtime_state.ts";
 import { ociState } from "./operations.ts";
@@ -61,7 +62,11 @@ export function seccompOf(config: OciConfig, caps: number[]): Uint8Array | undef
 
 function checkSupported(config: OciConfig): void {
   const ns = config.linux?.namespaces ?? [];
-  if (ns.some((n) => n.type === "user")) throw new BerthError("config.json: linux.namespaces: user namespaces are not supported by berth's runtime yet", 1);
+  const user = ns.find((n) => n.type === "user");
+  if (user && !user.path) {
+    if (!ns.some((n) => n.type === "pid" && !n.path)) throw new BerthError("config.json: linux.namespaces: a new user namespace needs a new pid namespace too (/proc is mounted from it)", 1);
+    if (!config.linux?.uidMappings?.length || !config.linux?.gidMappings?.length) throw new BerthError("config.json: linux.uidMappings and linux.gidMappings: a user namespace needs both", 1);
+  }
   const mnt = ns.find((n) => n.type === "mount");
   if (!mnt) throw new BerthError("config.json: linux.namespaces: berth's runtime needs a mount namespace (the rootfs is pivoted into it)", 1);
   if (mnt.path) throw new BerthError("config.json: linux.namespaces: joining a mount namespace by path is not supported", 1);
@@ -96,6 +101,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
   const cgroup = ociCgroup(cgroupPath);
   let tty: { master: number; slave: number; slavePath: string } | undefined;
   let init: ReturnType<typeof spawnInit> | undefined;
+  let forked: number | undefined; // with a new user namespace: the container's pid 1, the stub's child
   try {
     const caps = capabilityNumbers(process.capabilities?.bounding);
     const seccomp = seccompOf(config, caps);
@@ -121,7 +127,24 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     cgroup.create(limitsOf(config.linux?.resources));
     if (process.terminal) tty = openTtyIn("/dev/pts");
     const pidNs = config.linux?.namespaces?.find((n) => n.type === "pid");
-    const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t): t is JoinableNamespace => t !== "pid" && t !== "user" && t !== "time");
+    const namespaces = (config.linux?.namespaces ?? []).map((n) => n.type).filter((t): t is JoinableNamespace => t !== "pid" && t !== "time");
+    // a new user namespace: the stub makes it, then the PID namespace, and forks the container's pid 1
+    const userns = newUserNamespace(config);
+    /** the container's process: the stub, or the child it forked */
+    const containerPid = (): number => {
+      if (!userns?.pid) return init!.pid;
+      if (forked) return forked;
+      const kids = Deno.readTextFileSync(`/proc/${init!.pid}/task/${init!.pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
+      if (kids.length !== 1) throw new BerthError("container init: its forked process is missing", 1);
+      return (forked = kids[0]);
+    };
+    const writeMaps = (pid: number) => {
+      const lines = (m: Array<{ containerID: number; hostID: number; size: number }>) => m.map((e) => `${e.containerID} ${e.hostID} ${e.size}`).join("\n") + "\n";
+      Deno.writeTextFileSync(`/proc/${pid}/uid_map`, lines(config.linux!.uidMappings!));
+      Deno.writeTextFileSync(`/proc/${pid}/gid_map`, lines(config.linux!.gidMappings!));
+    };
+    // a foreground run waits for the forked pid 1 as its subreaper (it is the stub's child, not ours)
+    if (userns?.pid && opts.reap) prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1);
     const hooks = config.hooks ?? {};
     // the state as hooks see it before the container is created (runc's "creating")
     const creating = (pid: number): RuntimeState => ({
@@ -131,27 +154,32 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     const preStart = !!(hooks.prestart?.length || hooks.createRuntime?.length || hooks.createContainer?.length);
     // spec order: prestart and createRuntime in the runtime's namespaces, then createContainer in the
     // container's — all after its mounts and before pivot_root, while the stub waits
-    const onMounted = async () => {
-      const state = ociState(creating(init!.pid), "creating");
+    const onReport = async (report: "mounted" | "userns") => {
+      if (report === "userns") {
+        writeMaps(init!.pid);
+        Deno.kill(init!.pid, "SIGUSR1");
+        return;
+      }
+      const pid = containerPid();
+      const state = ociState(creating(pid), "creating");
       await runHooks("prestart", hooks.prestart, state);
       await runHooks("createRuntime", hooks.createRuntime, state);
-      await runHooksInContainer("createContainer", hooks.createContainer, state, { pid: init!.pid, namespaces, pidNamespace: !!pidNs, procsFiles: cgroup.procsFiles }, "runtime");
-      Deno.kill(init!.pid, "SIGUSR1");
+      await runHooksInContainer("createContainer", hooks.createContainer, state, { pid, namespaces, pidNamespace: !!pidNs, procsFiles: cgroup.procsFiles }, "runtime");
+      Deno.kill(pid, "SIGUSR1");
     };
     init = spawnInit(
       (p) => joinCgroup(p, cgroup.procsFiles, false),
       tty ? { 0: tty.slave, 1: tty.slave, 2: tty.slave } : {},
-      pidNs ? pidNs.path ?? "new" : "inherit",
+      userns?.pid ? "inherit" : pidNs ? pidNs.path ?? "new" : "inherit",
       true,
       !!opts.reap,
-      preStart ? onMounted : undefined,
+      preStart || userns ? onReport : undefined,
     );
     // nothing in the container may open this process's binary through /proc
     prctl(4 /* PR_SET_DUMPABLE */, 0);
     const reportFd = init.reportFd;
     init.start((p) => {
-      ociNamespaceCalls(p, config);
-      ociSetupProgram(p, {
+      ociProgram(p, {
         config,
         rootfs,
         reportFd,
@@ -172,11 +200,18 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
       });
     });
     await init.ready;
-    const startTime = processStartTime(init.pid);
+    const pid = containerPid();
+    const startTime = processStartTime(pid);
     if (startTime === undefined) throw new BerthError("container init exited during setup", 1);
+    let exited = init.exited;
+    if (forked) {
+      // the stub that forked it exits now; the container's pid 1 goes to the caller's subreaper (or to us)
+      Deno.kill(init.pid, "SIGUSR1");
+      if (opts.reap) exited = init.exited.then(() => waitProcess(pid));
+    }
     const state: RuntimeState = {
       id: opts.id,
-      pid: init.pid,
+      pid,
       startTime,
       bundle,
       rootfs,
@@ -189,12 +224,17 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
       owner: "",
     };
     writeState(opts.root, state);
-    if (opts.pidFile) writeFileAtomicSync(opts.pidFile.startsWith("/") ? opts.pidFile : join(Deno.cwd(), opts.pidFile), String(init.pid), 0o644);
+    if (opts.pidFile) writeFileAtomicSync(opts.pidFile.startsWith("/") ? opts.pidFile : join(Deno.cwd(), opts.pidFile), String(pid), 0o644);
     if (tty && opts.consoleSocket) sendFd(opts.consoleSocket, tty.master);
     const kept = tty && !opts.consoleSocket ? tty.master : undefined;
     if (kept !== undefined) tty!.master = -1; // not closed below
-    return { state, exited: init.exited, tty: kept };
+    return { state, exited, tty: kept };
   } catch (err) {
+    if (forked) {
+      try {
+        Deno.kill(forked, "SIGKILL");
+      } catch { /* gone */ }
+    }
     init?.abort();
     if (init && opts.reap) await init.exited.catch(() => {});
     await cgroup.destroy().catch(() => {});

@@ -51,6 +51,7 @@ export const SYS = {
   prlimit64: 302,
   openat2: 437,
   execveat: 322,
+  fork: 57,
 } as const;
 
 /** A pointer into the data block. */
@@ -58,7 +59,12 @@ class Ref {
   constructor(readonly offset: number) {}
 }
 
-export type Arg = number | bigint | string | Uint8Array | Ref | null;
+/** A place in the program's records, placed with {@link InitProgram.mark} (before or after its use). */
+export class Label {
+  index = -1;
+}
+
+export type Arg = number | bigint | string | Uint8Array | Ref | Label | null;
 
 interface Rec {
   what: string;
@@ -129,6 +135,21 @@ export class InitProgram {
     this.#recs.push({ what: "jump", nr: -1, args: [address], flags: 0 });
   }
 
+  /** Continues at `label` if the previous call returned anything but 0 — a fork's parent (record number -2). */
+  jumpUnlessZero(label: Label): void {
+    this.#recs.push({ what: "jump", nr: -2, args: [label], flags: 0 });
+  }
+
+  /** A label for {@link jumpUnlessZero}. */
+  label(): Label {
+    return new Label();
+  }
+
+  /** Places `label` at the next record. */
+  mark(label: Label): void {
+    label.index = this.#recs.length;
+  }
+
   #cstring(s: string): Ref {
     const b = encoder.encode(s + "\0");
     if (b.indexOf(0) !== b.length - 1) throw new Error(`NUL byte in ${JSON.stringify(s)}`);
@@ -165,6 +186,10 @@ export class InitProgram {
       resolved[i].forEach((a, j) => {
         if (a === null) return; // the buffer is zeroed
         if (a instanceof Ref) word(o + 8 + j * 8, blobBase + a.offset);
+        else if (a instanceof Label) {
+          if (a.index < 0) throw new Error("init program: a label never placed");
+          word(o + 8 + j * 8, this.base + a.index * RECORD_SIZE);
+        }
         else if (typeof a === "bigint") v.setBigUint64(o + 8 + j * 8, BigInt.asUintN(64, a), true);
         else word(o + 8 + j * 8, a as number);
       });

@@ -1,5 +1,5 @@
 /**
- * The container's first process: a 140-byte x86-64 Linux program ("the stub") that runs a list of
+ * The container's first process: a 157-byte x86-64 Linux program ("the stub") that runs a list of
  * system calls embedded after it in its own file, the last of which is the `execve` of the
  * container's command.
  *
@@ -13,8 +13,10 @@
  * Its source (GNU as, Intel syntax; DATA = 0x400180, SCRATCH = DATA+8, RECORDS = DATA+24):
  * ```
  * _start: mov ebx, RECORDS ; xor r15d, r15d
- * next:   mov rax,[rbx] ; cmp rax,-1 ; jne 2f
+ * next:   mov rax,[rbx] ; cmp rax,-1 ; jne 3f
  *         mov rbx,[rbx+8] ; jmp next                         # nr -1: continue at address a0
+ * 3:      cmp rax,-2 ; jne 2f ; test r15,r15 ; jz ok          # nr -2: the same if the previous
+ *         mov rbx,[rbx+8] ; jmp next                         #   result is not 0 (a fork's parent)
  * 2:      mov rdi,[rbx+8] ; mov rsi,[rbx+16] ; mov rdx,[rbx+24]
  *         mov r10,[rbx+32] ; mov r8,[rbx+40] ; mov r9,[rbx+48]
  *         test byte ptr [rbx+56],1 ; jz 1f ; mov rdi,r15     # flag 1: a0 = previous result
@@ -33,9 +35,10 @@
  */
 
 const CODE_HEX =
-  "bb980140004531ff488b034883f8ff7506488b5b08ebf1488b7b08488b7310488b53184c8b53204c8b43284c8b4b30" +
-  "f643380174034c89ff0f054989c7483d01f0ffff723ef6433802753848f7d848891c25880140004889042590014000" +
-  "b801000000488b3c2580014000be88014000ba100000000f05b8e7000000bf7d0000000f054883c340e97cffffff";
+  "bb980140004531ff488b034883f8ff7506488b5b08ebf14883f8fe750b4d85ff7472488b5b08ebe0488b7b08488b7310" +
+  "488b53184c8b53204c8b43284c8b4b30f643380174034c89ff0f054989c7483d01f0ffff723ef6433802753848f7d8" +
+  "48891c25880140004889042590014000b801000000488b3c2580014000be88014000ba100000000f05b8e7000000bf7d" +
+  "0000000f054883c340e96bffffff";
 
 /** Where the stub's file is mapped (a fixed, non-PIE address: data pointers are absolute). */
 export const LOAD_ADDRESS = 0x400000;

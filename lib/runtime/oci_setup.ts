@@ -9,9 +9,9 @@
  * directory) at the moment of its use and reached through that fd: a symlink in an image never leads a
  * mount, a device node or a mask to a host path.
  */
-import { type InitProgram, SYS } from "./init_program.ts";
+import { type InitProgram, type Label, SYS } from "./init_program.ts";
 import { processCalls } from "./process_calls.ts";
-import { CREATED_REPORT, MOUNTED_REPORT } from "./spawn_init.ts";
+import { CREATED_REPORT, MOUNTED_REPORT, USERNS_REPORT } from "./spawn_init.ts";
 import type { ProcessUser } from "../container/user.ts";
 import { isDirMode } from "../ffi/dir_fd.ts";
 import { isDir, statLite } from "../ffi/sys.ts";
@@ -73,13 +73,82 @@ export interface OciSetupInput {
   cgroupV1Controllers: string[];
   /** fds 3 … 3+N-1 stay open into the container (`--preserve-fds`) */
   keepFds: number;
+  /** with a new user and PID namespace: where the stub that forked the container's pid 1 goes on */
+  forkParent?: Label;
+  /** a user namespace without a network namespace of its own: /sys is bound from the host, not mounted */
+  sysfsByBind?: boolean;
 }
 
-/** Namespaces: those with a path are joined, the others made new (pid is done at the spawn). */
-export function ociNamespaceCalls(p: InitProgram, config: OciConfig): void {
+/** oom_score_adj and rlimits, set on the process itself (inherited by its children and across execve). */
+function processLimitCalls(p: InitProgram, config: OciConfig): void {
+  if (config.process?.oomScoreAdj !== undefined) {
+    const v = String(config.process.oomScoreAdj);
+    p.call("open oom_score_adj", SYS.open, ["/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC, 0]);
+    p.call("write oom_score_adj", SYS.write, [null, v, v.length], { previousResult: true });
+  }
+  for (const r of config.process?.rlimits ?? []) {
+    const limit = new BigUint64Array([BigInt.asUintN(64, BigInt(r.soft)), BigInt.asUintN(64, BigInt(r.hard))]);
+    p.call(`set ${r.type}`, SYS.prlimit64, [0, RLIMITS[r.type], new Uint8Array(limit.buffer), null]);
+  }
+}
+
+/**
+ * The whole program of a container's first process from its config: namespaces, then the setup; with a
+ * forked pid 1 (a new user namespace), the parent's part at the end — it waits for `create`'s signal, then exits.
+ */
+export function ociProgram(p: InitProgram, input: OciSetupInput): void {
+  const userns = newUserNamespace(input.config);
+  const forkParent = userns?.pid ? p.label() : undefined;
+  ociNamespaceCalls(p, input.config, { reportFd: input.reportFd, forkParent });
+  const ownNet = input.config.linux?.namespaces?.some((n) => n.type === "network" && !n.path);
+  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: !!userns && !ownNet });
+  if (forkParent) {
+    p.mark(forkParent);
+    const go = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
+    p.call("wait to be let go", SYS.rt_sigtimedwait, [go, null, null, 8]);
+    p.call("exit", SYS.exit_group, [0]);
+  }
+}
+
+/** Whether the config asks for a new user namespace (and a new PID namespace, made inside it). */
+export function newUserNamespace(config: OciConfig): { pid: boolean } | undefined {
+  const ns = config.linux?.namespaces ?? [];
+  const user = ns.find((n) => n.type === "user");
+  if (!user || user.path) return undefined;
+  const pid = ns.find((n) => n.type === "pid");
+  return { pid: !!pid && !pid.path };
+}
+
+/**
+ * Namespaces: those with a path are joined, the others made new (pid is done at the spawn). With a new user
+ * namespace, the stub first sets the process's oom_score_adj and rlimits (raising them takes the host's
+ * capabilities), makes the user namespace and waits while `create` writes its uid and gid maps; then, for a
+ * PID namespace owned by it, it makes that namespace and forks: the child is the container's pid 1 and goes
+ * on, the parent jumps to `forkParent`, where it waits to be told to exit. The other namespaces are made
+ * after that, so the user namespace owns them.
+ */
+export function ociNamespaceCalls(p: InitProgram, config: OciConfig, input?: Pick<OciSetupInput, "reportFd" | "forkParent">): void {
+  const userns = newUserNamespace(config);
+  if (userns) {
+    if (input?.reportFd === undefined) throw new Error("a user namespace needs the report pipe");
+    processLimitCalls(p, config);
+    const startSignal = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
+    p.call("block the go-ahead signal", SYS.rt_sigprocmask, [SIG_BLOCK, startSignal, null, 8]);
+    p.call("unshare the user namespace", SYS.unshare, [CLONE_FLAGS.user]);
+    p.call("report the user namespace", SYS.write, [input.reportFd, USERNS_REPORT, USERNS_REPORT.length]);
+    p.call("wait for the uid and gid maps", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+    // the namespace's root from here (the host's root is not mapped in it: files it made would fail EOVERFLOW)
+    p.call("setresgid 0 in the user namespace", SYS.setresgid, [0, 0, 0]);
+    p.call("setresuid 0 in the user namespace", SYS.setresuid, [0, 0, 0]);
+    if (userns.pid) {
+      p.call("unshare the pid namespace", SYS.unshare, [CLONE_FLAGS.pid]);
+      p.call("fork the container's pid 1", SYS.fork, []);
+      p.jumpUnlessZero(input.forkParent!);
+    }
+  }
   let flags = 0;
   for (const ns of config.linux?.namespaces ?? []) {
-    if (ns.type === "pid") continue;
+    if (ns.type === "pid" || (ns.type === "user" && userns)) continue;
     if (ns.path) {
       p.call(`open ${ns.path}`, SYS.open, [ns.path, O_CLOEXEC, 0]);
       p.call(`join the ${ns.type} namespace ${ns.path}`, SYS.setns, [null, CLONE_FLAGS[ns.type]], { previousResult: true });
@@ -172,13 +241,27 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   // default devices, then the config's, in the container's /dev (opened inside the rootfs)
   enter("/dev");
   p.call("umask", SYS.umask, [0]);
+  // in a user namespace mknod is refused: the host's nodes are bound onto empty files instead (runc's way)
+  const userns = !!newUserNamespace(config);
+  const bindDevice = (path: string) => {
+    const slash = path.lastIndexOf("/");
+    enter(path.slice(0, slash) || "/");
+    p.call(`create ${path}`, SYS.open, [path.slice(slash + 1), O_CREAT | O_WRONLY | O_CLOEXEC, 0o600], { ignoreFailure: true });
+    mountAt(`bind ${path}`, path, path, null, MS_BIND, null);
+  };
   for (const [name, major, minor] of DEFAULT_DEVICES) {
-    p.call(`mknod /dev/${name}`, SYS.mknod, [name, 0o020000 | 0o666, (major << 8) | minor], { ignoreFailure: true });
+    if (userns) bindDevice(`/dev/${name}`);
+    else p.call(`mknod /dev/${name}`, SYS.mknod, [name, 0o020000 | 0o666, (major << 8) | minor], { ignoreFailure: true });
   }
+  if (userns) enter("/dev");
   for (const [target, name] of DEV_LINKS) p.call(`symlink /dev/${name}`, SYS.symlink, [target, name], { ignoreFailure: true });
   for (const d of config.linux?.devices ?? []) {
     const slash = d.path.lastIndexOf("/");
     if (slash > 0) ensure(d.path.slice(0, slash), false); // /dev/net for /dev/net/tun
+    if (userns) {
+      bindDevice(d.path);
+      continue;
+    }
     enter(d.path.slice(0, slash) || "/");
     const type = d.type === "b" ? 0o060000 : d.type === "p" ? 0o010000 : 0o020000;
     const major = d.major ?? 0, minor = d.minor ?? 0;
@@ -193,15 +276,7 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
 
   if (config.root?.readonly) p.call("read-only rootfs", SYS.mount, [null, rootfs, null, MS_REMOUNT | MS_BIND | MS_RDONLY, null]);
 
-  if (config.process?.oomScoreAdj !== undefined) {
-    const v = String(config.process.oomScoreAdj);
-    p.call("open oom_score_adj", SYS.open, ["/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC, 0]);
-    p.call("write oom_score_adj", SYS.write, [null, v, v.length], { previousResult: true });
-  }
-  for (const r of config.process?.rlimits ?? []) {
-    const limit = new BigUint64Array([BigInt.asUintN(64, BigInt(r.soft)), BigInt.asUintN(64, BigInt(r.hard))]);
-    p.call(`set ${r.type}`, SYS.prlimit64, [0, RLIMITS[r.type], new Uint8Array(limit.buffer), null]);
-  }
+  if (!newUserNamespace(config)) processLimitCalls(p, config);
 
   const startSignal = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
   if (input.reportFd !== undefined) {
@@ -268,6 +343,10 @@ function mountCalls(p: InitProgram, m: OciMount, input: OciSetupInput, mountAt: 
     mountAt(what, m.destination, m.source ?? "", null, MS_BIND | (o.flags & MS_REC), null);
     const rest = o.flags & ~(MS_BIND | MS_REC);
     if (rest) mountAt(`${what} (${m.options?.join(",")})`, m.destination, null, null, MS_REMOUNT | MS_BIND | rest, null);
+  } else if (m.type === "sysfs" && input.sysfsByBind) {
+    // sysfs can only be mounted by the owner of the network namespace: else the host's, bound read-only
+    mountAt(what, m.destination, "/sys", null, MS_BIND | MS_REC, null);
+    mountAt(`${what} read-only`, m.destination, null, null, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
   } else if (m.type === "cgroup" || m.type === "cgroup2") {
     const flags = o.flags | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     if (input.cgroupVersion === 2) mountAt(what, m.destination, "cgroup2", "cgroup2", flags, null);

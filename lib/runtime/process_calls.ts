@@ -29,7 +29,7 @@ export function joinCgroup(p: InitProgram, cgroupProcs: string[], dieWithParent:
   }
 }
 
-const NS_FILES = { ipc: "ipc", uts: "uts", network: "net", cgroup: "cgroup", mount: "mnt" } as const;
+const NS_FILES = { user: "user", ipc: "ipc", uts: "uts", network: "net", cgroup: "cgroup", mount: "mnt" } as const;
 export type JoinableNamespace = keyof typeof NS_FILES;
 
 /**
@@ -37,7 +37,8 @@ export type JoinableNamespace = keyof typeof NS_FILES;
  * one order whatever the caller's — the mount namespace last (after it, paths are the container's).
  */
 export function joinNamespacesCalls(p: InitProgram, pid: number, types: JoinableNamespace[]): void {
-  for (const type of ["ipc", "uts", "network", "cgroup", "mount"] as const) {
+  // the user namespace first: the others are its to enter
+  for (const type of ["user", "ipc", "uts", "network", "cgroup", "mount"] as const) {
     if (!types.includes(type)) continue;
     const path = `/proc/${pid}/ns/${NS_FILES[type]}`;
     p.call(`open ${path}`, SYS.open, [path, O_CLOEXEC, 0]);

@@ -19,6 +19,8 @@ import { PART1_ADDRESS, PART2_ADDRESS, PART2_MAX, stubExecutable } from "./init_
 export const CREATED_REPORT = new TextEncoder().encode("CREATED\0");
 /** What it writes when its mounts are made, before pivot_root, if it then waits for SIGUSR1 (createContainer hooks). */
 export const MOUNTED_REPORT = new TextEncoder().encode("MOUNTED\0");
+/** What it writes when it has made a user namespace and waits for its uid and gid maps (then SIGUSR1). */
+export const USERNS_REPORT = new TextEncoder().encode("USERNS\0\0");
 
 /** A setup step of the stub failed: `step` says which, `code` is errno. */
 export class SetupError extends Error {
@@ -59,8 +61,8 @@ export function spawnInit(
    * `exited` then never settles.
    */
   reap = true,
-  /** the program reported {@link MOUNTED_REPORT}: the caller does its part, then lets it go on */
-  onMounted?: () => Promise<void>,
+  /** the program reported {@link MOUNTED_REPORT} or {@link USERNS_REPORT}: the caller does its part, then lets it go on */
+  onReport?: (report: "mounted" | "userns") => Promise<void>,
 ): InitProcess {
   debug("spawnInit: start");
   const [reportRead, reportWrite] = libc.pipe();
@@ -112,9 +114,12 @@ export function spawnInit(
       for (let r; n < 16 && (r = await libc.readAsync(reportRead, buf.subarray(n))) > 0;) {
         n += r;
         if (untilCreated && n === 8 && CREATED_REPORT.every((b, i) => buf[i] === b)) return;
-        if (onMounted && n === 8 && MOUNTED_REPORT.every((b, i) => buf[i] === b)) {
+        if (onReport && n === 8 && MOUNTED_REPORT.every((b, i) => buf[i] === b)) {
           n = 0;
-          await onMounted();
+          await onReport("mounted");
+        } else if (onReport && n === 8 && USERNS_REPORT.every((b, i) => buf[i] === b)) {
+          n = 0;
+          await onReport("userns");
         }
       }
     } finally {
