@@ -2,7 +2,7 @@ import { listImages } from "../../mod.ts";
 import { humanDuration, humanSize } from "../util/human.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
-import { UsageError } from "../util/errors.ts";
+import { renderFormat } from "./format.ts";
 import { imageMatcher } from "../image/filter.ts";
 
 export const imagesCommand: Command = {
@@ -13,7 +13,7 @@ export const imagesCommand: Command = {
     "-q, --quiet         only image IDs",
     "--digests           show digests",
     "--no-trunc          full IDs",
-    "--format json       one JSON object per line",
+    "--format string     json, table, table TEMPLATE, or a Go template per image ({{.Repository}}:{{.Tag}} …)",
     "-f, --filter filter dangling=true|false, reference=GLOB, label=KEY[=VALUE], before=IMAGE, since=IMAGE",
   ],
   options: {
@@ -27,7 +27,6 @@ export const imagesCommand: Command = {
   run(g, v) {
     const rows = listImages(g.root).filter(imageMatcher(g.root, v.filter as string[] | undefined));
     const id = (full: string) => (v["no-trunc"] ? full : full.slice(7, 19));
-    if (v.format !== undefined && v.format !== "json") throw new UsageError(`images: unsupported --format "${v.format}" (use json)`);
     if (v.quiet) {
       const ids = [...new Set(rows.map((r) => id(r.id)))];
       if (ids.length) out(ids.join("\n"));
@@ -47,6 +46,29 @@ export const imagesCommand: Command = {
       return Promise.resolve(0);
     }
     const now = Date.now();
+    if (v.format !== undefined) {
+      // Docker's fields for templates (`json` keeps berth's full-ID, byte-size form above)
+      const items = rows.map((r) => ({
+        Repository: r.repository,
+        Tag: r.tag,
+        ID: id(r.id),
+        Digest: r.digest,
+        CreatedSince: r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : "N/A",
+        CreatedAt: r.created ? `${new Date(r.created).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC` : "",
+        Size: humanSize(r.size),
+        VirtualSize: humanSize(r.size),
+        Containers: "N/A",
+        SharedSize: "N/A",
+        UniqueSize: "N/A",
+      }));
+      const text = renderFormat(v.format as string, items, { ID: "IMAGE ID", CreatedSince: "CREATED" }, () => imagesTable());
+      if (text) out(text);
+      return Promise.resolve(0);
+    }
+    out(imagesTable());
+    return Promise.resolve(0);
+
+    function imagesTable(): string {
     const header = ["REPOSITORY", "TAG", ...(v.digests ? ["DIGEST"] : []), "IMAGE ID", "CREATED", "SIZE"];
     const table = rows.map((r) => [
       r.repository,
@@ -56,7 +78,7 @@ export const imagesCommand: Command = {
       r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : "N/A",
       humanSize(r.size),
     ]);
-    out(formatTable(header, table));
-    return Promise.resolve(0);
+    return formatTable(header, table);
+    }
   },
 };

@@ -5,6 +5,7 @@ import { listRecords } from "../container/state.ts";
 import { parseLabels } from "./run_options.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { renderFormat } from "./format.ts";
 
 const create: Command = {
   name: "network create",
@@ -32,7 +33,7 @@ const ls: Command = {
   usage: "[OPTIONS]",
   help: [
     "-q, --quiet         only display network IDs",
-    "    --format json   one JSON object per line",
+    "    --format string json, table, table TEMPLATE, or a Go template per network ({{.Name}} …)",
     "-f, --filter filter name=…, label=KEY[=VALUE], dangling=true|false, driver=bridge|host|null",
   ],
   options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" }, filter: { type: "string", short: "f", multiple: true } },
@@ -61,8 +62,15 @@ const ls: Command = {
       const ids = all.filter((r) => r[0]).map((r) => r[0]);
       if (ids.length) out(ids.join("\n"));
     }
-    else if (v.format === "json") out(all.map(([ID, Name, Driver]) => JSON.stringify({ ID, Name, Driver, Scope: "local" })).join("\n"));
-    else out(formatTable(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], all.map((r) => [r[0] || "-", r[1], r[2], "local"])));
+    else {
+      const table = () => formatTable(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], all.map((r) => [r[0] || "-", r[1], r[2], "local"]));
+      if (v.format === undefined) out(table());
+      else {
+        const items = all.map(([ID, Name, Driver]) => ({ ID, Name, Driver, Scope: "local", Labels: Object.entries(labels.get(Name) ?? {}).map(([k, x]) => `${k}=${x}`).join(",") }));
+        const text = renderFormat(v.format as string, items, { ID: "NETWORK ID" }, table);
+        if (text) out(text);
+      }
+    }
     return Promise.resolve(0);
   },
 };
@@ -71,10 +79,13 @@ const inspect: Command = {
   name: "network inspect",
   summary: "Display detailed information on one or more networks",
   usage: "NETWORK [NETWORK...]",
-  options: {},
+  help: ["-f, --format string   a Go template per network ({{.IPAM.Config}} …)"],
+  options: { format: { type: "string", short: "f" } },
   args: [1, Infinity],
-  run(g, _v, names) {
-    out(JSON.stringify(names.map((n) => networkInspect(g.root, n)), null, 4));
+  run(g, v, names) {
+    const found = names.map((n) => networkInspect(g.root, n));
+    const json = () => JSON.stringify(found, null, 4);
+    out(v.format !== undefined ? renderFormat(v.format as string, found, {}, json) : json());
     return Promise.resolve(0);
   },
 };

@@ -5,6 +5,7 @@ import { humanDuration } from "../util/human.ts";
 import { containerMatcher, impliesAll } from "../container/filter.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { renderFormat } from "./format.ts";
 import { portsText } from "../container/network/ports.ts";
 
 export const psCommand: Command = {
@@ -15,7 +16,7 @@ export const psCommand: Command = {
     "-a, --all             show all containers (default shows just running)",
     "-q, --quiet           only display container IDs",
     "-f, --filter filter   id, name, label, status, exited, ancestor, network, volume, health, before, since, publish, expose",
-    "    --format json     one JSON object per line",
+    "    --format string   json, table, table TEMPLATE, or a Go template per container ({{.ID}} {{.Names}} …)",
     "    --no-trunc        do not truncate output",
   ],
   options: {
@@ -41,37 +42,64 @@ export const psCommand: Command = {
       if (recs.length) out(recs.map((r) => id(r.spec.id)).join("\n"));
       return 0;
     }
-    if (v.format === "json") {
-      if (recs.length) {
-        out(recs.map((r) =>
-          JSON.stringify({
-            ID: id(r.spec.id),
-            Image: r.spec.image,
-            Command: commandText(r),
-            CreatedAt: r.spec.created,
-            RunningFor: `${humanDuration(now - Date.parse(r.spec.created))} ago`,
-            State: stateName(r),
-            Status: statusText(r, now),
-            Ports: portsText(r.state.network?.ports),
-            Names: r.spec.name,
-            RestartCount: (inspectRecord(g.root, r) as { RestartCount: number }).RestartCount,
-          })
-        ).join("\n"));
-      }
+    if (v.format !== undefined) {
+      const rows = recs.map((r) => psRow(g.root, r, now, id));
+      const text = renderFormat(v.format as string, rows, PS_TITLES, () => psTable(recs, now, id));
+      if (text) out(text);
       return 0;
     }
-    out(formatTable(
-      ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-      recs.map((r) => [
-        id(r.spec.id),
-        r.spec.image,
-        commandText(r),
-        `${humanDuration(now - Date.parse(r.spec.created))} ago`,
-        statusText(r, now),
-        portsText(r.state.network?.ports),
-        r.spec.name,
-      ]),
-    ));
+    out(psTable(recs, now, id));
     return 0;
   },
 };
+
+type Rec = ReturnType<typeof listRecords>[number];
+
+function psTable(recs: Rec[], now: number, id: (x: string) => string): string {
+  return formatTable(
+    ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
+    recs.map((r) => [
+      id(r.spec.id),
+      r.spec.image,
+      commandText(r),
+      `${humanDuration(now - Date.parse(r.spec.created))} ago`,
+      statusText(r, now),
+      portsText(r.state.network?.ports),
+      r.spec.name,
+    ]),
+  );
+}
+
+/** `docker ps --format`'s titles for `table` templates. */
+const PS_TITLES: Record<string, string> = {
+  ID: "CONTAINER ID", RunningFor: "CREATED", LocalVolumes: "LOCAL VOLUMES", CreatedAt: "CREATED AT",
+};
+
+/** A container as `docker ps --format` sees it: its fields, and `.Label "KEY"`. */
+function psRow(root: string, r: Rec, now: number, id: (x: string) => string) {
+  const labels = r.spec.labels ?? {};
+  const mounts = r.spec.mounts.map((m) => (m.type === "volume" ? m.source : m.type === "bind" ? m.source : m.destination));
+  const networks = r.spec.network === "none" || r.spec.network === "host" || r.spec.network.startsWith("container:") ? [r.spec.network] : [r.spec.network, ...(r.spec.extraNetworks ?? [])];
+  const row = {
+    ID: id(r.spec.id),
+    Image: r.spec.image,
+    Command: commandText(r),
+    CreatedAt: goTime(r.spec.created),
+    RunningFor: `${humanDuration(now - Date.parse(r.spec.created))} ago`,
+    State: stateName(r),
+    Status: statusText(r, now),
+    Ports: portsText(r.state.network?.ports),
+    Names: r.spec.name,
+    Labels: Object.entries(labels).map(([k, val]) => `${k}=${val}`).join(","),
+    Mounts: mounts.join(","),
+    Networks: networks.join(","),
+    LocalVolumes: String(r.spec.mounts.filter((m) => m.type === "volume").length),
+    RestartCount: (inspectRecord(root, r) as { RestartCount: number }).RestartCount,
+  };
+  return Object.defineProperty(row, "Label", { value: (key: string) => labels[key] ?? "", enumerable: false });
+}
+
+/** Go's time.Time as Docker prints it: `2026-12-03 08:01:02 +0000 UTC`. */
+function goTime(iso: string): string {
+  return `${new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
+}

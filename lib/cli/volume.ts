@@ -1,6 +1,7 @@
 import { createVolume, inspectVolume, listVolumes, removeVolume, volumeUsers } from "../../mod.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { renderFormat } from "./format.ts";
 import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
 import { listRecords } from "../container/state.ts";
 
@@ -28,7 +29,7 @@ const ls: Command = {
   usage: "[OPTIONS]",
   help: [
     "-q, --quiet         only display volume names",
-    "    --format json   one JSON object per line",
+    "    --format string json, table, table TEMPLATE, or a Go template per volume ({{.Name}} …)",
     "-f, --filter filter name=…, label=KEY[=VALUE], dangling=true|false, driver=local",
   ],
   options: { quiet: { type: "boolean", short: "q" }, format: { type: "string" }, filter: { type: "string", short: "f", multiple: true } },
@@ -45,8 +46,12 @@ const ls: Command = {
     );
     if (v.quiet) {
       if (vols.length) out(vols.map((x) => x.Name).join("\n"));
-    } else if (v.format === "json") {
-      if (vols.length) out(vols.map((x) => JSON.stringify(x)).join("\n"));
+    } else if (v.format !== undefined) {
+      const items = vols.map((x) => ({ ...x, Labels: Object.entries(x.Labels ?? {}).map(([k, l]) => `${k}=${l}`).join(","), Scope: "local" }));
+      const text = v.format === "json"
+        ? vols.map((x) => JSON.stringify(x)).join("\n")
+        : renderFormat(v.format as string, items, { Name: "VOLUME NAME" }, () => formatTable(["DRIVER", "VOLUME NAME"], vols.map((x) => [x.Driver, x.Name])));
+      if (text) out(text);
     } else out(formatTable(["DRIVER", "VOLUME NAME"], vols.map((x) => [x.Driver, x.Name])));
     return Promise.resolve(0);
   },
@@ -56,10 +61,13 @@ const inspect: Command = {
   name: "volume inspect",
   summary: "Display detailed information on one or more volumes",
   usage: "VOLUME [VOLUME...]",
-  options: {},
+  help: ["-f, --format string   a Go template per volume ({{.Mountpoint}} …)"],
+  options: { format: { type: "string", short: "f" } },
   args: [1, Infinity],
-  run(g, _v, names) {
-    out(JSON.stringify(names.map((n) => inspectVolume(g.root, n)), null, 4));
+  run(g, v, names) {
+    const found = names.map((n) => inspectVolume(g.root, n));
+    const json = () => JSON.stringify(found, null, 4);
+    out(v.format !== undefined ? renderFormat(v.format as string, found, {}, json) : json());
     return Promise.resolve(0);
   },
 };

@@ -1,0 +1,58 @@
+/**
+ * Issue 15 (in part): `--format` with Go templates as Docker documents them — `ps`, `images`, `inspect -f`,
+ * `network ls|inspect`, `volume ls|inspect`: fields, nested fields, `.Label`, `json`, `join`, `table`
+ * with a header from the fields named; a bad template is a clear error (exit 125).
+ */
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
+import { berth } from "./helpers/berth.ts";
+import { PROC } from "./helpers/fixtures.ts";
+import { runImages } from "./helpers/run_images.ts";
+
+Deno.test({ name: "format: Go templates on ps, images, inspect, network and volume, table headers, bad templates", ...PROC, fn: async () => {
+  const { root, base } = await runImages();
+  const b = (args: string[]) => berth(root, args);
+  const run = await b(["run", "-d", "--name", "fmt-web", "--network", "none", "--label", "app=shop", "-l", "tier=front", base, "sleep", "60"]);
+  assertEquals(run.code, 0, run.stderr);
+  const id = run.stdout.trim();
+  try {
+    // ps: fields, a method with an argument, Docker's table header from the fields named
+    assertEquals((await b(["ps", "--filter", "name=fmt-web", "--format", "{{.ID}} {{.Names}} {{.State}}"])).stdout, `${id.slice(0, 12)} fmt-web running\n`);
+    assertEquals((await b(["ps", "--filter", "name=fmt-web", "--format", '{{.Label "app"}}/{{.Label "tier"}}'])).stdout, "shop/front\n");
+    const table = (await b(["ps", "--filter", "name=fmt-web", "--format", "table {{.ID}}\\t{{.Names}}\\t{{.Labels}}"])).stdout.split("\n");
+    assertMatch(table[0], /^CONTAINER ID {3,}NAMES {3,}LABELS$/);
+    assertMatch(table[1], new RegExp(`^${id.slice(0, 12)} {3,}fmt-web {3,}app=shop,tier=front$`));
+    assertEquals((await b(["ps", "--filter", "name=fmt-web", "--format", "table"])).stdout.split("\n")[0].split(/ {3,}/)[0], "CONTAINER ID");
+
+    // inspect -f: nested fields, json, range over a map, --type
+    const pid = (await b(["inspect", "-f", "{{.State.Pid}}", "fmt-web"])).stdout.trim();
+    assert(Number(pid) > 0 && Deno.statSync(`/proc/${pid}`).isDirectory, pid);
+    assertEquals(JSON.parse((await b(["inspect", "--format", "{{json .Config.Labels}}", "fmt-web"])).stdout), { app: "shop", tier: "front" });
+    assertEquals((await b(["inspect", "-f", "{{range $k, $v := .Config.Labels}}{{$k}}={{$v}} {{end}}", "fmt-web"])).stdout, "app=shop tier=front \n");
+    assertEquals((await b(["inspect", "-f", "{{.Name}} {{if .State.Running}}up{{else}}down{{end}}", "fmt-web"])).stdout, "/fmt-web up\n");
+    const img = await b(["inspect", "--type", "image", "-f", "{{.Id}}", base]);
+    assertMatch(img.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    assertMatch((await b(["inspect", "--type", "image", "fmt-web"])).stderr, /No such object: fmt-web/);
+
+    // images, networks, volumes
+    assertMatch((await b(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])).stdout, /\/rt:base [0-9a-f]{12}\n/);
+    assertMatch((await b(["images", "--format", "table {{.Repository}}\\t{{.ID}}"])).stdout, /^REPOSITORY {3,}IMAGE ID\n/);
+    assertMatch((await b(["network", "ls", "--format", "{{.Name}}/{{.Driver}}"])).stdout, /^bridge\/bridge$/m);
+    assertEquals((await b(["network", "create", "fmt-net"])).code, 0);
+    assertEquals((await b(["network", "inspect", "-f", "{{.Name}} {{.Driver}}", "fmt-net"])).stdout, "fmt-net bridge\n");
+    assertEquals((await b(["volume", "create", "--label", "k=v", "fmt-vol"])).code, 0);
+    assertEquals((await b(["volume", "ls", "--filter", "name=fmt-vol", "--format", "{{.Name}} {{.Driver}} {{.Labels}}"])).stdout, "fmt-vol local k=v\n");
+    assertMatch((await b(["volume", "inspect", "-f", "{{.Mountpoint}}", "fmt-vol"])).stdout, /\/volumes\/fmt-vol\/_data\n$/);
+
+    // a template that does not parse, or fails on the data: a clear error, exit 125
+    const bad = await b(["ps", "--format", "{{.Names"]);
+    assertEquals(bad.code, 125);
+    assertMatch(bad.stderr, /berth: template parsing error: template: unclosed action/);
+    const fn = await b(["inspect", "-f", "{{nosuch .Name}}", "fmt-web"]);
+    assertEquals(fn.code, 125);
+    assertMatch(fn.stderr, /function "nosuch" not defined/);
+  } finally {
+    await b(["rm", "-f", "fmt-web"]);
+    await b(["volume", "rm", "fmt-vol"]);
+    await b(["network", "rm", "fmt-net"]);
+  }
+} });
