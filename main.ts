@@ -18,6 +18,9 @@ import { updateCommand } from "./lib/cli/update.ts";
 import { pruneCommand } from "./lib/cli/prune.ts";
 import { psCommand } from "./lib/cli/ps.ts";
 import { renameCommand } from "./lib/cli/rename.ts";
+import { infoCommand } from "./lib/cli/info.ts";
+import { versionCommand } from "./lib/cli/version.ts";
+import { portCommand } from "./lib/cli/port.ts";
 import { restartCommand } from "./lib/cli/restart.ts";
 import { rmCommand } from "./lib/cli/rm.ts";
 import { startCommand } from "./lib/cli/start.ts";
@@ -65,6 +68,9 @@ const commands: Record<string, Command> = {
   prune: pruneCommand,
   ps: psCommand,
   rename: renameCommand,
+  info: infoCommand,
+  version: versionCommand,
+  port: portCommand,
   restart: restartCommand,
   rm: rmCommand,
   start: startCommand,

@@ -1,6 +1,6 @@
 /**
  * Issue 15 (in part): `--format` with Go templates as Docker documents them — `ps`, `images`, `inspect -f`,
- * `network ls|inspect`, `volume ls|inspect`: fields, nested fields, `.Label`, `json`, `join`, `table`
+ * `stats`, `history`, `network ls|inspect`, `volume ls|inspect`, `info`, `version`: fields, nested fields, `.Label`, `json`, `join`, `table`
  * with a header from the fields named; a bad template is a clear error (exit 125).
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
@@ -33,6 +33,11 @@ Deno.test({ name: "format: Go templates on ps, images, inspect, network and volu
     assertMatch(img.stdout, /^sha256:[0-9a-f]{64}\n$/);
     assertMatch((await b(["inspect", "--type", "image", "fmt-web"])).stderr, /No such object: fmt-web/);
 
+    // stats and history
+    assertEquals((await b(["stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "fmt-web"])).stdout, "fmt-web 1\n");
+    assertMatch((await b(["stats", "--no-stream", "--format", "table {{.Name}}\t{{.MemUsage}}", "fmt-web"])).stdout, /^NAME {3,}MEM USAGE \/ LIMIT\nfmt-web {3,}\S/);
+    assertMatch((await b(["history", "--format", "{{.ID}}|{{.Size}}", base])).stdout, /^[0-9a-f]{12}\|\d/);
+
     // images, networks, volumes
     assertMatch((await b(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])).stdout, /\/rt:base [0-9a-f]{12}\n/);
     assertMatch((await b(["images", "--format", "table {{.Repository}}\\t{{.ID}}"])).stdout, /^REPOSITORY {3,}IMAGE ID\n/);
@@ -42,6 +47,12 @@ Deno.test({ name: "format: Go templates on ps, images, inspect, network and volu
     assertEquals((await b(["volume", "create", "--label", "k=v", "fmt-vol"])).code, 0);
     assertEquals((await b(["volume", "ls", "--filter", "name=fmt-vol", "--format", "{{.Name}} {{.Driver}} {{.Labels}}"])).stdout, "fmt-vol local k=v\n");
     assertMatch((await b(["volume", "inspect", "-f", "{{.Mountpoint}}", "fmt-vol"])).stdout, /\/volumes\/fmt-vol\/_data\n$/);
+
+    // info and version, as docker's
+    assert(Number((await b(["info", "--format", "{{.ContainersRunning}}"])).stdout) >= 1);
+    assertMatch((await b(["info"])).stdout, /^Server:\n Containers: \d+\n  Running: \d+\n[\s\S]* Cgroup Version: [12]\n/);
+    assertEquals((await b(["version", "--format", "{{.Server.ApiVersion}} {{.Client.ApiVersion}}"])).stdout, "1.41 1.41\n");
+    assertMatch((await b(["version"])).stdout, /^Client:\n Version: +\S+\n[\s\S]*\nServer: berth\n Engine:\n  Version: /);
 
     // a template that does not parse, or fails on the data: a clear error, exit 125
     const bad = await b(["ps", "--format", "{{.Names"]);

@@ -99,6 +99,10 @@ Deno.test("network: -p publishes to 127.0.0.1 (and a chosen address), -p CTRPORT
   assertEquals(ports["80/tcp"][0].HostIp, "127.0.0.2");
   assert(chosen > 1024 && chosen !== port, `random port ${chosen}`);
   assertEquals(ports["53/udp"], [{ HostIp: "0.0.0.0", HostPort: "5353" }]);
+  // berth port, as docker port prints it
+  assertEquals((await b(["port", "pub2"])).stdout, `53/udp -> 0.0.0.0:5353\n80/tcp -> 127.0.0.2:${chosen}\n`);
+  assertEquals((await b(["port", "pub2", "80"])).stdout, `127.0.0.2:${chosen}\n`);
+  assertMatch((await b(["port", "pub2", "81"], 1)).stderr, /No public port '81\/tcp' published for pub2/);
   await sleep(200);
   assertEquals((await sh(`curl -s --max-time 5 http://127.0.0.2:${chosen}/`)).out, "second\n");
   const ip2 = (await inspect("pub2")).NetworkSettings.IPAddress;

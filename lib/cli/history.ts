@@ -2,12 +2,13 @@ import { imageHistory } from "../../mod.ts";
 import { humanDuration, humanSize } from "../util/human.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { renderFormat } from "./format.ts";
 
 export const historyCommand: Command = {
   name: "history",
   summary: "Show the history of an image",
   usage: "[OPTIONS] IMAGE",
-  help: ["--no-trunc          do not truncate output", "-q, --quiet         only image IDs", "--format json       one JSON object per line"],
+  help: ["--no-trunc          do not truncate output", "-q, --quiet         only image IDs", "--format string     json, table, table TEMPLATE, or a Go template per layer ({{.CreatedBy}} …)"],
   options: { "no-trunc": { type: "boolean" }, quiet: { type: "boolean", short: "q" }, format: { type: "string" } },
   args: [1, 1],
   run(g, v, [name]) {
@@ -19,10 +20,27 @@ export const historyCommand: Command = {
       for (const r of rows) {
         out(JSON.stringify({ ID: r.id, CreatedAt: r.created ?? "", CreatedBy: r.createdBy, Size: r.size, Comment: r.comment }));
       }
+    } else if (v.format !== undefined) {
+      const now = Date.now();
+      const items = rows.map((r) => ({
+        ID: id(r.id),
+        CreatedSince: r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : "N/A",
+        CreatedAt: r.created ?? "",
+        CreatedBy: r.createdBy,
+        Size: humanSize(r.size),
+        Comment: r.comment,
+      }));
+      const text = renderFormat(v.format as string, items, { ID: "IMAGE", CreatedSince: "CREATED" }, () => historyTable());
+      if (text) out(text);
     } else {
+      out(historyTable());
+    }
+    return Promise.resolve(0);
+
+    function historyTable(): string {
       const now = Date.now();
       const cut = (s: string) => (full || s.length <= 45 ? s : `${s.slice(0, 44)}…`);
-      out(formatTable(
+      return formatTable(
         ["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
         rows.map((r) => [
           id(r.id),
@@ -31,8 +49,7 @@ export const historyCommand: Command = {
           humanSize(r.size),
           r.comment,
         ]),
-      ));
+      );
     }
-    return Promise.resolve(0);
   },
 };

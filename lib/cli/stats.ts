@@ -5,12 +5,13 @@ import { humanSize } from "../util/human.ts";
 import { BerthError } from "../util/errors.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
+import { renderFormat } from "./format.ts";
 
 export const statsCommand: Command = {
   name: "stats",
   summary: "Display containers' resource usage (cgroup memory, CPU, pids)",
   usage: "[OPTIONS] [CONTAINER...]",
-  help: ["    --no-stream    print one sample and exit (the only mode berth has)", "    --format json  one JSON object per line"],
+  help: ["    --no-stream    print one sample and exit (the only mode berth has)", "    --format string  json, table, table TEMPLATE, or a Go template per container ({{.Name}} {{.CPUPerc}} …)"],
   options: { "no-stream": { type: "boolean" }, format: { type: "string" } },
   args: [0, Infinity],
   async run(g, v, refs) {
@@ -38,14 +39,16 @@ export const statsCommand: Command = {
         PIDs: String(s.pids ?? 0),
       };
     });
-    if (v.format === "json") {
-      if (rows.length) out(rows.map((r) => JSON.stringify(r)).join("\n"));
-      return 0;
-    }
-    out(formatTable(
-      ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"],
-      rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.PIDs]),
-    ));
+    const table = () =>
+      formatTable(
+        ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"],
+        rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.PIDs]),
+      );
+    const items = rows.map((r) => ({ ...r, Container: r.ID }));
+    const text = v.format !== undefined
+      ? renderFormat(v.format as string, v.format === "json" ? rows : items, { ID: "CONTAINER ID", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %" }, table)
+      : table();
+    if (text) out(text);
     return 0;
   },
 };
