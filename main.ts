@@ -21,6 +21,7 @@ import { renameCommand } from "./lib/cli/rename.ts";
 import { infoCommand } from "./lib/cli/info.ts";
 import { versionCommand } from "./lib/cli/version.ts";
 import { portCommand } from "./lib/cli/port.ts";
+import { eventsCommand } from "./lib/cli/events.ts";
 import { restartCommand } from "./lib/cli/restart.ts";
 import { rmCommand } from "./lib/cli/rm.ts";
 import { startCommand } from "./lib/cli/start.ts";
@@ -71,6 +72,7 @@ const commands: Record<string, Command> = {
   info: infoCommand,
   version: versionCommand,
   port: portCommand,
+  events: eventsCommand,
   restart: restartCommand,
   rm: rmCommand,
   start: startCommand,

@@ -1,16 +1,18 @@
 /**
  * Issue 15 (in part): `--format` with Go templates as Docker documents them — `ps`, `images`, `inspect -f`,
- * `stats`, `history`, `network ls|inspect`, `volume ls|inspect`, `info`, `version`: fields, nested fields, `.Label`, `json`, `join`, `table`
+ * `stats`, `history`, `network ls|inspect`, `volume ls|inspect`, `info`, `version`, `events` (with --since, --until,
+ * --filter, following): fields, nested fields, `.Label`, `json`, `join`, `table`
  * with a header from the fields named; a bad template is a clear error (exit 125).
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { berth } from "./helpers/berth.ts";
+import { BERTH, berth } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
 
 Deno.test({ name: "format: Go templates on ps, images, inspect, network and volume, table headers, bad templates", ...PROC, fn: async () => {
   const { root, base } = await runImages();
   const b = (args: string[]) => berth(root, args);
+  const t0 = Math.floor(Date.now() / 1000) - 1;
   const run = await b(["run", "-d", "--name", "fmt-web", "--network", "none", "--label", "app=shop", "-l", "tier=front", base, "sleep", "60"]);
   assertEquals(run.code, 0, run.stderr);
   const id = run.stdout.trim();
@@ -53,6 +55,24 @@ Deno.test({ name: "format: Go templates on ps, images, inspect, network and volu
     assertMatch((await b(["info"])).stdout, /^Server:\n Containers: \d+\n  Running: \d+\n[\s\S]* Cgroup Version: [12]\n/);
     assertEquals((await b(["version", "--format", "{{.Server.ApiVersion}} {{.Client.ApiVersion}}"])).stdout, "1.41 1.41\n");
     assertMatch((await b(["version"])).stdout, /^Client:\n Version: +\S+\n[\s\S]*\nServer: berth\n Engine:\n  Version: /);
+
+    // events: those kept since a time, until a time, filtered; Docker's line, or a template
+    const until = String(Math.ceil(Date.now() / 1000) + 1);
+    const ev = await b(["events", "--since", String(t0), "--until", until, "--filter", "container=fmt-web", "--format", "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.app}}"]);
+    assertEquals(ev.stdout, "create fmt-web shop\nstart fmt-web shop\n");
+    const line = (await b(["events", "--since", "10m", "--until", until, "--filter", "event=start", "--filter", "label=tier=front"])).stdout;
+    assertMatch(line, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z container start ${id} \\(app=shop, image=${base.replace(/[.:/]/g, "\\$&")}, name=fmt-web, tier=front\\)\n$`));
+    // following: a container's end shows up as it happens
+    const follow = new Deno.Command(BERTH, { args: ["--root", root, "events", "--filter", "event=die", "--format", "{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}"], stdout: "piped" }).spawn();
+    await new Promise((r) => setTimeout(r, 500));
+    assertEquals((await b(["run", "--rm", "--name", "fmt-once", "--network", "none", base, "sh", "-c", "exit 3"])).code, 3);
+    const reader = follow.stdout.getReader();
+    const got = new TextDecoder().decode((await reader.read()).value);
+    follow.kill("SIGTERM");
+    reader.releaseLock();
+    await follow.stdout.cancel().catch(() => {});
+    await follow.status;
+    assertEquals(got, "fmt-once 3\n");
 
     // a template that does not parse, or fails on the data: a clear error, exit 125
     const bad = await b(["ps", "--format", "{{.Names"]);

@@ -5,29 +5,12 @@
  * the stream; filters: type, container, event, label, image.
  */
 import { allEvents, type LoggedEvent, readEvents } from "../container/events_log.ts";
-import { labelMatches } from "../util/filters.ts";
+import { dockerEvent, EVENT_FILTERS, eventMatcher } from "../container/event_view.ts";
 import { filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
 import { pollDelay } from "./poll.ts";
-
-const FILTERS = ["type", "container", "event", "label", "image"];
-
-/** Docker's shape of an event. */
-function engineEvent(e: LoggedEvent): Record<string, unknown> {
-  return {
-    status: e.action,
-    id: e.id,
-    from: e.image,
-    Type: "container",
-    Action: e.action,
-    Actor: { ID: e.id, Attributes: { ...e.attributes, image: e.image, name: e.name } },
-    scope: "local",
-    time: Math.floor(e.time / 1000),
-    timeNano: e.time * 1_000_000,
-  };
-}
 
 function timeParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
@@ -42,14 +25,8 @@ function timeParam(q: URLSearchParams, name: string): number | undefined {
 export function eventRoutes(router: Router, root: string): void {
   router.add("GET", "/events", async (req, res) => {
     const filters = (filtersParam(req.query) ?? []).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const);
-    for (const [k] of filters) if (!FILTERS.includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
-    const by = (k: string) => filters.filter(([key]) => key === k).map(([, v]) => v);
-    const keep = (e: LoggedEvent) =>
-      (!by("type").length || by("type").includes("container")) &&
-      (!by("event").length || by("event").includes(e.action)) &&
-      (!by("container").length || by("container").some((c) => e.id.startsWith(c) || e.name === c)) &&
-      (!by("image").length || by("image").includes(e.image)) &&
-      by("label").every((l) => labelMatches(e.attributes, l));
+    for (const [k] of filters) if (!EVENT_FILTERS.includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
+    const keep = eventMatcher(filters);
     const since = timeParam(req.query, "since"), until = timeParam(req.query, "until");
     res.header("content-type", "application/json");
     await res.start(200);
@@ -59,7 +36,7 @@ export function eventRoutes(router: Router, root: string): void {
     const send = async (list: LoggedEvent[]) => {
       for (const e of list) {
         if (until !== undefined && e.time > until) return false;
-        if (keep(e)) await res.writeJson(engineEvent(e));
+        if (keep(e)) await res.writeJson(dockerEvent(e));
       }
       return true;
     };
