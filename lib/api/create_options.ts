@@ -123,6 +123,12 @@ export function createOptions(root: string, body: Json, name: string | undefined
       ? restartName === "on-failure" && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restartName
       : undefined,
     logOpts: Object.entries(log).map(([k, v]) => `${k}=${v}`),
+    // as the flags would give them: the same checks apply
+    ulimits: Array.isArray(hc.Ulimits) ? (hc.Ulimits as Array<{ Name?: string; Soft?: number; Hard?: number }>).map((u) => `${u.Name}=${u.Soft}:${u.Hard}`) : undefined,
+    sysctls: hc.Sysctls ? Object.entries(obj(hc.Sysctls, "HostConfig.Sysctls")).map(([k, v]) => `${k}=${v}`) : undefined,
+    oomScoreAdj: typeof hc.OomScoreAdj === "number" && hc.OomScoreAdj ? String(hc.OomScoreAdj) : undefined,
+    shmSize: typeof hc.ShmSize === "number" && hc.ShmSize > 0 ? String(hc.ShmSize) : undefined,
+    stopSignal: typeof body.StopSignal === "string" && body.StopSignal ? body.StopSignal : undefined,
     detach: true,
     pull: false, // the client pulls (POST /images/create) when create says the image is missing
   };

@@ -2,6 +2,7 @@
  * Creating a container: checking every option, finding (or pulling) the image, and writing the
  * container's record with the resolved spec — everything `berth create` does and `berth run` does first.
  */
+import { parseOomScoreAdj, parseSysctls, parseUlimits, type Ulimit } from "./process_tuning.ts";
 import { pull } from "../image/pull.ts";
 import { Progress } from "../image/progress.ts";
 import { readImage } from "../image/inspect.ts";
@@ -11,7 +12,8 @@ import { type ImageRecord, Store } from "../image/store.ts";
 import { BerthError, UsageError } from "../util/errors.ts";
 import { devNumbers } from "../ffi/sys.ts";
 import { capabilitySet } from "./capabilities.ts";
-import { type ResourceLimits } from "./cgroups/limits.ts";
+import { parseBytes, type ResourceLimits } from "./cgroups/limits.ts";
+import { parseSignal } from "./signals.ts";
 import { DEFAULT_PIDS_LIMIT, readSettings } from "../image/settings.ts";
 import type { DeviceSpec } from "./spec.ts";
 import { parseSeccompOption, type SeccompSetting } from "./seccomp/setting.ts";
@@ -75,6 +77,18 @@ export interface RunOptions extends ProcessFlags {
   logOpts?: string[];
   /** started by the supervisor, not attached to this process */
   detach?: boolean;
+  /** `--ulimit NAME=SOFT[:HARD]` */
+  ulimits?: string[];
+  /** `--sysctl KEY=VALUE` */
+  sysctls?: string[];
+  /** `--oom-score-adj` */
+  oomScoreAdj?: string;
+  /** `--shm-size` */
+  shmSize?: string;
+  /** `--stop-signal` (over the image's StopSignal) */
+  stopSignal?: string;
+  /** `--cidfile`: the new container's ID is written there (it must not exist) */
+  cidfile?: string;
   platform?: string;
   insecureRegistries?: string[];
 }
@@ -154,7 +168,7 @@ export function buildSpec(
   record: ImageRecord,
   config: ImageConfig,
   opts: RunOptions,
-  { mounts, devices, security }: CheckedOptions,
+  { mounts, devices, security, tuning }: CheckedOptions,
   limits = containerLimits(opts, devices),
 ): ContainerSpec {
   const { noNewPrivileges, seccomp } = security;
@@ -195,7 +209,11 @@ export function buildSpec(
     restartPolicy: parseRestartPolicy(opts.restart),
     log: parseLogOptions(opts.logOpts ?? []),
     tty: !!opts.tty,
-    stopSignal: config.config?.StopSignal,
+    stopSignal: opts.stopSignal ?? config.config?.StopSignal,
+    ulimits: tuning.ulimits.length ? tuning.ulimits : undefined,
+    sysctls: Object.keys(tuning.sysctls).length ? tuning.sysctls : undefined,
+    oomScoreAdj: tuning.oomScoreAdj,
+    shmSize: tuning.shmSize,
     created: new Date().toISOString(),
   };
 }
@@ -252,6 +270,7 @@ export interface CheckedOptions {
   mounts: MountSpec[];
   devices: DeviceSpec[];
   security: { noNewPrivileges: boolean; seccomp?: SeccompSetting };
+  tuning: { ulimits: Ulimit[]; sysctls: Record<string, string>; oomScoreAdj?: number; shmSize?: number };
 }
 
 /** Every check of the options that needs no image: run before anything is created. */
@@ -271,7 +290,23 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
   if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {
     throw new UsageError("conflicting options: port publishing and the container type network mode");
   }
-  return { mounts, devices, security };
+  if (opts.stopSignal !== undefined) parseSignal(opts.stopSignal);
+  if (opts.cidfile) {
+    try {
+      Deno.lstatSync(opts.cidfile);
+      throw new UsageError(`container ID file found, make sure the other container isn't running or delete ${opts.cidfile}`);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+  const tuning = {
+    ulimits: parseUlimits(opts.ulimits ?? []),
+    sysctls: parseSysctls(opts.sysctls ?? [], opts.network === "host"),
+    oomScoreAdj: parseOomScoreAdj(opts.oomScoreAdj),
+    shmSize: opts.shmSize !== undefined ? parseBytes("--shm-size", opts.shmSize) : undefined,
+  };
+  if (tuning.shmSize !== undefined && tuning.shmSize <= 0) throw new UsageError("invalid --shm-size: it must be greater than 0");
+  return { mounts, devices, security, tuning };
 }
 
 /** The network as the spec records it (container:NAME → container:ID); refuses what cannot work. */
@@ -307,5 +342,16 @@ export async function createContainer(image: string, opts: RunOptions): Promise<
     throw err;
   }
   createRecord(opts.root, spec, { status: "created" });
+  if (opts.cidfile) writeCidfile(opts.cidfile, id);
   return spec;
+}
+
+/** `--cidfile`: created exclusively (Docker refuses an existing file), the ID without a newline. */
+function writeCidfile(path: string, id: string): void {
+  try {
+    Deno.writeTextFileSync(path, id, { createNew: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) throw new UsageError(`container ID file found, make sure the other container isn't running or delete ${path}`);
+    throw err;
+  }
 }

@@ -122,6 +122,10 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       BlkioDeviceWriteBps: ioList(spec, "writeBps"),
       BlkioDeviceReadIOps: ioList(spec, "readIops"),
       BlkioDeviceWriteIOps: ioList(spec, "writeIops"),
+      Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+      OomScoreAdj: spec.oomScoreAdj ?? 0,
+      ShmSize: spec.shmSize ?? 64 << 20,
+      ...(spec.sysctls ? { Sysctls: spec.sysctls } : {}),
       SecurityOpt: securityOptList(spec),
       // berth's own: the profile in force, also when it is the default one Docker leaves unnamed
       SeccompProfile: seccompName(spec.seccomp, spec.privileged),

@@ -14,6 +14,7 @@
  * ```
  */
 import { CAP_NAMES } from "./capabilities.ts";
+import { ociRlimits } from "./process_tuning.ts";
 import type { MountPlan } from "./prepare_mounts.ts";
 import type { ContainerSpec } from "./spec.ts";
 import type { ProcessUser } from "./user.ts";
@@ -76,7 +77,7 @@ export function engineOciConfig(spec: ContainerSpec, parts: EngineParts): OciCon
       destination: "/dev/shm",
       type: "tmpfs",
       source: "shm",
-      options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+      options: ["nosuid", "noexec", "nodev", "mode=1777", `size=${spec.shmSize ?? 65536 * 1024}`],
     },
     { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
   ];
@@ -116,6 +117,8 @@ export function engineOciConfig(spec: ContainerSpec, parts: EngineParts): OciCon
       cwd: spec.process.cwd,
       capabilities: { bounding: spec.capabilities.map((c) => `CAP_${CAP_NAMES[c]}`) },
       noNewPrivileges: spec.noNewPrivileges,
+      rlimits: spec.ulimits?.length ? ociRlimits(spec.ulimits) : undefined,
+      oomScoreAdj: spec.oomScoreAdj,
     },
     hostname: spec.hostname,
     mounts,
@@ -131,6 +134,7 @@ export function engineOciConfig(spec: ContainerSpec, parts: EngineParts): OciCon
       maskedPaths: spec.privileged ? [] : MASKED_PATHS,
       readonlyPaths: spec.privileged ? [] : READONLY_PATHS,
       rootfsPropagation: "rslave",
+      sysctl: spec.sysctls,
     },
   };
 }

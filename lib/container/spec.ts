@@ -4,6 +4,7 @@ import type { LogConfig } from "./logs.ts";
 import type { RestartPolicy } from "./restart_policy.ts";
 import type { HealthcheckSpec } from "./health.ts";
 import type { SeccompSetting } from "./seccomp/setting.ts";
+import type { Ulimit } from "./process_tuning.ts";
 
 export interface MountSpec {
   type: "bind" | "volume" | "tmpfs";
@@ -95,5 +96,13 @@ export interface ContainerSpec {
   /** -t: a terminal (also for starts by the supervisor) */
   tty: boolean;
   stopSignal?: string;
+  /** `--ulimit` */
+  ulimits?: Ulimit[];
+  /** `--sysctl` (namespaced keys only) */
+  sysctls?: Record<string, string>;
+  /** `--oom-score-adj` */
+  oomScoreAdj?: number;
+  /** `--shm-size`, bytes (default 64 MiB) */
+  shmSize?: number;
   created: string;
 }

@@ -421,7 +421,7 @@ async function runStep(
     entrypoint: "",
     env,
     network: opts.network ?? "bridge",
-  }, { mounts: [], devices: [], security: { noNewPrivileges: false } });
+  }, { mounts: [], devices: [], security: { noNewPrivileges: false }, tuning: { ulimits: [], sysctls: {} } });
   spec.process.args = command;
   makeContainerDir(root, id);
   createRecord(root, spec, { status: "created" });
