@@ -22,6 +22,7 @@ import { infoCommand } from "./lib/cli/info.ts";
 import { versionCommand } from "./lib/cli/version.ts";
 import { portCommand } from "./lib/cli/port.ts";
 import { eventsCommand } from "./lib/cli/events.ts";
+import { imageCommand } from "./lib/cli/image.ts";
 import { restartCommand } from "./lib/cli/restart.ts";
 import { rmCommand } from "./lib/cli/rm.ts";
 import { startCommand } from "./lib/cli/start.ts";
@@ -99,6 +100,8 @@ const commands: Record<string, Command> = {
   network: networkCommand,
   system: systemCommand,
 };
+// `berth image ls|rm|inspect|tag|history|prune|…`: the image verbs of the table above, under one name
+commands.image = imageCommand(commands);
 
 const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove: "rm" };
 

@@ -5,12 +5,12 @@ import { imageMatcher } from "../image/filter.ts";
 import { pull } from "../image/pull.ts";
 import { removeImage } from "../image/remove.ts";
 import { tagImage } from "../image/tag.ts";
+import { pruneImages } from "../image/prune.ts";
 import { jsonPullProgress } from "./pull_progress.ts";
 import { messageOf } from "../util/errors.ts";
 import { boolParam, filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { registryAuth } from "./build_routes.ts";
-import { listRecords } from "../container/state.ts";
 import type { Router } from "./router.ts";
 
 export function imageRoutes(router: Router, root: string): void {
@@ -103,21 +103,9 @@ export function imageRoutes(router: Router, root: string): void {
   // prune: dangling (untagged) images, or with dangling=false every image no container uses
   router.add("POST", "/images/prune", async (req, res) => {
     const all = (filtersParam(req.query) ?? []).includes("dangling=false");
-    const used = new Set(listRecords(root).map((r) => r.spec.imageId));
-    const deleted: Record<string, string>[] = [];
-    let reclaimed = 0;
-    const seen = new Set<string>();
-    for (const row of listImages(root)) {
-      if (seen.has(row.id) || used.has(row.id)) continue;
-      if (!all && row.repository !== "<none>") continue;
-      seen.add(row.id);
-      try {
-        const lines = await removeImage(row.id, { root, force: true });
-        reclaimed += row.size;
-        for (const l of lines) deleted.push(l.startsWith("Deleted") ? { Deleted: l.slice(l.indexOf(":") + 1).trim() } : { Untagged: l.slice(l.indexOf(":") + 1).trim() });
-      } catch { /* in use meanwhile */ }
-    }
-    await res.send(200, { ImagesDeleted: deleted, SpaceReclaimed: reclaimed });
+    const { lines, spaceReclaimed } = await pruneImages(root, all);
+    const deleted = lines.map((l) => (l.startsWith("Deleted") ? { Deleted: l.slice(l.indexOf(":") + 1).trim() } : { Untagged: l.slice(l.indexOf(":") + 1).trim() }));
+    await res.send(200, { ImagesDeleted: deleted, SpaceReclaimed: spaceReclaimed });
   });
 
   router.add("DELETE", "/images/{name*}", async (req, res, p) => {

@@ -4,6 +4,7 @@ import { connectNetwork, disconnectNetwork } from "../container/network/connect.
 import { createVolume, inspectVolume, listVolumes, removeVolume } from "../container/volumes.ts";
 import { listRecords, updateRecord, volumeUsers } from "../container/state.ts";
 import { getContainer } from "../container/lifecycle.ts";
+import { pruneNetworks, pruneVolumes } from "../container/prune.ts";
 import { labelMatches } from "../util/filters.ts";
 import { filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
@@ -84,14 +85,7 @@ export function networkRoutes(router: Router, root: string): void {
     await res.send(204);
   });
   router.add("POST", "/networks/prune", async (_req, res) => {
-    const used = new Set(listRecords(root).flatMap((r) => [r.spec.network, ...(r.spec.extraNetworks ?? [])]));
-    const deleted: string[] = [];
-    for (const n of listNetworks(root)) {
-      if (used.has(n.name) || n.name === "bridge") continue;
-      await removeNetwork(root, n.name);
-      deleted.push(n.name);
-    }
-    await res.send(200, { NetworksDeleted: deleted });
+    await res.send(200, { NetworksDeleted: await pruneNetworks(root) });
   });
 
   router.add("GET", "/volumes", async (req, res) => {
@@ -115,12 +109,6 @@ export function networkRoutes(router: Router, root: string): void {
     await res.send(204);
   });
   router.add("POST", "/volumes/prune", async (_req, res) => {
-    const deleted: string[] = [];
-    for (const v of listVolumes(root)) {
-      if (volumeUsers(root, v.Name).length) continue;
-      await removeVolume(root, v.Name, []);
-      deleted.push(v.Name);
-    }
-    await res.send(200, { VolumesDeleted: deleted, SpaceReclaimed: 0 });
+    await res.send(200, { VolumesDeleted: await pruneVolumes(root), SpaceReclaimed: 0 });
   });
 }

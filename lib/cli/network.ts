@@ -6,6 +6,7 @@ import { parseLabels } from "./run_options.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { renderFormat } from "./format.ts";
+import { networkPruneCommand } from "./prune_commands.ts";
 
 const create: Command = {
   name: "network create",
@@ -126,6 +127,6 @@ const disconnect: Command = {
   },
 };
 
-const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect };
+const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune: networkPruneCommand };
 
-export const networkCommand = commandGroup("network", "Manage networks", subcommands, ["create   Create a network", "ls       List networks", "inspect  Display detailed information on networks", "rm       Remove networks", "connect  Connect a container to a network", "disconnect  Disconnect a container from a network"]);
+export const networkCommand = commandGroup("network", "Manage networks", subcommands, ["create   Create a network", "ls       List networks", "inspect  Display detailed information on networks", "rm       Remove networks", "connect  Connect a container to a network", "disconnect  Disconnect a container from a network", "prune    Remove all unused networks"]);

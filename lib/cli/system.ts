@@ -1,6 +1,7 @@
 import { startService } from "../../mod.ts";
 import { type Command, commandGroup } from "./command.ts";
 import { UsageError } from "../util/errors.ts";
+import { systemDfCommand, systemPruneCommand } from "./prune_commands.ts";
 
 const service: Command = {
   name: "system service",
@@ -33,4 +34,8 @@ const service: Command = {
   },
 };
 
-export const systemCommand = commandGroup("system", "Manage berth", { service }, ["service   Serve the Docker Engine API"]);
+export const systemCommand = commandGroup("system", "Manage berth", { service, df: systemDfCommand, prune: systemPruneCommand }, [
+  "service   Serve the Docker Engine API",
+  "df        Show disk usage",
+  "prune     Remove stopped containers, unused networks and dangling images",
+]);

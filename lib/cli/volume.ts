@@ -2,6 +2,7 @@ import { createVolume, inspectVolume, listVolumes, removeVolume, volumeUsers } f
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { renderFormat } from "./format.ts";
+import { volumePruneCommand } from "./prune_commands.ts";
 import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
 import { listRecords } from "../container/state.ts";
 
@@ -87,6 +88,6 @@ const rm: Command = {
   },
 };
 
-const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm };
+const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, prune: volumePruneCommand };
 
-export const volumeCommand = commandGroup("volume", "Manage volumes", subcommands, ["create   Create a volume", "ls       List volumes", "inspect  Display detailed information on volumes", "rm       Remove volumes"]);
+export const volumeCommand = commandGroup("volume", "Manage volumes", subcommands, ["create   Create a volume", "ls       List volumes", "inspect  Display detailed information on volumes", "rm       Remove volumes", "prune    Remove all volumes no container uses"]);

@@ -25,6 +25,7 @@ import { parsePublish, publishAll } from "./network/ports.ts";
 import { healthcheckFromConfig, type HealthcheckSpec } from "./health.ts";
 import { parseLogOptions } from "./logs.ts";
 import type { Stdio } from "./stdio.ts";
+import { createVolume } from "./volumes.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
 import { DEFAULT_NETWORK, readNetwork } from "./network/networks.ts";
 
@@ -342,6 +343,8 @@ export async function createContainer(image: string, opts: RunOptions): Promise<
     throw err;
   }
   createRecord(opts.root, spec, { status: "created" });
+  // named and anonymous volumes exist from the create on, as Docker's (seeded from the image at the first start)
+  for (const m of spec.mounts) if (m.type === "volume") await createVolume(opts.root, m.source);
   if (opts.cidfile) writeCidfile(opts.cidfile, id);
   return spec;
 }
