@@ -132,13 +132,13 @@ export function containerRoutes(router: Router, root: string): void {
   router.add("POST", "/containers/{id}/stop", async (req, res, p) => {
     const rec = await container(root, p.id);
     if (rec.state.status !== "running") return await res.send(304);
-    await stopContainer(root, rec.spec.id, Number(req.query.get("t") ?? 10));
+    await stopContainer(root, rec.spec.id, req.query.get("t") !== null ? Number(req.query.get("t")) : undefined, req.query.get("signal") ?? undefined);
     await res.send(204);
   });
 
   router.add("POST", "/containers/{id}/restart", async (req, res, p) => {
     const rec = await container(root, p.id);
-    if (rec.state.status === "running") await stopContainer(root, rec.spec.id, Number(req.query.get("t") ?? 10));
+    if (rec.state.status === "running") await stopContainer(root, rec.spec.id, req.query.get("t") !== null ? Number(req.query.get("t")) : undefined, req.query.get("signal") ?? undefined);
     await startDetached(root, rec.spec.id);
     await res.send(204);
   });

@@ -129,6 +129,7 @@ export function createOptions(root: string, body: Json, name: string | undefined
     oomScoreAdj: typeof hc.OomScoreAdj === "number" && hc.OomScoreAdj ? String(hc.OomScoreAdj) : undefined,
     shmSize: typeof hc.ShmSize === "number" && hc.ShmSize > 0 ? String(hc.ShmSize) : undefined,
     stopSignal: typeof body.StopSignal === "string" && body.StopSignal ? body.StopSignal : undefined,
+    stopTimeout: typeof body.StopTimeout === "number" ? String(body.StopTimeout) : undefined,
     detach: true,
     pull: false, // the client pulls (POST /images/create) when create says the image is missing
   };

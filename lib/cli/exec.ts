@@ -1,3 +1,4 @@
+import { readEnvFile } from "../container/process_spec.ts";
 import { execInContainer } from "../../mod.ts";
 import { type Command, requireTerminal } from "./command.ts";
 
@@ -14,6 +15,7 @@ export const execCommand: Command = {
     "-i, --interactive     keep STDIN open",
     "-t, --tty             allocate a pseudo-TTY",
     "-e, --env list        set environment variables",
+    "    --env-file list   read in a file of environment variables",
     "-u, --user string     username or UID (format: <name|uid>[:<group|gid>])",
     "-w, --workdir string  working directory inside the container",
     "    --privileged      give extended privileges to the command",
@@ -23,6 +25,7 @@ export const execCommand: Command = {
     interactive: { type: "boolean", short: "i" },
     tty: { type: "boolean", short: "t" },
     env: { type: "string", short: "e", multiple: true },
+    "env-file": { type: "string", multiple: true },
     user: { type: "string", short: "u" },
     workdir: { type: "string", short: "w" },
     privileged: { type: "boolean" },
@@ -36,7 +39,8 @@ export const execCommand: Command = {
       detach: !!v.detach,
       interactive: !!v.interactive,
       tty: !!v.tty,
-      env: list(v.env),
+      // the files first, -e over them (Docker's order)
+      env: [...list(v["env-file"]).flatMap(readEnvFile), ...list(v.env)],
       user: v.user as string | undefined,
       workdir: v.workdir as string | undefined,
       privileged: !!v.privileged,

@@ -11,12 +11,14 @@ export const logsCommand: Command = {
     "-n, --tail string    number of lines to show from the end of the logs (default \"all\")",
     "-t, --timestamps     show timestamps",
     "    --since string   since a timestamp (2026-11-22T10:00:00Z) or relative (42m)",
+    "    --until string   before a timestamp or relative time (10m: ten minutes ago)",
   ],
   options: {
     follow: { type: "boolean", short: "f" },
     tail: { type: "string", short: "n" },
     timestamps: { type: "boolean", short: "t" },
     since: { type: "string" },
+    until: { type: "string" },
   },
   args: [1, 1],
   fastExit: true,
@@ -26,7 +28,7 @@ export const logsCommand: Command = {
       tail = Number(v.tail);
       if (!Number.isInteger(tail) || tail < 0) throw new UsageError(`invalid value for --tail: ${v.tail}`);
     }
-    await followLogs(g.root, ref, { follow: !!v.follow, tail, timestamps: !!v.timestamps, since: v.since as string | undefined });
+    await followLogs(g.root, ref, { follow: !!v.follow, tail, timestamps: !!v.timestamps, since: v.since as string | undefined, until: v.until as string | undefined });
     return 0;
   },
 };

@@ -12,7 +12,7 @@ export const restartCommand: Command = {
   async run(g, v, refs) {
     const t = stopTimeout(v);
     for (const ref of refs) {
-      const rec = await stopContainer(g.root, ref, t);
+      const rec = await stopContainer(g.root, ref, t, v.signal as string | undefined);
       await startDetached(g.root, rec.spec.id);
       out(ref);
     }

@@ -77,6 +77,7 @@ export const CREATE_HELP = [
   "    --oom-score-adj int    tune the host's OOM preferences (-1000 to 1000)",
   "    --shm-size bytes       size of /dev/shm (default 64m)",
   "    --stop-signal string   signal to stop the container (default: the image's, else SIGTERM)",
+  "    --stop-timeout int     seconds `stop` waits before killing the container (default 10)",
   "    --cidfile string       write the container ID to the file",
   "    --pull string          pull image before running (missing, never)",
   "    --platform string      platform if the image has to be pulled",
@@ -139,6 +140,7 @@ export const CREATE_OPTIONS: OptionsConfig = {
   "shm-size": { type: "string" },
   "stop-signal": { type: "string" },
   cidfile: { type: "string" },
+  "stop-timeout": { type: "string" },
   pull: { type: "string" },
   platform: { type: "string" },
 };
@@ -193,6 +195,7 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     shmSize: v["shm-size"] as string | undefined,
     stopSignal: v["stop-signal"] as string | undefined,
     cidfile: v.cidfile as string | undefined,
+    stopTimeout: v["stop-timeout"] as string | undefined,
     pull: pullPolicy !== "never",
     platform: v.platform as string | undefined,
     insecureRegistries: g.insecureRegistries,
@@ -226,12 +229,13 @@ function healthOptions(v: Record<string, unknown>): RunOptions["health"] {
   };
 }
 
-/** `stop -t` / `restart -t`: seconds before SIGKILL (default 10). */
-export const STOP_TIME_OPTION = { time: { type: "string", short: "t" } } as const;
-export const STOP_TIME_HELP = "-t, --time int   seconds to wait before killing the container (default 10)";
+/** `stop -t` / `restart -t`: seconds before SIGKILL (default: the container's --stop-timeout, else 10); `-s`: the signal. */
+export const STOP_TIME_OPTION = { time: { type: "string", short: "t" }, signal: { type: "string", short: "s" } } as const;
+export const STOP_TIME_HELP = "-t, --time int   seconds to wait before killing the container (default: its --stop-timeout, else 10)\n-s, --signal string  signal to send (default: its stop signal, else SIGTERM)";
 
-export function stopTimeout(v: Record<string, unknown>): number {
-  const t = v.time === undefined ? 10 : Number(v.time);
+export function stopTimeout(v: Record<string, unknown>): number | undefined {
+  if (v.time === undefined) return undefined;
+  const t = Number(v.time);
   if (!Number.isFinite(t) || t < 0) throw new UsageError(`invalid argument "${v.time}" for "-t, --time" flag`);
   return t;
 }

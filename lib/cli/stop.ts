@@ -1,6 +1,7 @@
 import { stopContainer } from "../../mod.ts";
 import { STOP_TIME_HELP, STOP_TIME_OPTION, stopTimeout } from "./run_options.ts";
 import { type Command, out } from "./command.ts";
+import { parseSignal } from "../container/signals.ts";
 
 export const stopCommand: Command = {
   name: "stop",
@@ -11,7 +12,8 @@ export const stopCommand: Command = {
   args: [1, Infinity],
   async run(g, v, refs) {
     const t = stopTimeout(v);
-    await Promise.all(refs.map((r) => stopContainer(g.root, r, t)));
+    if (v.signal !== undefined) parseSignal(v.signal as string);
+    await Promise.all(refs.map((r) => stopContainer(g.root, r, t, v.signal as string | undefined)));
     out(refs.join("\n"));
     return 0;
   },

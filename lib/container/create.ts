@@ -88,6 +88,8 @@ export interface RunOptions extends ProcessFlags {
   shmSize?: string;
   /** `--stop-signal` (over the image's StopSignal) */
   stopSignal?: string;
+  /** `--stop-timeout` seconds */
+  stopTimeout?: string;
   /** `--cidfile`: the new container's ID is written there (it must not exist) */
   cidfile?: string;
   platform?: string;
@@ -211,6 +213,7 @@ export function buildSpec(
     log: parseLogOptions(opts.logOpts ?? []),
     tty: !!opts.tty,
     stopSignal: opts.stopSignal ?? config.config?.StopSignal,
+    stopTimeout: opts.stopTimeout !== undefined ? Number(opts.stopTimeout) : undefined,
     ulimits: tuning.ulimits.length ? tuning.ulimits : undefined,
     sysctls: Object.keys(tuning.sysctls).length ? tuning.sysctls : undefined,
     oomScoreAdj: tuning.oomScoreAdj,
@@ -292,6 +295,9 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
     throw new UsageError("conflicting options: port publishing and the container type network mode");
   }
   if (opts.stopSignal !== undefined) parseSignal(opts.stopSignal);
+  if (opts.stopTimeout !== undefined && !(Number.isInteger(Number(opts.stopTimeout)) && Number(opts.stopTimeout) >= 0)) {
+    throw new UsageError(`invalid argument "${opts.stopTimeout}" for "--stop-timeout" flag: expected seconds`);
+  }
   if (opts.cidfile) {
     try {
       Deno.lstatSync(opts.cidfile);

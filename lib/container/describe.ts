@@ -149,6 +149,7 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       Image: spec.image,
       WorkingDir: spec.process.cwd,
       StopSignal: spec.stopSignal ?? "SIGTERM",
+      ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
       ...(spec.healthcheck
         ? {
           Healthcheck: {

@@ -58,7 +58,11 @@ function markStopped(root: string, rec: ContainerRecord): void {
 }
 
 /** `stop`: the image's StopSignal (or SIGTERM), then SIGKILL after `timeoutSec`. */
-export async function stopContainer(root: string, ref: string, timeoutSec = 10): Promise<ContainerRecord> {
+/**
+ * `stop`: the stop signal (`signal`, else the container's --stop-signal or its image's, else TERM), then KILL after
+ * `timeoutSec` (default: the container's --stop-timeout, else 10 s).
+ */
+export async function stopContainer(root: string, ref: string, timeoutSec?: number, signal?: string): Promise<ContainerRecord> {
   const found = await getContainer(root, ref);
   // decided under the start lock: a start in progress finishes first (and is stopped below), and a
   // restart the policy scheduled sees the stop (see LaunchPlan.unlessStopped)
@@ -75,9 +79,9 @@ export async function stopContainer(root: string, ref: string, timeoutSec = 10):
     const paused = rec.state.paused;
     if (paused) containerCgroup(rec.spec.id).freeze(false);
     try {
-      Deno.kill(pid, parseSignal(rec.spec.stopSignal ?? "SIGTERM"));
+      Deno.kill(pid, parseSignal(signal ?? rec.spec.stopSignal ?? "SIGTERM"));
     } catch { /* already gone */ }
-    const until = Date.now() + timeoutSec * 1000;
+    const until = Date.now() + (timeoutSec ?? rec.spec.stopTimeout ?? 10) * 1000;
     while (!exited(pid) && Date.now() < until) await sleep(20);
     if (!exited(pid)) {
       try {

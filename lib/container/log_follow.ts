@@ -10,6 +10,8 @@ export interface LogOptions {
   tail?: number;
   timestamps?: boolean;
   since?: string;
+  /** only lines before this time (a timestamp, or relative: 10m); a follow ends there */
+  until?: string;
   /** where entries go (default: berth's stdout and stderr); awaited, so a slow reader slows the follow */
   sink?: (e: LogEntry) => void | Promise<void>;
   /** stop following when this says so (a client that went away) */
@@ -37,12 +39,13 @@ function logOf(root: string, ref: string, opts: LogOptions, follow = false) {
   // deletes it while its follow is open) still has its last lines read
   const follower = follow ? new JsonLinesFollower<LogEntry>(path) : undefined;
   const since = opts.since ? parseSince(opts.since) : undefined;
-  const keep = (e: LogEntry) => since === undefined || Date.parse(e.time) >= since;
+  const until = opts.until ? parseSince(opts.until) : undefined;
+  const keep = (e: LogEntry) => (since === undefined || Date.parse(e.time) >= since) && (until === undefined || Date.parse(e.time) < until);
   const read = readLogUpTo(path, rec.spec.log?.maxFile ?? 1);
   let entries = read.entries.filter(keep);
   if (opts.tail !== undefined) entries = opts.tail === 0 ? [] : entries.slice(-opts.tail);
   if (follower) follower.offset = read.offset;
-  return { id, keep, entries, follower };
+  return { id, keep, entries, follower, until };
 }
 
 /**
@@ -59,7 +62,7 @@ export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, 
 
 /** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
 export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
-  const { id, keep, entries, follower } = logOf(root, ref, opts, !!opts.follow);
+  const { id, keep, entries, follower, until } = logOf(root, ref, opts, !!opts.follow);
   try {
     const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
     for (const e of entries) await out(e);
@@ -68,6 +71,7 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
     // follow the live file from where the read above stopped (through a rotation: see JsonLinesFollower)
     for (;;) {
       if (opts.signal?.aborted) return;
+      if (until !== undefined && Date.now() >= until) return;
       const now = readRecord(root, id);
       const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
       const items = follower.read();

@@ -1,4 +1,5 @@
 /** `-v`, `--mount` and `--tmpfs` as Docker reads them. */
+import { join } from "../util/path.ts";
 import { UsageError } from "../util/errors.ts";
 import type { MountSpec } from "./spec.ts";
 
@@ -35,7 +36,8 @@ export function parseVolumeFlag(spec: string): MountSpec {
   }
   const destination = checkDestination("volume", dst);
   if (src.startsWith("/")) return { type: "bind", source: src, destination, readOnly };
-  if (src.startsWith(".")) throw new UsageError(`invalid volume specification: '${spec}': relative host paths need to start with /`);
+  // ./d and ../d are made absolute against the working directory, as Docker 23+ does
+  if (src === "." || src === ".." || src.startsWith("./") || src.startsWith("../")) return { type: "bind", source: join(Deno.cwd(), src), destination, readOnly };
   if (!VOLUME_NAME.test(src)) {
     throw new UsageError(`"${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
   }

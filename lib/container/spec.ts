@@ -96,6 +96,8 @@ export interface ContainerSpec {
   /** -t: a terminal (also for starts by the supervisor) */
   tty: boolean;
   stopSignal?: string;
+  /** `--stop-timeout`: seconds `stop` waits before KILL (default 10) */
+  stopTimeout?: number;
   /** `--ulimit` */
   ulimits?: Ulimit[];
   /** `--sysctl` (namespaced keys only) */
