@@ -52,9 +52,9 @@ Deno.test({ name: "format: Go templates on ps, images, inspect, network and volu
 
     // info and version, as docker's
     assert(Number((await b(["info", "--format", "{{.ContainersRunning}}"])).stdout) >= 1);
-    assertMatch((await b(["info"])).stdout, /^Server:\n Containers: \d+\n  Running: \d+\n[\s\S]* Cgroup Version: [12]\n/);
+    assertMatch((await b(["info"])).stdout, /^Server:\n Containers: \d+\n {2}Running: \d+\n[\s\S]* Cgroup Version: [12]\n/);
     assertEquals((await b(["version", "--format", "{{.Server.ApiVersion}} {{.Client.ApiVersion}}"])).stdout, "1.41 1.41\n");
-    assertMatch((await b(["version"])).stdout, /^Client:\n Version: +\S+\n[\s\S]*\nServer: berth\n Engine:\n  Version: /);
+    assertMatch((await b(["version"])).stdout, /^Client:\n Version: +\S+\n[\s\S]*\nServer: berth\n Engine:\n {2}Version: /);
 
     // events: those kept since a time, until a time, filtered; Docker's line, or a template
     const until = String(Math.ceil(Date.now() / 1000) + 1);

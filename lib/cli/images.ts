@@ -1,5 +1,5 @@
 import { listImages } from "../../mod.ts";
-import { humanDuration, humanSize } from "../util/human.ts";
+import { goTime, humanDuration, humanSize } from "../util/human.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { renderFormat } from "./format.ts";
@@ -54,7 +54,7 @@ export const imagesCommand: Command = {
         ID: id(r.id),
         Digest: r.digest,
         CreatedSince: r.created ? `${humanDuration(now - Date.parse(r.created))} ago` : "N/A",
-        CreatedAt: r.created ? `${new Date(r.created).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC` : "",
+        CreatedAt: r.created ? goTime(r.created) : "",
         Size: humanSize(r.size),
         VirtualSize: humanSize(r.size),
         Containers: "N/A",

@@ -1,7 +1,7 @@
 import { reconcile } from "../container/cleanup.ts";
 import { commandText, inspectRecord, stateName, statusText } from "../container/describe.ts";
 import { corruptRecords, listRecords } from "../container/state.ts";
-import { humanDuration } from "../util/human.ts";
+import { goTime, humanDuration } from "../util/human.ts";
 import { containerMatcher, impliesAll } from "../container/filter.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
@@ -97,9 +97,4 @@ function psRow(root: string, r: Rec, now: number, id: (x: string) => string) {
     RestartCount: (inspectRecord(root, r) as { RestartCount: number }).RestartCount,
   };
   return Object.defineProperty(row, "Label", { value: (key: string) => labels[key] ?? "", enumerable: false });
-}
-
-/** Go's time.Time as Docker prints it: `2026-12-03 08:01:02 +0000 UTC`. */
-function goTime(iso: string): string {
-  return `${new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
 }

@@ -41,6 +41,20 @@ export async function readAsync(fd: number, buf: Uint8Array<ArrayBuffer>): Promi
   }
 }
 
+/** Everything read from `fd` until its end, as text; `fd` is closed afterwards (a child's stderr pipe). */
+export async function readAllText(fd: number): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(4096);
+  try {
+    for (let n; (n = await readAsync(fd, buf)) > 0;) chunks.push(buf.slice(0, n));
+  } finally {
+    closeFd(fd);
+  }
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  chunks.reduce((off, c) => (all.set(c, off), off + c.length), 0);
+  return new TextDecoder().decode(all);
+}
+
 /** Writes all of `data` on a helper thread (for pipes that may be full). */
 export async function writeAllAsync(fd: number, data: Uint8Array<ArrayBuffer>): Promise<void> {
   let off = 0;

@@ -4,7 +4,7 @@
  * pointed at the pipes around the (synchronous) spawn and restored at once — for short-lived commands
  * such as the OCI runtime's, which write nothing meanwhile.
  */
-import { closeFd, dupFd, pipe, readAsync, writeAllSync } from "./fd.ts";
+import { closeFd, dupFd, pipe, readAllText, writeAllSync } from "./fd.ts";
 import { type ExitStatus, spawnProcess, waitProcess } from "./spawn.ts";
 import { sys } from "./sys.ts";
 
@@ -37,15 +37,5 @@ export function spawnWithStdio(path: string, argv: string[], env: string[], stdi
   } catch { /* it did not read its stdin */ } finally {
     closeFd(inW);
   }
-  const stderr = (async () => {
-    const chunks: Uint8Array[] = [];
-    const buf = new Uint8Array(4096);
-    try {
-      for (let n; (n = await readAsync(errR, buf)) > 0;) chunks.push(buf.slice(0, n));
-    } finally {
-      closeFd(errR);
-    }
-    return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
-  })();
-  return { pid, stderr, status: waitProcess(pid) };
+  return { pid, stderr: readAllText(errR), status: waitProcess(pid) };
 }

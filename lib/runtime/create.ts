@@ -23,7 +23,7 @@ import { compileFilter } from "../container/seccomp/compile.ts";
 import { parseProfile, resolveProfile } from "../container/seccomp/profile.ts";
 import { type OciConfig, readBundle } from "./oci_config.ts";
 import { cgroupPathOf, limitsOf, ociCgroup } from "./oci_cgroup.ts";
-import { newUserNamespace, ociProgram, probePaths } from "./oci_setup.ts";
+import { isBindMount, newUserNamespace, ociProgram, probePaths } from "./oci_setup.ts";
 import { runHooks } from "./hooks.ts";
 import { checkId, processStartTime, readState, type RuntimeState, stateDir, writeState } from "./runtime_state.ts";
 import { ociState } from "./operations.ts";
@@ -120,7 +120,7 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
       }
       made.push(d);
     }
-    const binds = (config.mounts ?? []).filter((m) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind"));
+    const binds = (config.mounts ?? []).filter(isBindMount);
     mkdirInRoot(rootfs, process.cwd);
     const execPath = resolveExecutable(rootfs, process.args[0], env, process.cwd, binds.filter((m) => !isFileSource(m)).map((m) => ({ destination: m.destination, source: m.source! })));
 

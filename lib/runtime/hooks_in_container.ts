@@ -7,7 +7,7 @@
  * inside its container init.
  */
 import { BerthError } from "../util/errors.ts";
-import { closeFd, O_CLOEXEC, O_RDONLY, pipe, readAsync, writeAllSync } from "../ffi/fd.ts";
+import { closeFd, O_CLOEXEC, O_RDONLY, pipe, readAllText, writeAllSync } from "../ffi/fd.ts";
 import { SYS } from "./init_program.ts";
 import {
   defaultSignalsCalls,
@@ -84,16 +84,7 @@ export async function runHooksInContainer(
     } finally {
       closeFd(inW);
     }
-    const stderr = (async () => {
-      const chunks: number[] = [];
-      const buf = new Uint8Array(4096);
-      try {
-        for (let n; (n = await readAsync(errR, buf)) > 0;) chunks.push(...buf.subarray(0, n));
-      } finally {
-        closeFd(errR);
-      }
-      return new TextDecoder().decode(new Uint8Array(chunks)).trim();
-    })();
+    const stderr = readAllText(errR).then((t) => t.trim());
     let timedOut = false;
     const timer = h.timeout && h.timeout > 0
       ? setTimeout(() => {

@@ -33,6 +33,8 @@ export const CLONE_FLAGS: Record<string, number> = {
 const O_WRONLY = 1, O_CREAT = 0o100, O_EXCL = 0o200, O_CLOEXEC = 0o2000000, O_DIRECTORY = 0o200000, O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10, AT_FDCWD = -100, MNT_DETACH = 2;
 const SIG_BLOCK = 0, SIGUSR1 = 10, SIOCSIFFLAGS = 0x8914;
+/** sigset_t with SIGUSR1: `create`'s go-aheads and `start`'s signal, blocked and waited for */
+const USR1_SET = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
 /** the fd a path opened in the rootfs is moved to, so that the next call can name it (/proc/self/fd/N) */
 const SLOT = 250;
 
@@ -104,8 +106,7 @@ export function ociProgram(p: InitProgram, input: OciSetupInput): void {
   ociSetupProgram(p, { ...input, forkParent, sysfsByBind: !!userns && !ownNet });
   if (forkParent) {
     p.mark(forkParent);
-    const go = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
-    p.call("wait to be let go", SYS.rt_sigtimedwait, [go, null, null, 8]);
+    p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
     p.call("exit", SYS.exit_group, [0]);
   }
 }
@@ -132,11 +133,10 @@ export function ociNamespaceCalls(p: InitProgram, config: OciConfig, input?: Pic
   if (userns) {
     if (input?.reportFd === undefined) throw new Error("a user namespace needs the report pipe");
     processLimitCalls(p, config);
-    const startSignal = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
-    p.call("block the go-ahead signal", SYS.rt_sigprocmask, [SIG_BLOCK, startSignal, null, 8]);
+    p.call("block the go-ahead signal", SYS.rt_sigprocmask, [SIG_BLOCK, USR1_SET, null, 8]);
     p.call("unshare the user namespace", SYS.unshare, [CLONE_FLAGS.user]);
     p.call("report the user namespace", SYS.write, [input.reportFd, USERNS_REPORT, USERNS_REPORT.length]);
-    p.call("wait for the uid and gid maps", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+    p.call("wait for the uid and gid maps", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
     // the namespace's root from here (the host's root is not mapped in it: files it made would fail EOVERFLOW)
     p.call("setresgid 0 in the user namespace", SYS.setresgid, [0, 0, 0]);
     p.call("setresuid 0 in the user namespace", SYS.setresuid, [0, 0, 0]);
@@ -170,15 +170,22 @@ export function ociNamespaceCalls(p: InitProgram, config: OciConfig, input?: Pic
   }
 }
 
+/** Whether an OCI mount is a bind mount (by type, or by a `bind`/`rbind` option, as runc reads it). */
+export function isBindMount(m: OciMount): boolean {
+  return m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
+}
+
 /**
  * What the setup program must know of paths before it runs (it cannot branch): whether a bind mount's
  * source is a file (its mount point is made a file), and what a masked path is — in /proc and /sys as the
  * host's kernel has it, elsewhere as the rootfs has it (walked inside the rootfs, links not followed out).
  */
 export function probePaths(rootfs: string): Pick<OciSetupInput, "isFileSource" | "kindOf"> {
-  const isBind = (m: OciMount) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
   // statLite: Deno.statSync's NotFound costs ~0.2 ms to build, and several masked paths are missing on most kernels
-  const isFileSource = (m: OciMount) => !!m.source && isBind(m) && !!statLite(m.source) && !isDir(statLite(m.source));
+  const isFileSource = (m: OciMount) => {
+    const st = m.source && isBindMount(m) ? statLite(m.source) : null;
+    return !!st && !isDir(st);
+  };
   const kindOf = (path: string): "file" | "dir" | null => {
     if (/^\/(proc|sys)(\/|$)/.test(path)) {
       const st = statLite(path);
@@ -278,13 +285,12 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
 
   if (!newUserNamespace(config)) processLimitCalls(p, config);
 
-  const startSignal = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
   if (input.reportFd !== undefined) {
     // blocked from here on, so that no SIGUSR1 (this go-ahead or `start`'s) is lost before its wait
-    p.call("block the start signal", SYS.rt_sigprocmask, [SIG_BLOCK, startSignal, null, 8]);
+    p.call("block the start signal", SYS.rt_sigprocmask, [SIG_BLOCK, USR1_SET, null, 8]);
     if (input.pauseBeforePivot) {
       p.call("report mounted", SYS.write, [input.reportFd, MOUNTED_REPORT, MOUNTED_REPORT.length]);
-      p.call("wait for the createContainer hooks", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+      p.call("wait for the createContainer hooks", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
     }
   }
 
@@ -315,7 +321,7 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   if (input.reportFd !== undefined) {
     // created: tell `create`, then wait for `start`'s SIGUSR1
     p.call("report created", SYS.write, [input.reportFd, CREATED_REPORT, CREATED_REPORT.length]);
-    p.call("wait for start", SYS.rt_sigtimedwait, [startSignal, null, null, 8]);
+    p.call("wait for start", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
   }
 
   processCalls(p, {

@@ -1,4 +1,9 @@
 /** Docker-style human sizes: 4.26MB, 1.2GB (decimal units, as `docker images` prints). */
+/** Go's time.Time as Docker's templates print it: `2026-12-03 08:01:02 +0000 UTC`. */
+export function goTime(iso: string): string {
+  return `${new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
+}
+
 export function humanSize(bytes: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let v = bytes;
