@@ -8,6 +8,7 @@ import { parseGlobal } from "./lib/cli/global.ts";
 import { generalHelp } from "./lib/cli/help.ts";
 import { runcMain } from "./lib/runc/main.ts";
 import { createCommand } from "./lib/cli/create.ts";
+import { attachCommand } from "./lib/cli/attach.ts";
 import { cpCommand } from "./lib/cli/cp.ts";
 import { diffCommand } from "./lib/cli/diff.ts";
 import { execCommand } from "./lib/cli/exec.ts";
@@ -23,6 +24,7 @@ import { versionCommand } from "./lib/cli/version.ts";
 import { portCommand } from "./lib/cli/port.ts";
 import { eventsCommand } from "./lib/cli/events.ts";
 import { imageCommand } from "./lib/cli/image.ts";
+import { CONTAINER_VERBS, containerCommand } from "./lib/cli/container.ts";
 import { restartCommand } from "./lib/cli/restart.ts";
 import { rmCommand } from "./lib/cli/rm.ts";
 import { startCommand } from "./lib/cli/start.ts";
@@ -56,6 +58,7 @@ import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
+  attach: attachCommand,
   build: buildCommand,
   builder: builderCommand,
   commit: commitCommand,
@@ -102,8 +105,8 @@ const commands: Record<string, Command> = {
 };
 // `berth image ls|rm|inspect|tag|history|prune|…`: the image verbs of the table above, under one name
 commands.image = imageCommand(commands);
-
-const containerAliases: Record<string, string> = { ls: "ps", list: "ps", remove: "rm" };
+// `berth container …`: its help and unknown verbs (a known verb runs the top-level command directly, below)
+commands.container = containerCommand(commands);
 
 let exitFast = false;
 
@@ -131,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       return command || help ? 0 : 1;
     }
     // `berth container CMD …` is `berth CMD …`, as `docker container CMD` is `docker CMD` (ls is ps)
-    const [name, args] = command === "container" && rest.length ? [containerAliases[rest[0]] ?? rest[0], rest.slice(1)] : [command, rest];
+    const [name, args] = command === "container" && CONTAINER_VERBS[rest[0]] && rest[0] !== "inspect" ? [CONTAINER_VERBS[rest[0]], rest.slice(1)] : [command, rest];
     const cmd = commands[name];
     if (!cmd) throw new BerthError(`'${name}' is not a berth command.\nSee 'berth --help'.`);
     exitFast = !!cmd.fastExit;

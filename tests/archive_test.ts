@@ -123,7 +123,7 @@ Deno.test("load: an archive written by skopeo (another tool) loads", PROC, async
       await run("skopeo", ["copy", "--src-tls-verify=false", `docker://${reg.host}/fromskopeo:latest`, `docker-archive:${archive}:example/app:1`]);
       const l = await berth(root, ["load", "-i", archive]);
       assertEquals(l.code, 0, l.stderr);
-      assertEquals(l.stdout.trim(), "Loaded image: docker.io/example/app:1");
+      assertEquals(l.stdout.trim(), "Loaded image: example/app:1");
       const exp = await berth(root, ["export", "example/app:1"]);
       assertEquals(exp.code, 0, exp.stderr);
       assertMatch(exp.stdout, /opq\/new/);

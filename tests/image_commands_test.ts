@@ -37,7 +37,7 @@ Deno.test("images, inspect, history, tag", PROC, async () => {
 
     assertEquals((await berth(root, ["tag", `${reg.host}/app:1.0`, "myapp:latest"])).code, 0);
     const tagged = JSON.parse((await berth(root, ["inspect", "myapp"])).stdout)[0];
-    assertEquals(tagged.RepoTags, [`${reg.host}/app:1.0`, "docker.io/library/myapp:latest"]);
+    assertEquals(tagged.RepoTags, [`${reg.host}/app:1.0`, "myapp:latest"]);
     const badTag = await berth(root, ["tag", "nope", "x"]);
     assertEquals([badTag.code, badTag.stderr], [125, "berth: No such image: nope\n"]);
   });
@@ -58,7 +58,7 @@ Deno.test("rmi: untags first, refuses an ID with several tags without -f, keeps 
     assertEquals(conflict.code, 1);
     assertMatch(conflict.stderr, /must be forced/);
     const untag = await berth(root, ["rmi", "a2"]);
-    assertEquals(untag.stdout, "Untagged: docker.io/library/a2:latest\n");
+    assertEquals(untag.stdout, "Untagged: a2:latest\n");
     assertEquals(count(join(root, "layers/sha256")), 3);
 
     const del = await berth(root, ["rmi", `${reg.host}/a`]);

@@ -9,7 +9,7 @@ import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
 import { berthChild } from "./subprocess.ts";
-import { familiarName } from "../image/save.ts";
+import { familiarName } from "../image/reference.ts";
 
 /** Go's os.FileMode bits from a Linux st_mode: what the docker CLI reads the path's type from. */
 function goFileMode(mode: number): number {

@@ -4,7 +4,8 @@
  * made by the CLI.
  */
 import type { RunOptions } from "../container/create.ts";
-import type { ResourceLimits } from "../container/cgroups/limits.ts";
+import { parseCpuset, type ResourceLimits } from "../container/cgroups/limits.ts";
+import { messageOf } from "../util/errors.ts";
 import { HttpError } from "./http/server.ts";
 import type { ContainerUpdate } from "../container/update.ts";
 import { parseRestartPolicy } from "../container/restart_policy.ts";
@@ -41,6 +42,16 @@ function resources(o: Json, prefix: string): ResourceLimits {
   if (shares) limits.cpuShares = shares;
   if (pids !== undefined) limits.pidsLimit = pids;
   if (weight) limits.blkioWeight = weight;
+  for (const [k, flag] of [["CpusetCpus", "cpus"], ["CpusetMems", "mems"]] as const) {
+    const s = o[k];
+    if (typeof s === "string" && s) {
+      try {
+        limits[flag === "cpus" ? "cpusetCpus" : "cpusetMems"] = parseCpuset(flag, s);
+      } catch (e) {
+        throw new HttpError(400, messageOf(e));
+      }
+    }
+  }
   return limits;
 }
 
@@ -51,15 +62,11 @@ export function createOptions(root: string, body: Json, name: string | undefined
   const hc = obj(body.HostConfig, "HostConfig");
   const nc = obj(obj(body.NetworkingConfig, "NetworkingConfig").EndpointsConfig, "EndpointsConfig");
 
-  // Entrypoint [a, b…] is `--entrypoint a` with b… before the command; [] or [""] clears the image's
+  // Entrypoint: the whole list replaces the image's; [] or [""] clears it
   const ep = strings(body.Entrypoint, "Entrypoint");
   const cmd = strings(body.Cmd, "Cmd");
-  let entrypoint: string | undefined;
-  let command = cmd;
-  if (ep) {
-    entrypoint = ep[0] ?? "";
-    command = [...ep.slice(1), ...(cmd ?? [])];
-  }
+  const entrypoint = ep ?? undefined;
+  const command = cmd;
 
   const limits: ResourceLimits = resources(hc, "HostConfig.");
   if (limits.pidsLimit === 0) delete limits.pidsLimit; // the default
@@ -104,6 +111,10 @@ export function createOptions(root: string, body: Json, name: string | undefined
     networkAliases: strings(endpoint.Aliases, "Aliases"),
     addHosts: strings(hc.ExtraHosts, "HostConfig.ExtraHosts"),
     dns: strings(hc.Dns, "HostConfig.Dns"),
+    dnsSearch: strings(hc.DnsSearch, "HostConfig.DnsSearch"),
+    dnsOptions: strings(hc.DnsOptions, "HostConfig.DnsOptions"),
+    expose: Object.keys(obj(body.ExposedPorts, "ExposedPorts")),
+    volumesFrom: strings(hc.VolumesFrom, "HostConfig.VolumesFrom"),
     publish: publish.length ? publish : undefined,
     publishAll: !!hc.PublishAllPorts,
     pid: hc.PidMode === "host" ? "host" : undefined,
@@ -122,11 +133,15 @@ export function createOptions(root: string, body: Json, name: string | undefined
     restart: restartName && restartName !== "no"
       ? restartName === "on-failure" && restart.MaximumRetryCount ? `on-failure:${restart.MaximumRetryCount}` : restartName
       : undefined,
+    logDriver: typeof obj(hc.LogConfig, "HostConfig.LogConfig").Type === "string" && obj(hc.LogConfig, "HostConfig.LogConfig").Type
+      ? obj(hc.LogConfig, "HostConfig.LogConfig").Type as string
+      : undefined,
     logOpts: Object.entries(log).map(([k, v]) => `${k}=${v}`),
     // as the flags would give them: the same checks apply
     ulimits: Array.isArray(hc.Ulimits) ? (hc.Ulimits as Array<{ Name?: string; Soft?: number; Hard?: number }>).map((u) => `${u.Name}=${u.Soft}:${u.Hard}`) : undefined,
     sysctls: hc.Sysctls ? Object.entries(obj(hc.Sysctls, "HostConfig.Sysctls")).map(([k, v]) => `${k}=${v}`) : undefined,
     oomScoreAdj: typeof hc.OomScoreAdj === "number" && hc.OomScoreAdj ? String(hc.OomScoreAdj) : undefined,
+    init: hc.Init === true,
     shmSize: typeof hc.ShmSize === "number" && hc.ShmSize > 0 ? String(hc.ShmSize) : undefined,
     stopSignal: typeof body.StopSignal === "string" && body.StopSignal ? body.StopSignal : undefined,
     stopTimeout: typeof body.StopTimeout === "number" ? String(body.StopTimeout) : undefined,

@@ -2,6 +2,7 @@
  * `/containers/{id}/exec` and `/exec/{id}/…`: exec instances as dockerd keeps them — made, then started
  * (attached through a hijacked connection, or detached), then inspected for their exit code.
  */
+import { randomHexId } from "../util/random_id.ts";
 import { execInContainer, type ExecProcess } from "../container/exec.ts";
 import { getContainer } from "../container/lifecycle.ts";
 import { BerthError } from "../util/errors.ts";
@@ -29,7 +30,7 @@ interface ExecInstance {
   proc?: ExecProcess;
 }
 
-const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(32)), (b) => b.toString(16).padStart(2, "0")).join("");
+const randomId = randomHexId;
 
 export function execRoutes(router: Router, root: string): void {
   const execs = new Map<string, ExecInstance>();

@@ -49,8 +49,15 @@ export function networkRoutes(router: Router, root: string): void {
     if (b.Driver && b.Driver !== "bridge") throw new HttpError(400, `network driver ${b.Driver} is not supported (bridge only)`);
     const existing = findNetwork(root, b.Name);
     if (existing && b.CheckDuplicate !== false) throw new HttpError(409, `network with name ${b.Name} already exists`);
-    const cfg = ((b.IPAM as { Config?: { Subnet?: string; Gateway?: string }[] } | undefined)?.Config ?? [])[0] ?? {};
-    const n = await createNetwork(root, b.Name, { subnet: cfg.Subnet, gateway: cfg.Gateway, labels: (b.Labels ?? {}) as Record<string, string> });
+    const cfg = ((b.IPAM as { Config?: { Subnet?: string; Gateway?: string; IPRange?: string }[] } | undefined)?.Config ?? [])[0] ?? {};
+    const n = await createNetwork(root, b.Name, {
+      subnet: cfg.Subnet,
+      gateway: cfg.Gateway,
+      ipRange: cfg.IPRange || undefined,
+      internal: b.Internal === true,
+      labels: (b.Labels ?? {}) as Record<string, string>,
+      options: (b.Options ?? {}) as Record<string, string>,
+    });
     await res.send(201, { Id: n.id, Warning: "" });
   });
   // compose re-connects a created container to its first network to set its aliases (disconnect, then
@@ -64,14 +71,16 @@ export function networkRoutes(router: Router, root: string): void {
   router.add("POST", "/networks/{id}/connect", async (req, res, p) => {
     const b = await req.json();
     if (typeof b.Container !== "string") throw new HttpError(400, "Container is required");
-    const aliases = ((b.EndpointConfig as { Aliases?: unknown } | undefined)?.Aliases ?? []) as string[];
+    const endpoint = (b.EndpointConfig ?? {}) as { Aliases?: unknown; IPAMConfig?: { IPv4Address?: unknown } };
+    const aliases = (Array.isArray(endpoint.Aliases) ? endpoint.Aliases : []).filter((a): a is string => typeof a === "string");
+    const ip = typeof endpoint.IPAMConfig?.IPv4Address === "string" && endpoint.IPAMConfig.IPv4Address ? endpoint.IPAMConfig.IPv4Address : undefined;
     const rec = await primary(p.id, b.Container);
     if (rec) {
       updateRecord(root, rec.spec.id, (now) => ({
-        spec: { ...now.spec, networkAliases: [...new Set([...(now.spec.networkAliases ?? []), ...aliases.filter((a) => typeof a === "string")])] },
+        spec: { ...now.spec, networkAliases: [...new Set([...(now.spec.networkAliases ?? []), ...aliases])] },
         state: now.state,
       }));
-    } else await connectNetwork(root, p.id, b.Container);
+    } else await connectNetwork(root, p.id, b.Container, { ip, aliases });
     await res.send(200);
   });
   router.add("POST", "/networks/{id}/disconnect", async (req, res, p) => {
@@ -98,7 +107,13 @@ export function networkRoutes(router: Router, root: string): void {
   });
   router.add("POST", "/volumes/create", async (req, res) => {
     const b = await req.json();
-    const { volume } = await createVolume(root, typeof b.Name === "string" && b.Name ? b.Name : undefined, (b.Labels ?? {}) as Record<string, string>);
+    if (b.Driver && b.Driver !== "local") throw new HttpError(400, `volume driver ${b.Driver} is not supported (local only)`);
+    const { volume } = await createVolume(
+      root,
+      typeof b.Name === "string" && b.Name ? b.Name : undefined,
+      (b.Labels ?? {}) as Record<string, string>,
+      (b.DriverOpts ?? {}) as Record<string, string>,
+    );
     await res.send(201, volume);
   });
   router.add("GET", "/volumes/{name}", async (_req, res, p) => {

@@ -2,7 +2,9 @@
 import { containerCgroup } from "../container/cgroups/cgroup.ts";
 import { getContainer } from "../container/lifecycle.ts";
 import { readRecord } from "../container/state.ts";
-import { containerProcesses } from "../container/processes.ts";
+import { containerTop } from "../container/top.ts";
+import { BerthError } from "../util/errors.ts";
+import { netStats } from "../container/net_stats.ts";
 import { boolParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
@@ -18,20 +20,6 @@ function systemCpuNanos(): number {
 function sample(id: string) {
   const s = containerCgroup(id).stats();
   return { s, system: systemCpuNanos(), at: new Date().toISOString() };
-}
-
-function netStats(pid: number | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!pid) return out;
-  try {
-    for (const line of Deno.readTextFileSync(`/proc/${pid}/net/dev`).split("\n").slice(2)) {
-      const m = line.trim().match(/^([^:]+):\s*(.*)$/);
-      if (!m || m[1] === "lo") continue;
-      const f = m[2].split(/\s+/).map(Number);
-      out[m[1]] = { rx_bytes: f[0], rx_packets: f[1], rx_errors: f[2], rx_dropped: f[3], tx_bytes: f[8], tx_packets: f[9], tx_errors: f[10], tx_dropped: f[11] };
-    }
-  } catch { /* exited */ }
-  return out;
 }
 
 export function statsRoutes(router: Router, root: string): void {
@@ -91,10 +79,14 @@ export function statsRoutes(router: Router, root: string): void {
     }
   });
 
-  router.add("GET", "/containers/{id}/top", async (_req, res, p) => {
+  router.add("GET", "/containers/{id}/top", async (req, res, p) => {
     const rec = await getContainer(root, p.id);
     if (rec.state.status !== "running") throw new HttpError(409, `Container ${rec.spec.id} is not running`);
-    const rows = containerProcesses(rec.spec.id).map((r) => [r.uid, String(r.pid), r.ppid, "0", "", "?", r.time, r.cmd]);
-    await res.send(200, { Titles: ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"], Processes: rows });
+    const psArgs = (req.query.get("ps_args") ?? "").trim();
+    try {
+      await res.send(200, await containerTop(root, rec.spec.id, psArgs ? psArgs.split(/\s+/) : undefined));
+    } catch (err) {
+      throw err instanceof BerthError ? new HttpError(500, err.message) : err;
+    }
   });
 }

@@ -8,8 +8,9 @@ import { imageMatcher } from "../image/filter.ts";
 export const imagesCommand: Command = {
   name: "images",
   summary: "List images",
-  usage: "[OPTIONS]",
+  usage: "[OPTIONS] [REPOSITORY[:TAG]]",
   help: [
+    "-a, --all           show all images (berth keeps no intermediate build images: the same list)",
     "-q, --quiet         only image IDs",
     "--digests           show digests",
     "--no-trunc          full IDs",
@@ -17,15 +18,18 @@ export const imagesCommand: Command = {
     "-f, --filter filter dangling=true|false, reference=GLOB, label=KEY[=VALUE], before=IMAGE, since=IMAGE",
   ],
   options: {
+    all: { type: "boolean", short: "a" },
     quiet: { type: "boolean", short: "q" },
     digests: { type: "boolean" },
     "no-trunc": { type: "boolean" },
     format: { type: "string" },
     filter: { type: "string", short: "f", multiple: true },
   },
-  args: [0, 0],
-  run(g, v) {
-    const rows = listImages(g.root).filter(imageMatcher(g.root, v.filter as string[] | undefined));
+  args: [0, 1],
+  run(g, v, [repo]) {
+    // `images NAME[:TAG]` is a reference filter, as Docker's
+    const filters = [...((v.filter as string[] | undefined) ?? []), ...(repo ? [`reference=${repo}`] : [])];
+    const rows = listImages(g.root).filter(imageMatcher(g.root, filters));
     const id = (full: string) => (v["no-trunc"] ? full : full.slice(7, 19));
     if (v.quiet) {
       const ids = [...new Set(rows.map((r) => id(r.id)))];

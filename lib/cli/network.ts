@@ -16,13 +16,32 @@ const create: Command = {
     "-d, --driver string   bridge (the only driver)",
     "    --subnet string   subnet in CIDR format (default: a free private /16)",
     "    --gateway string  the bridge's address (default: the subnet's first)",
+    "    --ip-range string containers' addresses from this part of the subnet (CIDR)",
+    "    --internal        restrict external access to the network (no NAT, no default route)",
     "    --label list      set metadata on the network (key=value)",
+    "-o, --opt map         bridge options: com.docker.network.bridge.name=NAME, com.docker.network.driver.mtu=N,",
+    "                      com.docker.network.bridge.enable_ip_masquerade=false, com.docker.network.bridge.enable_icc=false",
   ],
-  options: { driver: { type: "string", short: "d" }, subnet: { type: "string" }, gateway: { type: "string" }, label: { type: "string", multiple: true } },
+  options: {
+    driver: { type: "string", short: "d" },
+    subnet: { type: "string" },
+    gateway: { type: "string" },
+    "ip-range": { type: "string" },
+    internal: { type: "boolean" },
+    label: { type: "string", multiple: true },
+    opt: { type: "string", short: "o", multiple: true },
+  },
   args: [1, 1],
   async run(g, v, [name]) {
     if (v.driver !== undefined && v.driver !== "bridge") throw new UsageError(`plugin "${v.driver}" not found: berth has the bridge driver only`);
-    const n = await createNetwork(g.root, name, { subnet: v.subnet as string | undefined, gateway: v.gateway as string | undefined, labels: parseLabels((v.label as string[] | undefined) ?? []) });
+    const n = await createNetwork(g.root, name, {
+      subnet: v.subnet as string | undefined,
+      gateway: v.gateway as string | undefined,
+      ipRange: v["ip-range"] as string | undefined,
+      internal: !!v.internal,
+      labels: parseLabels((v.label as string[] | undefined) ?? []),
+      options: keyValues("--opt", (v.opt as string[] | undefined) ?? []),
+    });
     out(n.id);
     return 0;
   },
@@ -106,11 +125,15 @@ const rm: Command = {
 const connect: Command = {
   name: "network connect",
   summary: "Connect a container to a network (a running one at once, as its next ethN)",
-  usage: "NETWORK CONTAINER",
-  options: {},
+  usage: "[OPTIONS] NETWORK CONTAINER",
+  help: [
+    "    --ip string    IPv4 address on the network (e.g. 10.90.0.10)",
+    "    --alias list   add a network-scoped alias for the container",
+  ],
+  options: { ip: { type: "string" }, alias: { type: "string", multiple: true } },
   args: [2, 2],
-  async run(g, _v, [net, ctr]) {
-    await connectNetwork(g.root, net, ctr);
+  async run(g, v, [net, ctr]) {
+    await connectNetwork(g.root, net, ctr, { ip: v.ip as string | undefined, aliases: (v.alias as string[] | undefined) ?? [] });
     return 0;
   },
 };
@@ -126,6 +149,17 @@ const disconnect: Command = {
     return 0;
   },
 };
+
+/** `-o KEY=VALUE` lists (network and volume options) as a map; a KEY without `=` is refused. */
+export function keyValues(flag: string, items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf("=");
+    if (i <= 0) throw new UsageError(`invalid argument "${item}" for "${flag}" flag: expected KEY=VALUE`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
 
 const subcommands: Record<string, Command> = { create, ls, list: ls, inspect, rm, remove: rm, connect, disconnect, prune: networkPruneCommand };
 

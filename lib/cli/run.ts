@@ -25,7 +25,7 @@ export const runCommand: Command = {
         out(spec.id);
         return 0;
       }
-      await followLogs(g.root, spec.id, { follow: true });
+      if (spec.log.driver !== "none") await followLogs(g.root, spec.id, { follow: true });
       return await waitContainer(g.root, spec.id);
     }
     const c = await run(image, opts);

@@ -1,20 +1,17 @@
-import { containerProcesses } from "../container/processes.ts";
-import { getContainer } from "../container/lifecycle.ts";
-import { BerthError } from "../util/errors.ts";
+import { containerTop } from "../container/top.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 
 export const topCommand: Command = {
   name: "top",
-  summary: "Display the running processes of a container",
-  usage: "CONTAINER",
+  summary: "Display the running processes of a container (the host's ps, default -ef)",
+  usage: "CONTAINER [ps OPTIONS]",
   options: {},
-  args: [1, 1],
-  async run(g, _v, [ref]) {
-    const rec = await getContainer(g.root, ref);
-    if (rec.state.status !== "running") throw new BerthError(`container ${rec.spec.id} is not running`);
-    const rows = containerProcesses(rec.spec.id).map((r) => [r.uid, String(r.pid), r.ppid, r.time, r.cmd]);
-    out(formatTable(["UID", "PID", "PPID", "TIME", "CMD"], rows));
+  optionsFirst: true,
+  args: [1, Infinity],
+  async run(g, _v, [ref, ...psArgs]) {
+    const { Titles, Processes } = await containerTop(g.root, ref, psArgs.length ? psArgs : undefined);
+    out(formatTable(Titles, Processes));
     return 0;
   },
 };

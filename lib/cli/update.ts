@@ -1,5 +1,5 @@
 import { updateContainer } from "../../mod.ts";
-import { parseBytes } from "../container/cgroups/limits.ts";
+import { parseBytes, parseCpuset } from "../container/cgroups/limits.ts";
 import type { ContainerUpdate } from "../container/update.ts";
 import { parseRestartPolicy } from "../container/restart_policy.ts";
 import { UsageError } from "../util/errors.ts";
@@ -26,6 +26,8 @@ export function updateFromFlags(v: Record<string, unknown>): ContainerUpdate {
   }
   if (v["cpu-shares"] !== undefined) limits.cpuShares = integer("-c, --cpu-shares", v["cpu-shares"] as string);
   if (v["pids-limit"] !== undefined) limits.pidsLimit = integer("--pids-limit", v["pids-limit"] as string);
+  if (v["cpuset-cpus"] !== undefined) limits.cpusetCpus = parseCpuset("cpus", v["cpuset-cpus"] as string);
+  if (v["cpuset-mems"] !== undefined) limits.cpusetMems = parseCpuset("mems", v["cpuset-mems"] as string);
   if (v["blkio-weight"] !== undefined) limits.blkioWeight = integer("--blkio-weight", v["blkio-weight"] as string);
   const upd: ContainerUpdate = { limits };
   if (v.restart !== undefined) upd.restartPolicy = parseRestartPolicy(v.restart as string);
@@ -41,6 +43,8 @@ export const updateCommand: Command = {
     "    --blkio-weight uint16   Block IO (relative weight), between 10 and 1000, or 0 to disable",
     "    --cpus decimal          Number of CPUs (0: no limit)",
     "-c, --cpu-shares int        CPU shares (relative weight)",
+    "    --cpuset-cpus string    CPUs in which to allow execution (0-3, 0,1)",
+    "    --cpuset-mems string    MEMs in which to allow execution (0-3, 0,1)",
     "-m, --memory bytes          Memory limit",
     "    --memory-swap bytes     Swap limit equal to memory plus swap: -1 to enable unlimited swap",
     "    --pids-limit int        Tune container pids limit (set -1 for unlimited)",
@@ -50,6 +54,8 @@ export const updateCommand: Command = {
     "blkio-weight": { type: "string" },
     cpus: { type: "string" },
     "cpu-shares": { type: "string", short: "c" },
+    "cpuset-cpus": { type: "string" },
+    "cpuset-mems": { type: "string" },
     memory: { type: "string", short: "m" },
     "memory-swap": { type: "string" },
     "pids-limit": { type: "string" },

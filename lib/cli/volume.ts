@@ -5,20 +5,25 @@ import { renderFormat } from "./format.ts";
 import { volumePruneCommand } from "./prune_commands.ts";
 import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
 import { listRecords } from "../container/state.ts";
+import { UsageError } from "../util/errors.ts";
+import { parseLabels } from "./run_options.ts";
+import { keyValues } from "./network.ts";
 
 const create: Command = {
   name: "volume create",
   summary: "Create a volume",
   usage: "[OPTIONS] [VOLUME]",
-  help: ["--label list   set metadata on the volume (key=value)"],
-  options: { label: { type: "string", multiple: true } },
+  help: [
+    "    --label list   set metadata on the volume (key=value)",
+    "-o, --opt map      the local driver's options: type=tmpfs|nfs|ext4|…, device=…, o=MOUNT-OPTIONS",
+    "                   (mounted when a container first uses it, until `volume rm`)",
+  ],
+  options: { label: { type: "string", multiple: true }, opt: { type: "string", short: "o", multiple: true }, driver: { type: "string", short: "d" } },
   args: [0, 1],
   async run(g, v, [name]) {
-    const labels = Object.fromEntries(((v.label as string[] | undefined) ?? []).map((l) => {
-      const i = l.indexOf("=");
-      return i < 0 ? [l, ""] : [l.slice(0, i), l.slice(i + 1)];
-    }));
-    const { volume } = await createVolume(g.root, name, labels);
+    if (v.driver !== undefined && v.driver !== "local") throw new UsageError(`plugin "${v.driver}" not found: berth has the local volume driver only`);
+    const labels = parseLabels((v.label as string[] | undefined) ?? []) ?? {};
+    const { volume } = await createVolume(g.root, name, labels, keyValues("--opt", (v.opt as string[] | undefined) ?? []));
     out(volume.Name);
     return 0;
   },

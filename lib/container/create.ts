@@ -21,9 +21,9 @@ import { anonymousVolume, parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from
 import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
 import type { ContainerSpec, MountSpec, PortSpec } from "./spec.ts";
-import { parsePublish, publishAll } from "./network/ports.ts";
+import { parseExpose, parsePublish, publishAll } from "./network/ports.ts";
 import { healthcheckFromConfig, type HealthcheckSpec } from "./health.ts";
-import { parseLogOptions } from "./logs.ts";
+import { type LogConfig, parseLogOptions } from "./logs.ts";
 import type { Stdio } from "./stdio.ts";
 import { createVolume } from "./volumes.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
@@ -49,8 +49,17 @@ export interface RunOptions extends ProcessFlags {
   dns?: string[];
   /** `-p` */
   publish?: string[];
-  /** `-P`: the image's EXPOSEd ports, each on a free host port */
+  /** `-P`: the image's EXPOSEd ports (and `--expose`'s), each on a free host port */
   publishAll?: boolean;
+  /** `--expose PORT[-PORT][/PROTO]` */
+  expose?: string[];
+  /** `--dns-search`, `--dns-option`: resolv.conf's search and options lines */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** `--volumes-from CONTAINER[:ro|rw]` */
+  volumesFrom?: string[];
+  /** `-q`: no pull progress */
+  quiet?: boolean;
   /** `--health-cmd` etc. over the image's HEALTHCHECK; `none: true` is `--no-healthcheck` */
   health?: { cmd?: string; interval?: number; timeout?: number; startPeriod?: number; retries?: number; none?: boolean };
   pid?: "host";
@@ -74,6 +83,8 @@ export interface RunOptions extends ProcessFlags {
   pull?: boolean;
   /** `--restart` */
   restart?: string;
+  /** `--log-driver`: json-file (default) or none */
+  logDriver?: string;
   /** `--log-opt` */
   logOpts?: string[];
   /** started by the supervisor, not attached to this process */
@@ -90,6 +101,8 @@ export interface RunOptions extends ProcessFlags {
   stopSignal?: string;
   /** `--stop-timeout` seconds */
   stopTimeout?: string;
+  /** `--init`: a reaping, signal-forwarding pid 1 runs the command */
+  init?: boolean;
   /** `--cidfile`: the new container's ID is written there (it must not exist) */
   cidfile?: string;
   platform?: string;
@@ -101,9 +114,9 @@ export async function findOrPull(root: string, image: string, opts: RunOptions):
   const found = findImage(store.readIndex(), image);
   if (found) return found;
   if (opts.pull === false) throw new BerthError(`No such image: ${image}`);
-  console.error(`Unable to find image '${image}' locally`);
-  const progress = new Progress(Deno.stderr.isTerminal() ? "tty" : "plain", Deno.stderr);
-  await pull(image, { root, platform: opts.platform, insecureRegistries: opts.insecureRegistries, progress });
+  if (!opts.quiet) console.error(`Unable to find image '${image}' locally`);
+  const progress = opts.quiet ? undefined : new Progress(Deno.stderr.isTerminal() ? "tty" : "plain", Deno.stderr);
+  await pull(image, { root, platform: opts.platform, insecureRegistries: opts.insecureRegistries, progress, quiet: opts.quiet });
   const rec = findImage(store.readIndex(), image);
   if (!rec) throw new BerthError(`No such image: ${image}`);
   return rec;
@@ -119,6 +132,18 @@ export function parseMounts(opts: RunOptions): MountSpec[] {
   for (const m of all) {
     if (seen.has(m.destination)) throw new UsageError(`Duplicate mount point: ${m.destination}`);
     seen.add(m.destination);
+  }
+  // `--volumes-from C[:ro|rw]`: C's volumes and binds where no mount of this container's own goes
+  for (const from of opts.volumesFrom ?? []) {
+    const m = /^(.+?)(?::(ro|rw))?$/.exec(from)!;
+    const other = findContainer(opts.root, m[1]);
+    if (!other) throw new BerthError(`No such container: ${m[1]}`);
+    for (const mount of other.spec.mounts) {
+      if (mount.type === "tmpfs" || seen.has(mount.destination)) continue;
+      seen.add(mount.destination);
+      // the other container's anonymous volume stays its own: this one's --rm leaves it
+      all.push({ ...mount, readOnly: m[2] ? m[2] === "ro" : mount.readOnly, anonymous: undefined });
+    }
   }
   return all;
 }
@@ -151,8 +176,16 @@ function healthOf(opts: RunOptions, config: ImageConfig): HealthcheckSpec | unde
   };
 }
 
+/** Config.ExposedPorts: the image's and `--expose`'s ("80/tcp"). */
+function exposedPorts(opts: RunOptions, config: ImageConfig): string[] {
+  const keys = Object.keys(config.config?.ExposedPorts ?? {}).map((k) => (k.includes("/") ? k : `${k}/tcp`));
+  // sorted, as Go's JSON of Docker's map is
+  return [...new Set([...keys, ...(opts.expose ?? []).flatMap(parseExpose)])].sort();
+}
+
 function publishedSpecs(opts: RunOptions, config: ImageConfig): PortSpec[] | undefined {
-  const ports = [...(opts.publish ?? []).map(parsePublish), ...(opts.publishAll ? publishAll(config.config?.ExposedPorts) : [])];
+  const exposed = Object.fromEntries(exposedPorts(opts, config).map((k) => [k, {}]));
+  const ports = [...(opts.publish ?? []).map(parsePublish), ...(opts.publishAll ? publishAll(exposed) : [])];
   return ports.length && opts.network !== "host" ? ports : undefined; // Docker ignores -p with the host's network
 }
 
@@ -171,7 +204,7 @@ export function buildSpec(
   record: ImageRecord,
   config: ImageConfig,
   opts: RunOptions,
-  { mounts, devices, security, tuning }: CheckedOptions,
+  { mounts, devices, security, tuning, log }: CheckedOptions,
   limits = containerLimits(opts, devices),
 ): ContainerSpec {
   const { noNewPrivileges, seccomp } = security;
@@ -198,6 +231,12 @@ export function buildSpec(
     networkAliases: opts.networkAliases?.length ? opts.networkAliases : undefined,
     extraHosts: opts.addHosts?.length ? opts.addHosts.map(parseAddHost) : undefined,
     dns: opts.dns?.length ? opts.dns : undefined,
+    dnsSearch: opts.dnsSearch?.length ? opts.dnsSearch : undefined,
+    dnsOptions: opts.dnsOptions?.length ? opts.dnsOptions : undefined,
+    exposedPorts: exposedPorts(opts, config),
+    capAdd: opts.capAdd?.length ? opts.capAdd : undefined,
+    capDrop: opts.capDrop?.length ? opts.capDrop : undefined,
+    volumesFrom: opts.volumesFrom?.length ? opts.volumesFrom : undefined,
     ports: publishedSpecs(opts, config),
     healthcheck: healthOf(opts, config),
     namespaces: { pid: opts.pid ?? "private", ipc: opts.ipc ?? "private", uts: opts.uts ?? "private" },
@@ -210,13 +249,14 @@ export function buildSpec(
     limits,
     autoRemove: !!opts.rm,
     restartPolicy: parseRestartPolicy(opts.restart),
-    log: parseLogOptions(opts.logOpts ?? []),
+    log,
     tty: !!opts.tty,
     stopSignal: opts.stopSignal ?? config.config?.StopSignal,
     stopTimeout: opts.stopTimeout !== undefined ? Number(opts.stopTimeout) : undefined,
     ulimits: tuning.ulimits.length ? tuning.ulimits : undefined,
     sysctls: Object.keys(tuning.sysctls).length ? tuning.sysctls : undefined,
     oomScoreAdj: tuning.oomScoreAdj,
+    init: opts.init || undefined,
     shmSize: tuning.shmSize,
     created: new Date().toISOString(),
   };
@@ -275,6 +315,7 @@ export interface CheckedOptions {
   devices: DeviceSpec[];
   security: { noNewPrivileges: boolean; seccomp?: SeccompSetting };
   tuning: { ulimits: Ulimit[]; sysctls: Record<string, string>; oomScoreAdj?: number; shmSize?: number };
+  log: LogConfig;
 }
 
 /** Every check of the options that needs no image: run before anything is created. */
@@ -287,10 +328,11 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
   const security = securityOpts(opts.securityOpt ?? []);
   const policy = parseRestartPolicy(opts.restart);
   if (policy.name !== "no" && opts.rm) throw new UsageError("Conflicting options: --restart and --rm");
-  parseLogOptions(opts.logOpts ?? []);
+  const log = parseLogOptions(opts.logOpts ?? [], opts.logDriver);
   opts.network = checkNetwork(opts);
   for (const h of opts.addHosts ?? []) parseAddHost(h);
   for (const p of opts.publish ?? []) parsePublish(p);
+  for (const p of opts.expose ?? []) parseExpose(p);
   if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {
     throw new UsageError("conflicting options: port publishing and the container type network mode");
   }
@@ -313,7 +355,7 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
     shmSize: opts.shmSize !== undefined ? parseBytes("--shm-size", opts.shmSize) : undefined,
   };
   if (tuning.shmSize !== undefined && tuning.shmSize <= 0) throw new UsageError("invalid --shm-size: it must be greater than 0");
-  return { mounts, devices, security, tuning };
+  return { mounts, devices, security, tuning, log };
 }
 
 /** The network as the spec records it (container:NAME → container:ID); refuses what cannot work. */

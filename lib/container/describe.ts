@@ -6,6 +6,8 @@ import { humanDuration } from "../util/human.ts";
 import type { EndpointState } from "./network/endpoint.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { seccompName } from "./seccomp/setting.ts";
+import { findNetwork } from "./network/networks.ts";
+import { aliasesOn } from "./network/hosts.ts";
 
 /** "Up 3 seconds", "Up 2 minutes (Paused)", "Exited (0) 5 seconds ago", "Restarting (1) …", "Created". */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -32,8 +34,14 @@ export function commandText(rec: ContainerRecord): string {
   return `"${full.length > 20 ? full.slice(0, 19) + "…" : full}"`;
 }
 
+/** Config.Volumes: the container's volumes' destinations, as Docker lists them. */
+function volumesOf(spec: ContainerSpec): Record<string, Record<string, never>> | null {
+  const v = spec.mounts.filter((m) => m.type === "volume").map((m) => [m.destination, {}]);
+  return v.length ? Object.fromEntries(v) : null;
+}
+
 /** Docker's NetworkSettings: the address while the container runs on a bridge network. */
-function networkSettings(rec: ContainerRecord): Record<string, unknown> {
+function networkSettings(root: string, rec: ContainerRecord): Record<string, unknown> {
   const ep = rec.state.network;
   const net = rec.spec.network;
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
@@ -42,7 +50,9 @@ function networkSettings(rec: ContainerRecord): Record<string, unknown> {
   }
   // on a user network the short ID is a name too (Docker's); the default networks have no aliases
   const endpoint = (e: EndpointState | undefined, network: string) => ({
-    Aliases: ["bridge", "host", "none"].includes(network) ? [] : [...(rec.spec.networkAliases ?? []), rec.spec.id.slice(0, 12)],
+    NetworkID: findNetwork(root, network)?.id ?? "",
+    EndpointID: e?.endpointId ?? "",
+    Aliases: ["bridge", "host", "none"].includes(network) ? [] : [...aliasesOn(rec.spec, network), rec.spec.id.slice(0, 12)],
     IPAddress: e?.ip ?? "",
     IPPrefixLen: e?.prefix ?? 0,
     Gateway: e?.gateway ?? "",
@@ -103,7 +113,18 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
     Driver: "overlay",
     Platform: "linux",
     HostConfig: {
-      Binds: spec.mounts.filter((m) => m.type === "bind").map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
+      // the -v mounts as given (a named volume by its name; anonymous ones and --mount's are not Binds)
+      Binds: spec.mounts.filter((m) => m.type === "bind" || (m.type === "volume" && !m.anonymous))
+        .map((m) => `${m.source}:${m.destination}${m.readOnly ? ":ro" : ""}`),
+      VolumesFrom: spec.volumesFrom ?? null,
+      PortBindings: portBindings(spec),
+      PublishAllPorts: false,
+      CapAdd: spec.capAdd ?? null,
+      CapDrop: spec.capDrop ?? null,
+      Dns: spec.dns ?? [],
+      DnsSearch: spec.dnsSearch ?? [],
+      DnsOptions: spec.dnsOptions ?? [],
+      ExtraHosts: (spec.extraHosts ?? []).map((l) => l.split("\t").reverse().join(":")),
       NetworkMode: spec.network,
       PidMode: spec.namespaces.pid === "host" ? "host" : "",
       IpcMode: spec.namespaces.ipc === "host" ? "host" : "private",
@@ -118,18 +139,21 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       CpuShares: spec.limits.cpuShares ?? 0,
       PidsLimit: spec.limits.pidsLimit ?? null,
       BlkioWeight: spec.limits.blkioWeight ?? 0,
+      CpusetCpus: spec.limits.cpusetCpus ?? "",
+      CpusetMems: spec.limits.cpusetMems ?? "",
       BlkioDeviceReadBps: ioList(spec, "readBps"),
       BlkioDeviceWriteBps: ioList(spec, "writeBps"),
       BlkioDeviceReadIOps: ioList(spec, "readIops"),
       BlkioDeviceWriteIOps: ioList(spec, "writeIops"),
       Ulimits: (spec.ulimits ?? []).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
       OomScoreAdj: spec.oomScoreAdj ?? 0,
+      Init: spec.init ?? null,
       ShmSize: spec.shmSize ?? 64 << 20,
       ...(spec.sysctls ? { Sysctls: spec.sysctls } : {}),
       SecurityOpt: securityOptList(spec),
       // berth's own: the profile in force, also when it is the default one Docker leaves unnamed
       SeccompProfile: seccompName(spec.seccomp, spec.privileged),
-      LogConfig: { Type: "json-file", Config: spec.log?.maxSize ? { "max-size": String(spec.log.maxSize), "max-file": String(spec.log.maxFile) } : {} },
+      LogConfig: { Type: spec.log?.driver ?? "json-file", Config: spec.log?.maxSize ? { "max-size": String(spec.log.maxSize), "max-file": String(spec.log.maxFile) } : {} },
     },
     Mounts: spec.mounts.map((m) => ({
       Type: m.type,
@@ -145,8 +169,11 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       Tty: spec.tty,
       OpenStdin: spec.process.openStdin,
       Env: spec.process.env,
-      Cmd: spec.process.args,
+      Cmd: spec.process.cmd ?? spec.process.args,
+      Entrypoint: spec.process.entrypoint ?? null,
       Image: spec.image,
+      ExposedPorts: spec.exposedPorts?.length ? Object.fromEntries(spec.exposedPorts.map((p) => [p, {}])) : null,
+      Volumes: volumesOf(spec),
       WorkingDir: spec.process.cwd,
       StopSignal: spec.stopSignal ?? "SIGTERM",
       ...(spec.stopTimeout !== undefined ? { StopTimeout: spec.stopTimeout } : {}),
@@ -162,8 +189,26 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
         }
         : {}),
     },
-    NetworkSettings: networkSettings(rec),
+    GraphDriver: {
+      Name: "overlay2",
+      Data: {
+        LowerDir: spec.layers.slice().reverse().join(":"),
+        MergedDir: `${dir}/merged`,
+        UpperDir: `${dir}/upper`,
+        WorkDir: `${dir}/work`,
+      },
+    },
+    NetworkSettings: networkSettings(root, rec),
   };
+}
+
+/** HostConfig.PortBindings: the `-p`s as asked (host port "" when any free one will do). */
+function portBindings(spec: ContainerSpec): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  const out: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of spec.ports ?? []) {
+    (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : "" });
+  }
+  return out;
 }
 
 /** HostConfig.SecurityOpt as Docker shows it: what was asked for. */

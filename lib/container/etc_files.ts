@@ -15,12 +15,25 @@ export interface EtcOptions {
   ip?: string;
   /** `--dns`: these nameservers instead of the host's */
   dns?: string[];
+  /** `--dns-search`, `--dns-option`: instead of the host's search and options lines */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
   /** other containers of its network: "IP\tNAME ALIAS…" lines */
   peers?: string[];
 }
 
-/** Host nameservers a container can use: loopback ones do not work from another network namespace. */
-function resolvConf(hostNetwork: boolean, dns?: string[]): string {
+/**
+ * The host's resolv.conf with nameservers a container can use (loopback ones do not work from another
+ * network namespace), or `--dns`'s; `--dns-search` and `--dns-option` replace its search and options lines.
+ */
+export function resolvConf(hostNetwork: boolean, dns?: string[], search?: string[], options?: string[]): string {
+  let text = hostResolvConf(hostNetwork, dns);
+  if (search?.length) text = text.replace(/^\s*(search|domain)\s.*\n/gm, "") + `search ${search.join(" ")}\n`;
+  if (options?.length) text = text.replace(/^\s*options\s.*\n/gm, "") + `options ${options.join(" ")}\n`;
+  return text;
+}
+
+function hostResolvConf(hostNetwork: boolean, dns?: string[]): string {
   if (dns?.length) return dns.map((d) => `nameserver ${d}`).join("\n") + "\n";
   let text = "";
   try {
@@ -55,6 +68,6 @@ export function writeEtcFiles(dir: string, hostname: string, opts: EtcOptions): 
   const files = etcPaths(dir);
   Deno.writeTextFileSync(files.hostname, hostname + "\n");
   Deno.writeTextFileSync(files.hosts, hostsText(hostname, opts));
-  Deno.writeTextFileSync(files.resolvConf, resolvConf(opts.hostNetwork, opts.dns));
+  Deno.writeTextFileSync(files.resolvConf, resolvConf(opts.hostNetwork, opts.dns, opts.dnsSearch, opts.dnsOptions));
   return files;
 }

@@ -14,6 +14,7 @@ import { ErrnoError, isDir, statLite } from "../ffi/sys.ts";
 import {
   closeQuietly,
   isDirMode,
+  isLinkMode,
   listDir,
   O_DIRECTORY,
   O_PATH,
@@ -91,8 +92,14 @@ export async function statInContainer(root: string, ref: string, path: string): 
   });
 }
 
+/** `cp -a` (owners kept), `cp -L` (a symlink SRC is followed: its target is copied under the link's name). */
+export interface CopyOptions {
+  archive?: boolean;
+  followLink?: boolean;
+}
+
 /** `cp CONTAINER:SRC DEST` (DEST "-": a tar on stdout). */
-export async function copyFromContainer(root: string, ref: string, src: string, dest: string): Promise<void> {
+export async function copyFromContainer(root: string, ref: string, src: string, dest: string, copy: CopyOptions = {}): Promise<void> {
   const rec = await getContainer(root, ref);
   await withRootfs(root, rec, async (rootfs) => {
     const rootFd = openDir(rootfs);
@@ -100,15 +107,25 @@ export async function copyFromContainer(root: string, ref: string, src: string, 
     try {
       parent = openParentInRoot(rootFd, src);
       // the last component is not followed: a symlink comes out as a symlink (Docker's cp without -L)
-      const srcName = parent?.last || ".";
-      const st = parent ? statAt(parent.dirFd, srcName) : null;
+      let srcName = parent?.last || ".";
+      let st = parent ? statAt(parent.dirFd, srcName) : null;
+      // -L: the link is read and resolved again in the container's root, as often as it takes (at most 40)
+      for (let cur = src, hops = 0; copy.followLink && parent && st && isLinkMode(st.mode); hops++) {
+        if (hops === 40) throw new BerthError(`${src}: too many levels of symbolic links`);
+        const target = readlinkAt(parent.dirFd, srcName);
+        cur = target.startsWith("/") ? target : `${cur.replace(/\/+$/, "").replace(/[^/]*$/, "")}${target}`;
+        closeQuietly(parent.dirFd);
+        parent = openParentInRoot(rootFd, cur);
+        srcName = parent?.last || ".";
+        st = parent ? statAt(parent.dirFd, srcName) : null;
+      }
       if (!parent || !st) throw new BerthError(`Could not find the file ${src} in container ${ref}`);
       if (dest === "-") {
         const name = contentsOnly(src) ? "." : basename(src);
         await writeTarArchive(undefined, `cp ${ref}:${src}`, (w) => writeTreeAt(w, parent!.dirFd, srcName, name === "/" ? "." : name));
         return;
       }
-      const opts = { keepOwner: false, label: src };
+      const opts = { keepOwner: !!copy.archive, label: src };
       const dst = statLite(dest);
       if (isDirMode(st.mode) && contentsOnly(src)) {
         if (!dst) Deno.mkdirSync(dest);
@@ -168,7 +185,7 @@ function containerTarget(rootFd: number, dest: string, srcName: string, ref: str
 }
 
 /** `cp SRC CONTAINER:DEST` (SRC "-": a tar on stdin, extracted into DEST, which must be a directory). */
-export async function copyToContainer(root: string, ref: string, src: string, dest: string): Promise<void> {
+export async function copyToContainer(root: string, ref: string, src: string, dest: string, copy: CopyOptions = {}): Promise<void> {
   const rec = await getContainer(root, ref);
   if (src === "-") {
     await withRootfs(root, rec, async (rootfs) => {
@@ -199,25 +216,27 @@ export async function copyToContainer(root: string, ref: string, src: string, de
     });
     return;
   }
-  const sst = statLite(src, false);
+  // the host's side is the user's own: -L simply takes the link's target (its name stays the link's)
+  const real = copy.followLink ? realPathOrSelf(src) : src;
+  const sst = statLite(real, false);
   if (!sst) throw new BerthError(`stat ${src}: no such file or directory`);
   await withRootfs(root, rec, (rootfs) => {
     const rootFd = openDir(rootfs);
     try {
-      const from = openHostDir(isDir(sst) && contentsOnly(src) ? src : dirname(src));
+      const from = openHostDir(isDir(sst) && contentsOnly(src) ? real : dirname(real));
       try {
         if (isDir(sst) && contentsOnly(src)) {
           const dir = openPathInRoot(rootFd, dest, true);
           if (dir === null) throw new BerthError(`no such directory: ${dest} in container ${ref}`);
           try {
-            for (const child of listDir(from)) copyAt(from, child, dir, child, { keepOwner: false, label: `${src}/${child}` });
+            for (const child of listDir(from)) copyAt(from, child, dir, child, { keepOwner: !!copy.archive, label: `${src}/${child}` });
           } finally {
             closeQuietly(dir);
           }
         } else {
           const t = containerTarget(rootFd, dest, basename(src), ref);
           try {
-            copyAt(from, basename(src), t.dirFd, t.name!, { keepOwner: false, label: src });
+            copyAt(from, basename(real), t.dirFd, t.name!, { keepOwner: !!copy.archive, label: src });
           } finally {
             closeQuietly(t.dirFd);
           }
@@ -230,6 +249,14 @@ export async function copyToContainer(root: string, ref: string, src: string, de
     }
     return Promise.resolve();
   });
+}
+
+function realPathOrSelf(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** `export CONTAINER`: the container's filesystem (its image plus its changes) as one tar. */

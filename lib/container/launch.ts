@@ -32,6 +32,9 @@ import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide, resizeTty } from "./tty.ts";
 import { resolveUser } from "./user.ts";
 import { logEvent } from "./events_log.ts";
+import { openForegroundLog } from "./foreground_log.ts";
+import { DOCKER_INIT_PATH } from "./docker_init.ts";
+import type { LogConfig } from "./logs.ts";
 
 export interface ExitResult {
   exitCode: number;
@@ -73,6 +76,8 @@ export interface LaunchPlan {
   stdio?: { stdin?: Stdio; stdout?: Stdio; stderr?: Stdio };
   /** -t: copy the terminal to and from berth's own stdio (foreground) */
   attachTerminal: boolean;
+  /** a foreground container's output also goes to its json-file log (with berth's own stdio, not `plan.stdio`) */
+  keepLog?: LogConfig;
   /** forward berth's signals to the container (foreground) */
   forwardSignals: boolean;
   /** the spec, produced while the init joins its cgroup (and the record written, if new) */
@@ -126,7 +131,8 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     cgroup.create(plan.limits);
     if (plan.tty) tty = openContainerTty(dir);
     await threads;
-    const stdio = containerStdio(plan.stdio, !!tty, plan.interactive);
+    const teeing = plan.keepLog && !plan.stdio;
+    const stdio = containerStdio(teeing && !tty ? { stdout: "piped", stderr: "piped" } : plan.stdio, !!tty, plan.interactive);
     init = spawnInit((p) => joinCgroup(p, cgroup.procsFiles, true), stdio.fds, plan.pidHost ? "inherit" : "new");
     stdio.closeChildEnds();
     debug(`init spawned, pid ${init.pid}`);
@@ -142,10 +148,12 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     endpoint = net.endpoint;
     // on a user network the container's /etc/hosts names its peers before its first instruction runs
     const peers = endpoint ? peersAtStart(root, spec, endpoint.network, endpoint.ip) : undefined;
-    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns, peers });
+    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, peers });
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
-    const execPath = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd, mounted);
+    // (under --init the init runs the command, but a missing one is still refused here, with Docker's 127)
+    const command = resolveExecutable(rootfs, spec.process.args[0], env, spec.process.cwd, mounted);
+    const execPath = spec.init ? DOCKER_INIT_PATH : command;
     debug("user, mounts and command resolved");
     // the runtime's input: the container as an OCI config (the same path berth-runc takes)
     const config = engineOciConfig(spec, { rootfs, user, env, mounts: plans, netns: net.netns, devpts: tty?.devpts });
@@ -203,7 +211,9 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       }
     }
     const ep = endpoint;
-    const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin) : undefined;
+    const log = teeing ? openForegroundLog(dir, id, plan.keepLog!) : undefined;
+    const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin, log?.terminal) : undefined;
+    if (log && !tty) log.pump(stdio.stdout, stdio.stderr);
     const master = tty && !plan.attachTerminal ? tty.master : undefined;
     if (tty) releaseHostSide(tty);
     const running = init;
@@ -225,6 +235,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
         await Promise.race([attached.done, new Promise((r) => setTimeout(r, 200))]);
         attached.restore();
       }
+      if (log) await log.close().catch((e) => debug(`log: ${messageOf(e)}`));
       if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
       if (ep) await leaveNetworks(root, id).catch((e) => debug(`network: ${messageOf(e)}`));
       const oomKilled = cgroup.oomKilled();
@@ -240,8 +251,8 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       stdin: master !== undefined ? fdWritable(dupFd(master)) : stdio.stdin,
       resize: master !== undefined ? (columns: number, rows: number) => resizeTty(master, columns, rows) : undefined,
       // a detached -t container's terminal output comes out of the pty's leader end
-      stdout: master !== undefined ? fdReadable(master) : stdio.stdout,
-      stderr: stdio.stderr,
+      stdout: master !== undefined ? fdReadable(master) : log ? null : stdio.stdout,
+      stderr: log ? null : stdio.stderr,
       status,
       kill: (sig: Deno.Signal = "SIGKILL") => Deno.kill(running.pid, sig),
     };

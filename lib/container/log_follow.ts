@@ -33,6 +33,7 @@ function emit(e: LogEntry, timestamps: boolean): void {
 function logOf(root: string, ref: string, opts: LogOptions, follow = false) {
   const rec = findContainer(root, ref);
   if (!rec) throw new BerthError(`No such container: ${ref}`);
+  if (rec.spec.log?.driver === "none") throw new BerthError("configured logging driver does not support reading");
   const id = rec.spec.id;
   const path = logPath(containerDir(root, id), id);
   // opened before the read: a container removed at once after it exited (docker-py's run(remove=True)

@@ -8,6 +8,8 @@ import { UsageError } from "../util/errors.ts";
 import { parseBytes } from "./cgroups/limits.ts";
 
 export interface LogConfig {
+  /** `--log-driver`: json-file (the default) or none (nothing kept; `logs` refuses) */
+  driver?: "json-file" | "none";
   /** bytes before rotation; 0 = never */
   maxSize: number;
   /** files kept, the live one included */
@@ -20,7 +22,15 @@ export interface LogEntry {
   time: string;
 }
 
-export function parseLogOptions(opts: string[]): LogConfig {
+/** `--log-driver` and `--log-opt`s, checked as Docker checks them. */
+export function parseLogOptions(opts: string[], driver = "json-file"): LogConfig {
+  if (driver !== "json-file" && driver !== "none") {
+    throw new UsageError(`logging driver "${driver}" is not supported (berth has json-file and none)`);
+  }
+  if (driver === "none") {
+    if (opts.length) throw new UsageError(`unknown log opt '${opts[0].split("=")[0]}' for none log driver`);
+    return { driver, maxSize: 0, maxFile: 1 };
+  }
   const c: LogConfig = { maxSize: 0, maxFile: 1 };
   for (const o of opts) {
     const i = o.indexOf("=");

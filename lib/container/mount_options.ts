@@ -1,4 +1,5 @@
 /** `-v`, `--mount` and `--tmpfs` as Docker reads them. */
+import { randomHexId } from "../util/random_id.ts";
 import { join } from "../util/path.ts";
 import { UsageError } from "../util/errors.ts";
 import type { MountSpec } from "./spec.ts";
@@ -13,9 +14,7 @@ function checkDestination(flag: string, d: string): string {
 
 /** A volume with a random 64-hex name, removed with its container by --rm. */
 export function anonymousVolume(destination: string): MountSpec {
-  const b = crypto.getRandomValues(new Uint8Array(32));
-  const source = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return { type: "volume", source, destination, readOnly: false, anonymous: true };
+  return { type: "volume", source: randomHexId(), destination, readOnly: false, anonymous: true };
 }
 
 /** `-v SRC:DST[:OPTS]` or `-v DST` (an anonymous volume). */

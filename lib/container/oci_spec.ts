@@ -19,6 +19,7 @@ import type { MountPlan } from "./prepare_mounts.ts";
 import type { ContainerSpec } from "./spec.ts";
 import type { ProcessUser } from "./user.ts";
 import type { OciConfig, OciMount, OciNamespace } from "../runtime/oci_config.ts";
+import { underInit } from "./docker_init.ts";
 
 /** Paths Docker hides from containers (unless --privileged). */
 export const MASKED_PATHS = [
@@ -112,7 +113,7 @@ export function engineOciConfig(spec: ContainerSpec, parts: EngineParts): OciCon
     process: {
       terminal: spec.tty,
       user: { uid: parts.user.uid, gid: parts.user.gid, additionalGids: parts.user.additionalGids },
-      args: spec.process.args,
+      args: spec.init ? underInit(spec.process.args) : spec.process.args,
       env: parts.env,
       cwd: spec.process.cwd,
       capabilities: { bounding: spec.capabilities.map((c) => `CAP_${CAP_NAMES[c]}`) },

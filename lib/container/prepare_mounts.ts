@@ -7,7 +7,9 @@ import { BerthError } from "../util/errors.ts";
 import type { EtcFiles } from "./etc_files.ts";
 import { mkdirInRoot, touchInRoot } from "./path_in_root.ts";
 import type { ContainerSpec } from "./spec.ts";
-import { createVolume, seedVolume } from "./volumes.ts";
+import { createVolume, mountVolume, seedVolume } from "./volumes.ts";
+import { DOCKER_INIT_PATH, writeDockerInit } from "./docker_init.ts";
+import { containerDir } from "./state.ts";
 
 /** A mount the container gets: its host source, where it goes in the container and how. */
 export interface MountPlan {
@@ -29,6 +31,10 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
     { type: "bind", source: etc.hosts, destination: "/etc/hosts", readOnly: false },
     { type: "bind", source: etc.resolvConf, destination: "/etc/resolv.conf", readOnly: false },
   ];
+  if (spec.init) {
+    touchInRoot(rootfs, DOCKER_INIT_PATH);
+    plans.push({ type: "bind", source: writeDockerInit(containerDir(root, spec.id)), destination: DOCKER_INIT_PATH, readOnly: true });
+  }
   const byDepth = [...spec.mounts].sort((a, b) => a.destination.split("/").length - b.destination.split("/").length);
   for (const m of byDepth) {
     if (m.type === "tmpfs") {
@@ -49,6 +55,7 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
       continue;
     }
     const { volume } = await createVolume(root, m.source);
+    mountVolume(volume);
     const target = mkdirInRoot(rootfs, m.destination);
     seedVolume(volume, target);
     plans.push({ type: "bind", source: volume.Mountpoint, readOnly: m.readOnly, destination: m.destination });

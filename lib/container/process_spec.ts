@@ -7,8 +7,8 @@ export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface ProcessFlags {
   command?: string[];
-  /** `--entrypoint`; "" clears the image's */
-  entrypoint?: string;
+  /** `--entrypoint` (the API's Entrypoint: a list); "" or [""] or [] clears the image's */
+  entrypoint?: string | string[];
   env?: string[];
   envFile?: string[];
   workdir?: string;
@@ -51,7 +51,8 @@ export function processSpec(cfg: ContainerConfig, f: ProcessFlags, hostname: str
   let entrypoint = cfg.Entrypoint ?? [];
   let cmd = cfg.Cmd ?? [];
   if (f.entrypoint !== undefined) {
-    entrypoint = f.entrypoint === "" ? [] : [f.entrypoint];
+    const given = typeof f.entrypoint === "string" ? [f.entrypoint] : f.entrypoint;
+    entrypoint = given.length === 1 && given[0] === "" ? [] : given;
     cmd = []; // Docker drops the image's Cmd when the entrypoint is replaced
   }
   if (f.command?.length) cmd = f.command;
@@ -63,6 +64,8 @@ export function processSpec(cfg: ContainerConfig, f: ProcessFlags, hostname: str
   const env = mergeEnv([`PATH=${DEFAULT_PATH}`], [`HOSTNAME=${hostname}`], cfg.Env ?? [], f.tty ? ["TERM=xterm"] : [], fromFiles, f.env ?? []);
   return {
     args,
+    entrypoint: entrypoint.length ? entrypoint : undefined,
+    cmd,
     env,
     cwd,
     user: f.user ?? cfg.User ?? "",

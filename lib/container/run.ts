@@ -19,6 +19,7 @@ import { launch, type LaunchPlan, type RunningContainer } from "./launch.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, readRecord } from "./state.ts";
 import type { Stdio } from "./stdio.ts";
+import { keepsForegroundLog } from "./foreground_log.ts";
 
 export type { ExitResult, RunningContainer } from "./launch.ts";
 export type { RunOptions } from "./create.ts";
@@ -44,6 +45,7 @@ export async function run(image: string, opts: RunOptions): Promise<RunningConta
     stdio: opts.stdio,
     attachTerminal: true,
     forwardSignals: true,
+    keepLog: keepsForegroundLog(!!opts.rm, checked.log) ? checked.log : undefined,
     spec: async () => {
       const record = await findOrPull(root, image, opts);
       const { config } = readImage(root, record.id);
@@ -93,6 +95,7 @@ export async function startContainer(ref: string, opts: StartOptions): Promise<R
     stdio: opts.stdio,
     attachTerminal: !!opts.attach,
     forwardSignals: !!opts.attach,
+    keepLog: opts.attach && keepsForegroundLog(spec.autoRemove, spec.log ?? { maxSize: 0, maxFile: 1 }) ? spec.log ?? { maxSize: 0, maxFile: 1 } : undefined,
     spec: () => Promise.resolve(readRecord(opts.root, spec.id)?.spec ?? spec),
     baseState: { restartCount: rec.state.restartCount ?? 0, manuallyStopped: false },
     exitState: opts.exitState,

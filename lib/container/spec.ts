@@ -30,7 +30,11 @@ export interface PortSpec {
 }
 
 export interface ProcessSpec {
+  /** what runs: the entrypoint, then the command */
   args: string[];
+  /** the two as Docker shows them (Config.Entrypoint, Config.Cmd); absent in records older than them */
+  entrypoint?: string[];
+  cmd?: string[];
   env: string[];
   cwd: string;
   /** as given (`-u` or the image's User), resolved at start */
@@ -69,10 +73,22 @@ export interface ContainerSpec {
   networkAliases?: string[];
   /** networks joined with `network connect` (as eth1, eth2, … at every start) */
   extraNetworks?: string[];
+  /** `network connect --ip/--alias`: the address and names asked for on each of those */
+  extraNetworkConfig?: Record<string, { ip?: string; aliases?: string[] }>;
   /** `--add-host`: "IP\tNAME" lines for /etc/hosts */
   extraHosts?: string[];
   /** `--dns` */
   dns?: string[];
+  /** `--dns-search`, `--dns-option` */
+  dnsSearch?: string[];
+  dnsOptions?: string[];
+  /** Config.ExposedPorts: the image's and `--expose`'s ("80/tcp") */
+  exposedPorts?: string[];
+  /** `--cap-add`, `--cap-drop` as given (the set in force is `capabilities`) */
+  capAdd?: string[];
+  capDrop?: string[];
+  /** `--volumes-from` as given (its mounts are in `mounts`) */
+  volumesFrom?: string[];
   /** `-p`, `-P` */
   ports?: PortSpec[];
   /** `--device` */
@@ -104,6 +120,8 @@ export interface ContainerSpec {
   sysctls?: Record<string, string>;
   /** `--oom-score-adj` */
   oomScoreAdj?: number;
+  /** `--init`: /sbin/docker-init runs as pid 1 and the command under it */
+  init?: boolean;
   /** `--shm-size`, bytes (default 64 MiB) */
   shmSize?: number;
   created: string;

@@ -4,6 +4,7 @@
  * half-written); names are claimed atomically as symlinks `ROOT/containers/names/NAME -> ID`. Runtime state is not
  * fsync'd: after a power cut a container is at worst reported as exited, never half-listed.
  */
+import { randomHexId } from "../util/random_id.ts";
 import { isExited, procStat } from "../util/proc_stat.ts";
 import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
@@ -62,10 +63,7 @@ export function containerDir(root: string, id: string): string {
   return join(root, "containers", id);
 }
 
-export function newContainerId(): string {
-  const b = crypto.getRandomValues(new Uint8Array(32));
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
+export const newContainerId: () => string = randomHexId;
 
 /** Docker's random names: adjective_scientist. */
 export function randomName(): string {

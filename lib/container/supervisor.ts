@@ -152,7 +152,9 @@ export class Supervisor {
     const rec = readRecord(this.root, id);
     if (!rec) throw new BerthError(`No such container: ${id}`);
     const dir = join(this.root, "containers", id);
-    const log = new LogWriter(logPath(dir, id), rec.spec.log ?? { maxSize: 0, maxFile: 1 });
+    // `--log-driver none`: the output goes nowhere
+    const noLog = rec.spec.log?.driver === "none";
+    const log = noLog ? undefined : new LogWriter(logPath(dir, id), rec.spec.log ?? { maxSize: 0, maxFile: 1 });
     let c;
     const startedAt = Date.now();
     // `-i`: input from the container's FIFO, which an attached client writes — the process's stdin, or
@@ -168,11 +170,11 @@ export class Supervisor {
       c = await startContainer(id, {
         root: this.root,
         unlessStopped,
-        stdio: { stdin, stdout: "piped", stderr: "piped" },
+        stdio: { stdin, stdout: noLog ? "null" : "piped", stderr: noLog ? "null" : "piped" },
         drain: async () => {
           await started;
           await Promise.all(pumps);
-          log.close();
+          log?.close();
         },
         // decided with the exit record, so nobody sees "exited" for a container about to restart
         exitState: ({ exitCode }, state) => {
@@ -184,7 +186,7 @@ export class Supervisor {
         },
       });
     } catch (err) {
-      log.close();
+      log?.close();
       throw err;
     } finally {
       if (typeof stdin === "object") closeFd(stdin.fd); // the container has its own copy
@@ -198,7 +200,7 @@ export class Supervisor {
     this.#running.set(id, c.pid);
     this.#disarmIdle();
     const stopHealth = startHealthChecks(this.root, rec.spec);
-    pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
+    if (log) pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
     pumpsStarted();
     c.status.then(() => {
       this.#resizers.delete(id);

@@ -118,7 +118,12 @@ export function releaseHostSide(t: ContainerTty): void {
  * container's side closes; puts berth's own terminal in raw mode meanwhile. Returns a function that
  * stops and restores the terminal.
  */
-export function attachTty(t: { master: number }, input: boolean): { done: Promise<void>; restore: () => void } {
+export function attachTty(
+  t: { master: number },
+  input: boolean,
+  /** also given what the terminal printed (a foreground container's log) */
+  onOutput?: (bytes: Uint8Array) => void,
+): { done: Promise<void>; restore: () => void } {
   const isTerm = Deno.stdin.isTerminal();
   const follow = () => followHostSize(t.master);
   Deno.addSignalListener("SIGWINCH", follow);
@@ -148,6 +153,7 @@ export function attachTty(t: { master: number }, input: boolean): { done: Promis
         break; // EIO: every follower fd is closed, the container is done
       }
       if (n <= 0) break;
+      onOutput?.(buf.subarray(0, n));
       let off = 0;
       while (off < n) off += Deno.stdout.writeSync(buf.subarray(off, n));
     }

@@ -17,7 +17,7 @@ import { type ContainerRecord, lockContainerStart, readRecord, updateRecord } fr
 
 export interface ContainerUpdate {
   /** only the limits to change; cpus 0 and pidsLimit ≤ 0 remove that limit */
-  limits?: Pick<ResourceLimits, "memory" | "memorySwap" | "cpus" | "cpuShares" | "pidsLimit" | "blkioWeight">;
+  limits?: Pick<ResourceLimits, "memory" | "memorySwap" | "cpus" | "cpuShares" | "pidsLimit" | "blkioWeight" | "cpusetCpus" | "cpusetMems">;
   restartPolicy?: RestartPolicy;
 }
 

@@ -8,6 +8,8 @@ import { MAX_NAME, shortened } from "./state.ts";
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { copyTree } from "./copy_tree.ts";
+import { mount, umount2 } from "../ffi/namespaces.ts";
+import { parseMountOptions } from "../runtime/mount_options.ts";
 
 export interface VolumeInfo {
   Name: string;
@@ -38,12 +40,26 @@ export function volumeExists(root: string, name: string): boolean {
   }
 }
 
+/**
+ * `volume create -o`: the local driver's options, as Docker's — `type` and `device` to mount (a tmpfs,
+ * an NFS export, a block device, a bind with `o=bind`), `o` the mount options.
+ */
+function checkVolumeOptions(options: Record<string, string>): void {
+  for (const k of Object.keys(options)) {
+    if (!["type", "device", "o"].includes(k)) throw new BerthError(`invalid option key: "${k}" (the local driver takes type, device and o)`);
+  }
+  if (Object.keys(options).length && !options.device) throw new BerthError("missing required option: \"device\"");
+  if (options.device && !options.type && !/(^|,)r?bind(,|$)/.test(options.o ?? "")) throw new BerthError("missing required option: \"type\"");
+}
+
 /** Creates the volume unless it exists; returns it and whether it was new. */
 export async function createVolume(
   root: string,
   name = crypto.randomUUID().replaceAll("-", "") + crypto.randomUUID().replaceAll("-", ""),
   labels: Record<string, string> = {},
+  options: Record<string, string> = {},
 ): Promise<{ volume: VolumeInfo; created: boolean }> {
+  checkVolumeOptions(options);
   if (!NAME.test(name)) {
     throw new BerthError(`"${shortened(name)}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed`);
   }
@@ -60,7 +76,7 @@ export async function createVolume(
       CreatedAt: new Date().toISOString(),
       Labels: labels,
       Scope: "local",
-      Options: {},
+      Options: options,
     };
     writeFileAtomicSync(metaPath(root, name), JSON.stringify(volume, null, 1) + "\n", 0o600);
     return { volume, created: true };
@@ -95,10 +111,45 @@ export async function removeVolume(root: string, name: string, inUseBy: string[]
     throw new BerthError(`remove ${name}: volume is in use - [${inUseBy.join(", ")}]`);
   }
   await withLock(join(volumesDir(root), ".lock"), () => {
+    // a mounted device's files are not the volume's to delete: unmounted first (and refused if that fails)
+    const data = join(volumesDir(root), name, "_data");
+    if (isMountPoint(data)) {
+      try {
+        umount2(data, 0);
+      } catch (err) {
+        throw new BerthError(`remove ${name}: cannot unmount ${data}: ${(err as Error).message}`);
+      }
+    }
     // the metadata goes first: a crash halfway leaves a directory `ls` no longer lists, not a broken volume
     Deno.removeSync(metaPath(root, name));
     Deno.removeSync(join(volumesDir(root), name), { recursive: true });
   });
+}
+
+/** Whether `path` is a mount point (its own line in /proc/self/mountinfo; the path has no spaces). */
+function isMountPoint(path: string): boolean {
+  let info: string;
+  try {
+    info = Deno.readTextFileSync("/proc/self/mountinfo");
+  } catch {
+    return false;
+  }
+  return info.split("\n").some((l) => l.split(" ")[4] === path);
+}
+
+/**
+ * A volume with `-o type=… device=…` is mounted on its `_data` the first time a container uses it (and again
+ * after a reboot), and stays mounted until `volume rm`.
+ */
+export function mountVolume(volume: VolumeInfo): void {
+  const o = volume.Options ?? {};
+  if (!o.device || isMountPoint(volume.Mountpoint)) return;
+  const { flags, data } = parseMountOptions((o.o ?? "").split(",").filter(Boolean));
+  try {
+    mount(o.device, volume.Mountpoint, o.type ?? null, flags, data || null);
+  } catch (err) {
+    throw new BerthError(`error while mounting volume '${volume.Name}': ${o.type ?? "bind"} ${o.device}: ${(err as Error).message}`);
+  }
 }
 
 /** Seeds an empty volume with what the image has at the mount point (Docker's copy-up). */

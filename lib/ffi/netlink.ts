@@ -36,6 +36,7 @@ const NLMSG_ERROR = 2;
 const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
 const IFLA_MASTER = 10;
+const IFLA_MTU = 4;
 const IFLA_LINKINFO = 18;
 const IFLA_NET_NS_FD = 28;
 const IFLA_INFO_KIND = 1;
@@ -182,18 +183,21 @@ export class Netlink {
     return new DataView(ifr.buffer).getInt32(16, true);
   }
 
-  createBridge(name: string): void {
+  createBridge(name: string, mtu?: number): void {
     const attrs = new Attrs().str(IFLA_IFNAME, name).nest(IFLA_LINKINFO, new Attrs().str(IFLA_INFO_KIND, "bridge"));
+    if (mtu) attrs.u32(IFLA_MTU, mtu);
     this.#request(`create bridge ${name}`, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, concat(ifinfo(), attrs.bytes()));
   }
 
   /** A veth pair: `name` here, `peer` (with MAC `peerMac`) in the namespace of `peerNetnsFd`. */
-  createVeth(name: string, peer: string, peerNetnsFd: number, peerMac?: Uint8Array): void {
+  createVeth(name: string, peer: string, peerNetnsFd: number, peerMac?: Uint8Array, mtu?: number): void {
     const peerAttrs = new Attrs().str(IFLA_IFNAME, peer).u32(IFLA_NET_NS_FD, peerNetnsFd);
     if (peerMac) peerAttrs.add(IFLA_ADDRESS, peerMac);
+    if (mtu) peerAttrs.u32(IFLA_MTU, mtu);
     const info = new Attrs().str(IFLA_INFO_KIND, "veth")
       .nest(IFLA_INFO_DATA, new Attrs().nest(VETH_INFO_PEER, concat(ifinfo(), peerAttrs.bytes())));
     const attrs = new Attrs().str(IFLA_IFNAME, name).nest(IFLA_LINKINFO, info);
+    if (mtu) attrs.u32(IFLA_MTU, mtu);
     this.#request(`create veth ${name}`, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, concat(ifinfo(), attrs.bytes()));
   }
 

@@ -421,7 +421,7 @@ async function runStep(
     entrypoint: "",
     env,
     network: opts.network ?? "bridge",
-  }, { mounts: [], devices: [], security: { noNewPrivileges: false }, tuning: { ulimits: [], sysctls: {} } });
+  }, { mounts: [], devices: [], security: { noNewPrivileges: false }, tuning: { ulimits: [], sysctls: {} }, log: { maxSize: 0, maxFile: 1 } });
   spec.process.args = command;
   makeContainerDir(root, id);
   createRecord(root, spec, { status: "created" });

@@ -2,6 +2,7 @@
 import { BerthError } from "../util/errors.ts";
 import { boolFilter, globMatches, labelMatches, parseFilters } from "../util/filters.ts";
 import { findImage } from "./image_lookup.ts";
+import { parseReference, repoName } from "./reference.ts";
 import type { ImageSummary } from "./list.ts";
 import { Store } from "./store.ts";
 
@@ -34,10 +35,11 @@ export function imageMatcher(root: string, raw: string[] | undefined): (row: Ima
   };
   return (row) => {
     const isDangling = row.repository === "<none>";
-    const name = `${row.repository}:${row.tag}`;
-    const short = row.repository.replace(/^docker\.io\/(library\/)?/, "");
+    // the rows carry Docker's short names; a pattern may also use the full one
+    const full = isDangling ? "" : repoName(parseReference(row.repository));
+    const names = [row.repository, `${row.repository}:${row.tag}`, full, `${full}:${row.tag}`];
     return (!dangling || dangling.some((d) => d === isDangling)) &&
-      f.match("reference", (v) => !isDangling && [name, row.repository, `${short}:${row.tag}`, short].some((s) => globMatches(v, s))) &&
+      f.match("reference", (v) => !isDangling && names.some((s) => globMatches(v, s))) &&
       f.matchAll("label", (v) => labelMatches(labelsOf(row.id), v)) &&
       (!before || before.every((c) => (row.created ?? "") < c)) &&
       (!since || since.every((c) => (row.created ?? "") > c));

@@ -1,6 +1,6 @@
 /** Finding images in the index by name, tag, digest or (short) ID — as Docker resolves them. */
 import { BerthError } from "../util/errors.ts";
-import { formatReference, parseReference, repoName } from "./reference.ts";
+import { DEFAULT_REGISTRY, formatReference, parseReference, repoName } from "./reference.ts";
 import type { ImageIndexFile, ImageRecord } from "./store.ts";
 
 /** The record for `nameOrId`, or undefined. Throws on an ambiguous short ID. */
@@ -25,7 +25,11 @@ export function findImage(index: ImageIndexFile, nameOrId: string): ImageRecord 
     return images.find((r) => r.repoDigests.includes(want));
   }
   const tag = formatReference(ref);
-  return images.find((r) => r.repoTags.includes(tag));
+  const found = images.find((r) => r.repoTags.includes(tag));
+  if (found || ref.registry !== DEFAULT_REGISTRY || nameOrId.startsWith(DEFAULT_REGISTRY)) return found;
+  // a short name also finds an image Podman or Buildah made (`localhost/NAME`), as Podman's short names do
+  const local = `localhost/${ref.repository.replace(/^library\//, "")}:${ref.tag ?? "latest"}`;
+  return images.find((r) => r.repoTags.includes(local));
 }
 
 /** Like {@link findImage} but throws Docker's "No such image". */

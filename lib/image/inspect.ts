@@ -1,4 +1,5 @@
 /** `berth inspect IMAGE` and `berth history IMAGE`: the image config as Docker shows it. */
+import { familiarName } from "./reference.ts";
 import type { HistoryEntry, ImageConfig } from "./image_config.ts";
 import { requireImage } from "./image_lookup.ts";
 import { type ImageRecord, Store } from "./store.ts";
@@ -32,8 +33,8 @@ export function inspectImage(root: string, nameOrId: string): ImageInspect {
   const { record, config } = readImage(root, nameOrId);
   return {
     Id: record.id,
-    RepoTags: record.repoTags,
-    RepoDigests: record.repoDigests,
+    RepoTags: record.repoTags.map(familiarName),
+    RepoDigests: record.repoDigests.map(familiarName),
     Created: config.created,
     Author: config.author,
     Architecture: config.architecture,

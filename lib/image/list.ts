@@ -1,4 +1,5 @@
 /** `berth images`: one summary per image tag (untagged images as `<none>`). */
+import { familiarName } from "./reference.ts";
 import { Store } from "./store.ts";
 
 export interface ImageSummary {
@@ -20,7 +21,7 @@ export function listImages(root: string): ImageSummary[] {
     if (img.repoTags.length === 0) rows.push({ ...base, repository: "<none>", tag: "<none>" });
     for (const t of img.repoTags) {
       const i = t.lastIndexOf(":");
-      rows.push({ ...base, repository: t.slice(0, i), tag: t.slice(i + 1) });
+      rows.push({ ...base, repository: familiarName(t.slice(0, i)), tag: t.slice(i + 1) });
     }
   }
   rows.sort((a, b) => (b.created ?? "").localeCompare(a.created ?? "") || a.repository.localeCompare(b.repository));

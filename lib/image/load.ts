@@ -17,6 +17,7 @@ import { formatReference, parseReference } from "./reference.ts";
 import { exists, type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { TarParser } from "./tar_reader.ts";
 import { runJobs } from "./worker_pool.ts";
+import { Progress } from "./progress.ts";
 import { commitLayers } from "./layer_unpack.ts";
 import type { WorkerJob } from "./pull_worker.ts";
 
@@ -25,6 +26,8 @@ export interface LoadOptions {
   /** archive path; stdin when absent or "-" */
   input?: string;
   quiet?: boolean;
+  /** per-layer "Loading layer" lines or bars (the CLI's: on stdout; default none) */
+  progress?: Progress;
 }
 
 export interface LoadedImage {
@@ -230,7 +233,16 @@ async function loadLocked(store: Store, opts: LoadOptions): Promise<LoadedImage[
         });
       });
     }
-    const sizes = await runJobs(jobs, 3, () => {});
+    const progress = opts.progress ?? new Progress("quiet");
+    const short = (j: WorkerJob) => j.digest.slice(7, 19);
+    for (const j of jobs) progress.add(short(j), "Waiting", j.size);
+    let sizes;
+    try {
+      sizes = await runJobs(jobs, 3, (i, bytes) => progress.update(short(jobs[i]), "Loading layer", bytes), (i) => progress.update(short(jobs[i]), "Loading layer", 0));
+      jobs.forEach((j) => progress.update(short(j), "Loading layer", j.size));
+    } finally {
+      progress.finish();
+    }
     commitLayers(opts.root, jobs);
     jobs.forEach((j, i) => results.set(j.digest, { ...j, unpackedSize: sizes[i].unpackedBytes, tarSize: sizes[i].tarSize }));
     const known = new Map<string, LayerRecord>();

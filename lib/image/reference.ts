@@ -84,6 +84,16 @@ export function formatReference(ref: Reference): string {
   return s;
 }
 
+/**
+ * The name as Docker shows it: Docker Hub's prefix left out (`docker.io/library/busybox` → `busybox`,
+ * `docker.io/me/app` → `me/app`); other registries' names stay whole.
+ */
+export function familiarName(name: string): string {
+  if (!name.startsWith(`${DEFAULT_REGISTRY}/`)) return name;
+  const rest = name.slice(DEFAULT_REGISTRY.length + 1);
+  return rest.startsWith("library/") && !rest.slice(8).includes("/") ? rest.slice(8) : rest;
+}
+
 /** True for registries berth talks plain HTTP to by default (loopback, as Docker does). */
 export function isLoopbackRegistry(registry: string): boolean {
   const host = registry.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");

@@ -5,7 +5,7 @@
 import { BerthError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { findImage } from "./image_lookup.ts";
-import { formatReference, parseReference } from "./reference.ts";
+import { familiarName, formatReference, parseReference } from "./reference.ts";
 import { exists, type ImageIndexFile, Store } from "./store.ts";
 import { containerIds, listRecords, readRecord } from "../container/state.ts";
 
@@ -29,7 +29,7 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
     } catch { /* an ID */ }
     if (byTag && rec.repoTags.length > 1) {
       rec.repoTags = rec.repoTags.filter((t) => t !== byTag);
-      out.push(`Untagged: ${byTag}`);
+      out.push(`Untagged: ${familiarName(byTag)}`);
       return false;
     }
     // an image a container (running or not) was made from stays: Docker's conflicts, and -f only untags
@@ -47,7 +47,7 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
       if (!byTag && running) {
         throw new BerthError(`conflict: unable to delete ${rec.id.slice(7, 19)} (cannot be forced) - image is being used by running container ${cid}`);
       }
-      for (const t of rec.repoTags) out.push(`Untagged: ${t}`);
+      for (const t of rec.repoTags) out.push(`Untagged: ${familiarName(t)}`);
       rec.repoTags = [];
       return false;
     }
@@ -56,8 +56,8 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
         `conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`,
       );
     }
-    for (const t of rec.repoTags) out.push(`Untagged: ${t}`);
-    for (const d of rec.repoDigests) out.push(`Untagged: ${d}`);
+    for (const t of rec.repoTags) out.push(`Untagged: ${familiarName(t)}`);
+    for (const d of rec.repoDigests) out.push(`Untagged: ${familiarName(d)}`);
     delete index.images[rec.id];
     out.push(`Deleted: ${rec.id}`);
     return true;

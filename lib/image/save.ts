@@ -10,7 +10,7 @@ import { BerthError } from "../util/errors.ts";
 import { readImage } from "./inspect.ts";
 import { blobChunks, uncompressedChunks, uncompressedSize } from "./layer_stream.ts";
 import { writeTarArchive } from "./output_file.ts";
-import { DEFAULT_REGISTRY, parseReference } from "./reference.ts";
+import { familiarName, parseReference } from "./reference.ts";
 import { type ImageRecord, Store } from "./store.ts";
 import type { TarWriter } from "./tar_writer.ts";
 
@@ -24,14 +24,6 @@ export interface SaveOptions {
 
 const enc = new TextEncoder();
 const MTIME = 0; // reproducible archives
-
-/** `docker.io/library/busybox:latest` → `busybox:latest`, as `docker save` names it. */
-export function familiarName(full: string): string {
-  const lib = `${DEFAULT_REGISTRY}/library/`;
-  if (full.startsWith(lib)) return full.slice(lib.length);
-  if (full.startsWith(`${DEFAULT_REGISTRY}/`)) return full.slice(DEFAULT_REGISTRY.length + 1);
-  return full;
-}
 
 interface Selected {
   record: ImageRecord;

@@ -34,6 +34,8 @@
  * the cgroup migration — while berth still prepares the rootfs.
  */
 
+import { ELF_HEADERS_SIZE, PF_R, PF_W, PF_X, writeElfHeaders } from "./elf.ts";
+
 const CODE_HEX =
   "bb980140004531ff488b034883f8ff7506488b5b08ebf14883f8fe750b4d85ff7472488b5b08ebe0488b7b08488b7310" +
   "488b53184c8b53204c8b43284c8b4b30f643380174034c89ff0f054989c7483d01f0ffff723ef6433802753848f7d8" +
@@ -52,7 +54,7 @@ export const PART1_ADDRESS = LOAD_ADDRESS + RECORDS_OFFSET;
 export const PART2_ADDRESS = LOAD_ADDRESS + 0x10000;
 /** Most bytes the second part may have. */
 export const PART2_MAX = 0x100000;
-const CODE_OFFSET = 64 + 56; // after the ELF header and one program header
+const CODE_OFFSET = ELF_HEADERS_SIZE;
 
 let code: Uint8Array | undefined;
 
@@ -61,25 +63,9 @@ export function stubExecutable(reportFd: number, part1: Uint8Array): Uint8Array<
   code ??= Uint8Array.from(CODE_HEX.match(/../g)!.map((h) => parseInt(h, 16)));
   const file = new Uint8Array(RECORDS_OFFSET + part1.length);
   if (LOAD_ADDRESS + file.length > PART2_ADDRESS) throw new Error("init program part 1 too large");
+  // read-write-execute: the stub writes its scratch words; part 2 is read into the zero-filled memory
+  writeElfHeaders(file, LOAD_ADDRESS, LOAD_ADDRESS + CODE_OFFSET, PART2_ADDRESS - LOAD_ADDRESS + PART2_MAX, PF_R | PF_W | PF_X);
   const v = new DataView(file.buffer);
-  file.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]); // ELF, 64-bit, little-endian, SysV
-  v.setUint16(16, 2, true); // ET_EXEC
-  v.setUint16(18, 62, true); // EM_X86_64
-  v.setUint32(20, 1, true); // EV_CURRENT
-  v.setBigUint64(24, BigInt(LOAD_ADDRESS + CODE_OFFSET), true); // e_entry
-  v.setBigUint64(32, 64n, true); // e_phoff
-  v.setUint16(52, 64, true); // e_ehsize
-  v.setUint16(54, 56, true); // e_phentsize
-  v.setUint16(56, 1, true); // e_phnum
-  // PT_LOAD of the whole file, read-write-execute (the stub writes its scratch words)
-  v.setUint32(64, 1, true);
-  v.setUint32(68, 7, true);
-  v.setBigUint64(72, 0n, true); // p_offset
-  v.setBigUint64(80, BigInt(LOAD_ADDRESS), true); // p_vaddr
-  v.setBigUint64(88, BigInt(LOAD_ADDRESS), true); // p_paddr
-  v.setBigUint64(96, BigInt(file.length), true); // p_filesz
-  v.setBigUint64(104, BigInt(PART2_ADDRESS - LOAD_ADDRESS + PART2_MAX), true); // p_memsz
-  v.setBigUint64(112, 0x1000n, true); // p_align
   file.set(code, CODE_OFFSET);
   v.setBigUint64(DATA_OFFSET, BigInt(reportFd), true);
   file.set(part1, RECORDS_OFFSET);

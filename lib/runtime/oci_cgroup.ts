@@ -50,6 +50,8 @@ export function limitsOf(r: OciResources | undefined): ResourceLimits {
   if (r.memory?.swap !== undefined && l.memory !== undefined) l.memorySwap = r.memory.swap;
   if (r.cpu?.quota !== undefined && r.cpu.quota > 0) l.cpus = r.cpu.quota / (r.cpu.period || 100000);
   if (r.cpu?.shares) l.cpuShares = r.cpu.shares;
+  if (r.cpu?.cpus) l.cpusetCpus = r.cpu.cpus;
+  if (r.cpu?.mems) l.cpusetMems = r.cpu.mems;
   if (r.pids?.limit !== undefined) l.pidsLimit = r.pids.limit > 0 ? r.pids.limit : -1;
   if (r.blockIO?.weight) l.blkioWeight = r.blockIO.weight;
   const access = (a: string | undefined) => (a ?? "rwm").split("").reduce((bits, c) => bits | (c === "m" ? 1 : c === "r" ? 2 : c === "w" ? 4 : 0), 0);

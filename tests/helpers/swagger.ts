@@ -113,6 +113,7 @@ export function schemaErrors(schema: Schema, value: unknown, at = "$"): string[]
         if (p) errors.push(...schemaErrors(p, v, `${at}.${k}`));
       }
   }
-  if (s.enum && !errors.length && !s.enum.includes(value)) errors.push(`at ${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
+  // (by value: an enum may list objects, such as ExposedPorts' [{}])
+  if (s.enum && !errors.length && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) errors.push(`at ${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(s.enum)}`);
   return errors;
 }

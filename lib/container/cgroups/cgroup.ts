@@ -15,6 +15,9 @@ export interface CgroupStats {
   cpuNanos?: number;
   pids?: number;
   oomKills?: number;
+  /** bytes read from and written to block devices */
+  blockRead?: number;
+  blockWrite?: number;
 }
 
 export interface Cgroup {

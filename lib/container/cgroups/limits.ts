@@ -23,6 +23,10 @@ export interface ResourceLimits {
    * of the default set and `devices`
    */
   deviceRules?: DeviceRule[];
+  /** CPUs the container may run on, e.g. "0-2,4"; --cpuset-cpus */
+  cpusetCpus?: string;
+  /** memory nodes it may use; --cpuset-mems */
+  cpusetMems?: string;
   /** relative block I/O weight, 10–1000; --blkio-weight */
   blkioWeight?: number;
   /** per block device rates; --device-read-bps, --device-write-bps, --device-read-iops, --device-write-iops */
@@ -72,6 +76,35 @@ function parseDeviceIo(v: Record<string, unknown>): DeviceIoLimit[] {
     }
   }
   return [...byPath.values()];
+}
+
+/** A list like "0-2,4" as its numbers (undefined when malformed). */
+function cpuList(s: string): number[] | undefined {
+  if (!/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(s)) return undefined;
+  const out: number[] = [];
+  for (const part of s.split(",")) {
+    const [a, b = a] = part.split("-").map(Number);
+    if (b < a || b - a > 4096) return undefined;
+    for (let i = a; i <= b; i++) out.push(i);
+  }
+  return out;
+}
+
+/** `--cpuset-cpus` / `--cpuset-mems`, checked against what this host has online (Docker's messages). */
+export function parseCpuset(flag: "cpus" | "mems", s: string): string {
+  const want = cpuList(s);
+  if (!want) throw new UsageError(`invalid argument "${s}" for "--cpuset-${flag}" flag: invalid format`);
+  let online: string;
+  try {
+    online = Deno.readTextFileSync(flag === "cpus" ? "/sys/devices/system/cpu/online" : "/sys/devices/system/node/online").trim();
+  } catch {
+    online = flag === "cpus" ? `0-${navigator.hardwareConcurrency - 1}` : "0";
+  }
+  const have = new Set(cpuList(online) ?? []);
+  if (want.some((n) => !have.has(n))) {
+    throw new UsageError(`Requested ${flag === "cpus" ? "CPUs" : "memory nodes"} are not available - requested ${s}, available: ${online}`);
+  }
+  return s;
 }
 
 const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
@@ -125,6 +158,8 @@ export function parseLimits(v: Record<string, unknown>): ResourceLimits {
     if (!Number.isInteger(n) || (n !== 0 && (n < 10 || n > 1000))) throw new UsageError("Range of blkio weight is from 10 to 1000");
     if (n) l.blkioWeight = n;
   }
+  if (v["cpuset-cpus"] !== undefined && v["cpuset-cpus"] !== "") l.cpusetCpus = parseCpuset("cpus", v["cpuset-cpus"] as string);
+  if (v["cpuset-mems"] !== undefined && v["cpuset-mems"] !== "") l.cpusetMems = parseCpuset("mems", v["cpuset-mems"] as string);
   const io = parseDeviceIo(v);
   if (io.length) l.deviceIo = io;
   return l;

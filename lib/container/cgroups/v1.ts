@@ -6,10 +6,32 @@ import type { ResourceLimits } from "./limits.ts";
 import { BerthError } from "../../util/errors.ts";
 import { DEFAULT_DEVICE_RULES, deviceRuleText } from "./device_rules.ts";
 
-const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices", "blkio"] as const;
-/** made only for a container that has block I/O limits: each hierarchy joined costs a start ~4 ms here */
-const OPTIONAL = new Set<string>(["blkio"]);
+const CONTROLLERS = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices", "blkio", "cpuset"] as const;
+/**
+ * made only for a container that has block I/O or cpuset limits: each hierarchy joined costs a start ~4 ms
+ * here (so `update` cannot add a cpuset to a container started without one: it says so)
+ */
+const OPTIONAL = new Set<string>(["blkio", "cpuset"]);
 
+/**
+ * A v1 cpuset cgroup starts with no CPUs and no memory nodes, and no task may join it so: each new level
+ * gets its parent's (the container's own are written after, by `update`).
+ */
+function makeCpusetDir(dir: string): void {
+  const levels: string[] = [];
+  for (let d = dir; !statLite(d); d = d.slice(0, d.lastIndexOf("/"))) levels.unshift(d);
+  for (const d of levels) {
+    try {
+      Deno.mkdirSync(d);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    }
+    const parent = d.slice(0, d.lastIndexOf("/"));
+    for (const f of ["cpuset.cpus", "cpuset.mems"]) {
+      if (!readValue(`${d}/${f}`)?.trim()) writeValue(`${d}/${f}`, readValue(`${parent}/${f}`)?.trim() ?? "");
+    }
+  }
+}
 
 export class CgroupV1 implements Cgroup {
   readonly version = 1;
@@ -51,7 +73,12 @@ export class CgroupV1 implements Cgroup {
 
   create(limits: ResourceLimits): void {
     const io = !!(limits.blkioWeight || limits.deviceIo);
-    for (const [c, d] of this.#dirs) if (!OPTIONAL.has(c) || io) Deno.mkdirSync(d, { recursive: true });
+    const cpuset = !!(limits.cpusetCpus || limits.cpusetMems);
+    for (const [c, d] of this.#dirs) {
+      if (OPTIONAL.has(c) && !(c === "blkio" ? io : cpuset)) continue;
+      if (c === "cpuset") makeCpusetDir(d);
+      else Deno.mkdirSync(d, { recursive: true });
+    }
     this.update(limits);
     const blkio = this.#dir("blkio");
     if (limits.deviceIo) {
@@ -92,6 +119,12 @@ export class CgroupV1 implements Cgroup {
       writeValue(`${cpu}/cpu.cfs_quota_us`, limits.cpus > 0 ? Math.round(limits.cpus * 100000) : -1);
     }
     if (cpu && limits.cpuShares) writeValue(`${cpu}/cpu.shares`, Math.max(2, limits.cpuShares));
+    if (limits.cpusetCpus || limits.cpusetMems) {
+      const set = this.#dir("cpuset");
+      if (!set || !statLite(set)) throw new BerthError("--cpuset-cpus/--cpuset-mems: this container was started without a cpuset cgroup (cgroup v1: set them at create, or restart it)");
+      if (limits.cpusetCpus) writeValue(`${set}/cpuset.cpus`, limits.cpusetCpus);
+      if (limits.cpusetMems) writeValue(`${set}/cpuset.mems`, limits.cpusetMems);
+    }
     const pids = this.#dir("pids");
     if (pids && limits.pidsLimit !== undefined) writeValue(`${pids}/pids.max`, limits.pidsLimit > 0 ? limits.pidsLimit : "max");
     if (limits.blkioWeight) {
@@ -118,7 +151,21 @@ export class CgroupV1 implements Cgroup {
       cpuNanos: cpu ? readNumber(`${cpu}/cpuacct.usage`) : undefined,
       pids: pids ? readNumber(`${pids}/pids.current`) : undefined,
       oomKills: mem ? readKeyed(`${mem}/memory.oom_control`).get("oom_kill") : undefined,
+      ...this.#blockBytes(),
     };
+  }
+
+  /** blkio.throttle.io_service_bytes ("8:0 Read 123" lines), when the container has a blkio cgroup. */
+  #blockBytes(): { blockRead?: number; blockWrite?: number } {
+    const dir = this.#dir("blkio");
+    const text = dir && statLite(dir) ? readValue(`${dir}/blkio.throttle.io_service_bytes`) : undefined;
+    if (text === undefined) return {};
+    let blockRead = 0, blockWrite = 0;
+    for (const m of text.matchAll(/^\S+ (Read|Write) (\d+)$/gm)) {
+      if (m[1] === "Read") blockRead += Number(m[2]);
+      else blockWrite += Number(m[2]);
+    }
+    return { blockRead, blockWrite };
   }
 
   pids(): number[] {

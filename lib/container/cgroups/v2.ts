@@ -1,5 +1,5 @@
 /**
- * cgroup v2: one tree, `<mount>/berth/<id>`, with the memory, cpu and pids controllers enabled for
+ * cgroup v2: one tree, `<mount>/berth/<id>`, with the memory, cpu, pids, io and cpuset controllers enabled for
  * berth's subtree. Device access: an eBPF program on the container's cgroup with the same allowlist as
  * v1's devices cgroup ({@link ./device_filter.ts}).
  */
@@ -12,7 +12,18 @@ import { DEFAULT_DEVICE_RULES, parseDeviceRule } from "./device_rules.ts";
 import { deviceFilterProgram } from "./device_filter.ts";
 import { attachDeviceProgram } from "../../ffi/bpf.ts";
 
-const CONTROLLERS = ["memory", "cpu", "pids", "io"];
+const CONTROLLERS = ["memory", "cpu", "pids", "io", "cpuset"];
+
+/** io.stat's lines ("8:0 rbytes=1 wbytes=2 …"), summed over the devices. */
+function ioBytes(text: string | undefined): { blockRead?: number; blockWrite?: number } {
+  if (text === undefined) return {};
+  let blockRead = 0, blockWrite = 0;
+  for (const m of text.matchAll(/\brbytes=(\d+)\b.*?\bwbytes=(\d+)/g)) {
+    blockRead += Number(m[1]);
+    blockWrite += Number(m[2]);
+  }
+  return { blockRead, blockWrite };
+}
 
 export class CgroupV2 implements Cgroup {
   readonly version = 2;
@@ -78,6 +89,8 @@ export class CgroupV2 implements Cgroup {
       const shares = Math.min(262144, Math.max(2, limits.cpuShares));
       writeValue(`${this.dir}/cpu.weight`, 1 + Math.floor(((shares - 2) * 9999) / 262142));
     }
+    if (limits.cpusetCpus) writeValue(`${this.dir}/cpuset.cpus`, limits.cpusetCpus);
+    if (limits.cpusetMems) writeValue(`${this.dir}/cpuset.mems`, limits.cpusetMems);
     if (limits.pidsLimit !== undefined) writeValue(`${this.dir}/pids.max`, limits.pidsLimit > 0 ? limits.pidsLimit : "max");
     if (limits.blkioWeight) {
       // BFQ's weight takes v1's range; the io controller's own is 1..10000 (runc's conversion)
@@ -98,6 +111,7 @@ export class CgroupV2 implements Cgroup {
       cpuNanos: (readKeyed(`${this.dir}/cpu.stat`).get("usage_usec") ?? NaN) * 1000 || undefined,
       pids: readNumber(`${this.dir}/pids.current`),
       oomKills: readKeyed(`${this.dir}/memory.events`).get("oom_kill"),
+      ...ioBytes(readValue(`${this.dir}/io.stat`)),
     };
   }
 

@@ -8,7 +8,7 @@ import { updateRecord } from "../state.ts";
 import type { ContainerRecord } from "../state.ts";
 import { connectEndpoint, disconnectEndpoint, type EndpointState } from "./endpoint.ts";
 import { refreshNetworkHosts } from "./hosts.ts";
-import { findNetwork } from "./networks.ts";
+import { checkAddress, findNetwork } from "./networks.ts";
 
 const running = (rec: ContainerRecord) => rec.state.status === "running" && !!rec.state.pid;
 
@@ -17,13 +17,14 @@ export async function joinExtraNetworks(root: string, id: string, pid: number, n
   for (const name of networks) {
     const rec = updateRecord(root, id, () => undefined);
     const n = (rec?.state.connected?.length ?? 0) + 1;
-    const ep = await connectEndpoint(root, id, pid, name, `eth${n}`);
+    const ep = await connectEndpoint(root, id, pid, name, `eth${n}`, rec?.spec.extraNetworkConfig?.[name]?.ip);
     updateRecord(root, id, (r) => ({ spec: r.spec, state: { ...r.state, connected: [...(r.state.connected ?? []), ep] } }));
     refreshNetworkHosts(root, name);
   }
 }
 
-export async function connectNetwork(root: string, networkRef: string, containerRef: string): Promise<void> {
+/** `network connect [--ip IP] [--alias NAME…] NETWORK CONTAINER`. */
+export async function connectNetwork(root: string, networkRef: string, containerRef: string, opts: { ip?: string; aliases?: string[] } = {}): Promise<void> {
   const net = findNetwork(root, networkRef);
   if (!net) throw new BerthError(`network ${networkRef} not found`);
   const rec = await getContainer(root, containerRef);
@@ -34,7 +35,12 @@ export async function connectNetwork(root: string, networkRef: string, container
   if (spec.network === net.name || spec.extraNetworks?.includes(net.name)) {
     throw new BerthError(`endpoint with name ${spec.name} already exists in network ${net.name}`);
   }
-  updateRecord(root, spec.id, (r) => ({ spec: { ...r.spec, extraNetworks: [...(r.spec.extraNetworks ?? []), net.name] }, state: r.state }));
+  if (opts.ip) checkAddress(net, opts.ip);
+  const config = opts.ip || opts.aliases?.length ? { [net.name]: { ip: opts.ip, aliases: opts.aliases?.length ? opts.aliases : undefined } } : {};
+  updateRecord(root, spec.id, (r) => ({
+    spec: { ...r.spec, extraNetworks: [...(r.spec.extraNetworks ?? []), net.name], extraNetworkConfig: { ...r.spec.extraNetworkConfig, ...config } },
+    state: r.state,
+  }));
   if (running(rec)) await joinExtraNetworks(root, spec.id, rec.state.pid!, [net.name]);
 }
 
@@ -53,7 +59,11 @@ export async function disconnectNetwork(root: string, networkRef: string, contai
   updateRecord(root, rec.spec.id, (r) => {
     ep = r.state.connected?.find((e) => e.network === net.name);
     return {
-      spec: { ...r.spec, extraNetworks: r.spec.extraNetworks?.filter((n) => n !== net.name) },
+      spec: {
+        ...r.spec,
+        extraNetworks: r.spec.extraNetworks?.filter((n) => n !== net.name),
+        extraNetworkConfig: Object.fromEntries(Object.entries(r.spec.extraNetworkConfig ?? {}).filter(([n]) => n !== net.name)),
+      },
       state: { ...r.state, connected: r.state.connected?.filter((e) => e.network !== net.name) },
     };
   });

@@ -6,6 +6,7 @@
  * network ready. The pair vanishes with the namespace when the container's last process exits.
  * Costs ~5 ms of a start (veth creation is most of it).
  */
+import { randomHexId } from "../../util/random_id.ts";
 import { closeFd, O_CLOEXEC, openFd } from "../../ffi/fd.ts";
 import { Netlink } from "../../ffi/netlink.ts";
 import { CLONE_NEWNET, setns, unshare } from "../../ffi/namespaces.ts";
@@ -22,6 +23,8 @@ export interface EndpointState {
   bridge: string;
   /** the host end of the veth pair */
   veth: string;
+  /** Docker's EndpointID (new at each attach) */
+  endpointId?: string;
   /** published ports, with the host ports chosen */
   ports?: PortSpec[];
 }
@@ -72,7 +75,7 @@ export async function attachEndpoint(root: string, id: string, network: string, 
     try {
       const stale = outer.index(veth); // left by a container of this id whose namespace lives on
       if (stale) outer.deleteLink(stale);
-      outer.createVeth(veth, "eth0", ns.fd, mac);
+      outer.createVeth(veth, "eth0", ns.fd, mac, l.network.mtu);
       outer.setMasterUp(outer.index(veth), outer.index(l.network.bridge));
     } finally {
       outer.close();
@@ -83,7 +86,7 @@ export async function attachEndpoint(root: string, id: string, network: string, 
       const eth0 = inner.index("eth0");
       inner.addAddress(eth0, l.ip, l.prefix);
       inner.setUp(eth0);
-      inner.addDefaultRoute(l.network.gateway);
+      if (!l.network.internal) inner.addDefaultRoute(l.network.gateway); // an internal network leads nowhere
     } finally {
       inner.close();
     }
@@ -96,6 +99,7 @@ export async function attachEndpoint(root: string, id: string, network: string, 
       mac: hex(mac),
       bridge: l.network.bridge,
       veth,
+      endpointId: randomHexId(),
       ports: published.length ? published : undefined,
       netnsFd: ns.fd,
     };
@@ -128,15 +132,15 @@ function netlinkIn(nsPath: string): Netlink {
  * `network connect`: running container `id` (its first process `pid`) gets an interface `ifname` on
  * `network`, with a leased address; its default route stays on its first network, as with Docker.
  */
-export async function connectEndpoint(root: string, id: string, pid: number, network: string, ifname: string): Promise<EndpointState> {
-  const l = await lease(root, network, id);
+export async function connectEndpoint(root: string, id: string, pid: number, network: string, ifname: string, ip?: string): Promise<EndpointState> {
+  const l = await lease(root, network, id, ip);
   const veth = `vc${id.slice(0, 8)}${ifname.slice(3)}`.slice(0, 15);
   const nsFd = openFd(`/proc/${pid}/ns/net`, O_CLOEXEC);
   try {
     const mac = macFor(l.ip);
     const outer = Netlink.open();
     try {
-      outer.createVeth(veth, ifname, nsFd, mac);
+      outer.createVeth(veth, ifname, nsFd, mac, l.network.mtu);
       outer.setMasterUp(outer.index(veth), outer.index(l.network.bridge));
     } finally {
       outer.close();
@@ -149,7 +153,7 @@ export async function connectEndpoint(root: string, id: string, pid: number, net
     } finally {
       inner.close();
     }
-    return { network: l.network.name, ip: l.ip, prefix: l.prefix, gateway: l.network.gateway, mac: hex(mac), bridge: l.network.bridge, veth };
+    return { network: l.network.name, ip: l.ip, prefix: l.prefix, gateway: l.network.gateway, mac: hex(mac), bridge: l.network.bridge, veth, endpointId: randomHexId() };
   } catch (err) {
     await release(root, network, id).catch(() => {});
     throw err;

@@ -19,8 +19,13 @@ export function endpointsOf(rec: ContainerRecord): EndpointState[] {
   return [rec.state.network, ...(rec.state.connected ?? [])].filter((e): e is EndpointState => !!e);
 }
 
-const line = (m: { spec: Pick<ContainerSpec, "name" | "networkAliases" | "id">; ip: string }) =>
-  `${m.ip}\t${[m.spec.name, ...(m.spec.networkAliases ?? []), m.spec.id.slice(0, 12)].join(" ")}`;
+/** A container's aliases on `network`: `--network-alias` on its first, `network connect --alias` on the others. */
+export function aliasesOn(spec: Pick<ContainerSpec, "network" | "networkAliases" | "extraNetworkConfig">, network: string): string[] {
+  return (network === spec.network ? spec.networkAliases : spec.extraNetworkConfig?.[network]?.aliases) ?? [];
+}
+
+type Member = { spec: Pick<ContainerSpec, "name" | "network" | "networkAliases" | "extraNetworkConfig" | "id">; ip: string };
+const line = (m: Member, network: string) => `${m.ip}\t${[m.spec.name, ...aliasesOn(m.spec, network), m.spec.id.slice(0, 12)].join(" ")}`;
 
 /**
  * The peers a container about to start on `network` (not the default bridge) must know from its first
@@ -29,8 +34,8 @@ const line = (m: { spec: Pick<ContainerSpec, "name" | "networkAliases" | "id">; 
 export function peersAtStart(root: string, spec: ContainerSpec, network: string, ip: string): string[] {
   if (network === DEFAULT_NETWORK) return [];
   const running = listRecords(root).filter((r) => r.spec.id !== spec.id && r.state.status === "running" && pidAlive(r.state.pid));
-  const others = running.flatMap((r) => endpointsOf(r).filter((e) => e.network === network).map((e) => line({ spec: r.spec, ip: e.ip })));
-  return [...others, line({ spec, ip })];
+  const others = running.flatMap((r) => endpointsOf(r).filter((e) => e.network === network).map((e) => line({ spec: r.spec, ip: e.ip }, network)));
+  return [...others, line({ spec, ip }, network)];
 }
 
 export function refreshNetworkHosts(root: string, network: string): void {
@@ -40,7 +45,7 @@ export function refreshNetworkHosts(root: string, network: string): void {
     running.flatMap((r) => endpointsOf(r).filter((e) => e.network === n).map((e) => ({ spec: r.spec, rec: r, ip: e.ip })));
   for (const { rec } of onNetwork(network)) {
     const mine = endpointsOf(rec);
-    const peers = mine.filter((e) => e.network !== DEFAULT_NETWORK).flatMap((e) => onNetwork(e.network).map(line));
+    const peers = mine.filter((e) => e.network !== DEFAULT_NETWORK).flatMap((e) => onNetwork(e.network).map((m) => line(m, e.network)));
     const text = hostsText(rec.spec.hostname, { hostNetwork: false, extraHosts: rec.spec.extraHosts, ip: mine[0]?.ip, peers });
     const path = etcPaths(containerDir(root, rec.spec.id)).hosts;
     try {

@@ -13,6 +13,7 @@
  *   container is gone is taken back.
  * - All of it happens under `ROOT/networks/.lock`.
  */
+import { randomHexId } from "../../util/random_id.ts";
 import { join } from "../../util/path.ts";
 import { MAX_NAME, shortened } from "../state.ts";
 import { BerthError } from "../../util/errors.ts";
@@ -37,6 +38,54 @@ export interface NetworkRecord {
   auto?: boolean;
   /** `network create --label` */
   labels?: Record<string, string>;
+  /** `--internal`: no traffic to or from outside the network (no NAT, no default route) */
+  internal?: boolean;
+  /** `--ip-range`: the part of the subnet containers' addresses are taken from (an `--ip` may be anywhere) */
+  ipRange?: string;
+  /** `--opt`s as given (Docker's bridge options; see {@link parseBridgeOptions}) */
+  options?: Record<string, string>;
+  mtu?: number;
+  /** com.docker.network.bridge.enable_ip_masquerade=false */
+  noMasquerade?: boolean;
+  /** com.docker.network.bridge.enable_icc=false: containers of the network cannot reach each other */
+  noIcc?: boolean;
+}
+
+/** What `network create` takes beyond the name. */
+export interface NetworkOptions {
+  subnet?: string;
+  gateway?: string;
+  labels?: Record<string, string>;
+  internal?: boolean;
+  ipRange?: string;
+  /** `-o KEY=VALUE`: com.docker.network.bridge.name, …driver.mtu, …bridge.enable_ip_masquerade, …bridge.enable_icc */
+  options?: Record<string, string>;
+}
+
+const BRIDGE_NAME = "com.docker.network.bridge.name";
+const BOOL = (k: string, v: string) => {
+  if (v !== "true" && v !== "false") throw new BerthError(`invalid value for ${k}: ${v} (true or false)`);
+  return v === "true";
+};
+
+/** Docker's bridge driver options, checked; an option berth does not implement is refused, not ignored. */
+export function parseBridgeOptions(options: Record<string, string>): Pick<NetworkRecord, "mtu" | "noMasquerade" | "noIcc"> & { bridge?: string } {
+  const out: ReturnType<typeof parseBridgeOptions> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (k === BRIDGE_NAME) {
+      if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(v)) throw new BerthError(`invalid bridge name ${JSON.stringify(v)}: 1 to 15 of [a-zA-Z0-9_.-]`);
+      out.bridge = v;
+    } else if (k === "com.docker.network.driver.mtu") {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 68 || n > 65535) throw new BerthError(`invalid MTU ${v}: 68 to 65535`);
+      out.mtu = n;
+    } else if (k === "com.docker.network.bridge.enable_ip_masquerade") out.noMasquerade = !BOOL(k, v);
+    else if (k === "com.docker.network.bridge.enable_icc") out.noIcc = !BOOL(k, v);
+    else {
+      throw new BerthError(`network option ${k} is not supported (berth's bridge takes ${BRIDGE_NAME}, com.docker.network.driver.mtu, com.docker.network.bridge.enable_ip_masquerade, com.docker.network.bridge.enable_icc)`);
+    }
+  }
+  return out;
 }
 
 export function networksDir(root: string): string {
@@ -115,6 +164,15 @@ export function parseSubnet(s: string): { base: number; prefix: number } {
   return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
 }
 
+/** `--ip-range`: a CIDR of any prefix from /8 to /32. */
+function parseRange(s: string): { base: number; prefix: number } {
+  const m = s.match(/^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/);
+  const prefix = Number(m?.[2]);
+  if (!m || prefix < 8 || prefix > 32) throw new BerthError(`invalid ip range ${s}: expected CIDR, e.g. 10.90.0.128/25`);
+  const mask = prefix === 32 ? 0xffffffff : (0xffffffff << (32 - prefix)) >>> 0;
+  return { base: (ipToInt(m[1]) & mask) >>> 0, prefix };
+}
+
 const overlaps = (a: { base: number; prefix: number }, b: { base: number; prefix: number }) => {
   const p = Math.min(a.prefix, b.prefix);
   const mask = (0xffffffff << (32 - p)) >>> 0;
@@ -170,14 +228,22 @@ function networkRules(n: NetworkRecord): Rule[] {
     // send to services the host keeps on 127.0.0.0/8 (CVE-2020-8558): drop what comes from the bridge to
     // 127/8 unless it is a reply or was DNAT'd, as kube-proxy and Docker 28 do
     { table: "filter", chain: "BERTH-INPUT", spec: ["-i", br, "-d", "127.0.0.0/8", "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP"] },
-    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", br, "-j", "ACCEPT"] },
-    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", "berth+", "-j", "DROP"] },
-    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-j", "ACCEPT"] },
-    { table: "filter", chain: "BERTH-FORWARD", spec: ["-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
-    { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", n.subnet, "!", "-o", br, "-j", "MASQUERADE"] },
-    // published ports reached from the host's 127.0.0.1 (route_localnet below) leave with the bridge's address
-    { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", "127.0.0.0/8", "-o", br, "-j", "MASQUERADE"] },
-  ];
+    { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", br, "-j", n.noIcc ? "DROP" : "ACCEPT"] },
+    // an internal network: nothing in or out but between its own containers
+    ...(n.internal
+      ? [
+        { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-j", "DROP"] },
+        { table: "filter", chain: "BERTH-FORWARD", spec: ["-o", br, "-j", "DROP"] },
+      ]
+      : [
+        { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-o", "berth+", "-j", "DROP"] },
+        { table: "filter", chain: "BERTH-FORWARD", spec: ["-i", br, "-j", "ACCEPT"] },
+        { table: "filter", chain: "BERTH-FORWARD", spec: ["-o", br, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"] },
+        ...(n.noMasquerade ? [] : [{ table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", n.subnet, "!", "-o", br, "-j", "MASQUERADE"] }]),
+        // published ports reached from the host's 127.0.0.1 (route_localnet below) leave with the bridge's address
+        { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", "127.0.0.0/8", "-o", br, "-j", "MASQUERADE"] },
+      ]),
+  ] as Rule[];
 }
 
 function sysctl(path: string, value: string): void {
@@ -192,7 +258,7 @@ async function bringUp(n: NetworkRecord): Promise<void> {
   const nl = Netlink.open();
   try {
     if (!nl.index(n.bridge)) {
-      nl.createBridge(n.bridge);
+      nl.createBridge(n.bridge, n.mtu);
       const idx = nl.index(n.bridge);
       nl.addAddress(idx, n.gateway, parseSubnet(n.subnet).prefix);
       nl.setUp(idx);
@@ -220,12 +286,10 @@ async function bringDown(n: NetworkRecord): Promise<void> {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-function newId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(32)), (x) => x.toString(16).padStart(2, "0")).join("");
-}
+const newId = randomHexId;
 
 /** `network create [--subnet CIDR] [--gateway IP] NAME` */
-export async function createNetwork(root: string, name: string, opts: { subnet?: string; gateway?: string; labels?: Record<string, string> } = {}): Promise<NetworkRecord> {
+export async function createNetwork(root: string, name: string, opts: NetworkOptions = {}): Promise<NetworkRecord> {
   if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (name.length > MAX_NAME) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: at most ${MAX_NAME} characters`);
   if (["none", "host", "default"].includes(name)) throw new BerthError(`network name ${name} is reserved`);
@@ -235,7 +299,9 @@ export async function createNetwork(root: string, name: string, opts: { subnet?:
   });
 }
 
-async function createLocked(root: string, name: string, opts: { subnet?: string; gateway?: string; labels?: Record<string, string> }, auto: boolean): Promise<NetworkRecord> {
+async function createLocked(root: string, name: string, opts: NetworkOptions, auto: boolean): Promise<NetworkRecord> {
+  const bridgeOpts = parseBridgeOptions(opts.options ?? {});
+  if (opts.ipRange && !opts.subnet) throw new BerthError("--ip-range needs --subnet (the range is a part of it)");
   let subnet = opts.subnet;
   if (subnet) {
     const s = parseSubnet(subnet);
@@ -247,14 +313,39 @@ async function createLocked(root: string, name: string, opts: { subnet?: string;
   const s = parseSubnet(subnet);
   const gateway = opts.gateway ?? intToIp(s.base + 1);
   if (!overlaps({ base: ipToInt(gateway), prefix: 32 }, s)) throw new BerthError(`gateway ${gateway} is not in subnet ${subnet}`);
+  let ipRange: string | undefined;
+  if (opts.ipRange) {
+    const r = parseRange(opts.ipRange);
+    ipRange = `${intToIp(r.base)}/${r.prefix}`;
+    if (r.prefix < s.prefix || !overlaps(r, s)) throw new BerthError(`ip range ${opts.ipRange} is not within subnet ${subnet}`);
+  }
   const nl = Netlink.open();
   let bridge;
   try {
-    bridge = freeBridgeName(nl, root);
+    if (bridgeOpts.bridge && (nl.index(bridgeOpts.bridge) || listNetworks(root).some((n) => n.bridge === bridgeOpts.bridge))) {
+      throw new BerthError(`bridge name ${bridgeOpts.bridge} is in use on this host`);
+    }
+    bridge = bridgeOpts.bridge ?? freeBridgeName(nl, root);
   } finally {
     nl.close();
   }
-  const rec: NetworkRecord = { name, id: newId(), driver: "bridge", subnet, gateway, bridge, created: new Date().toISOString(), auto: auto || undefined, labels: opts.labels };
+  const rec: NetworkRecord = {
+    name,
+    id: newId(),
+    driver: "bridge",
+    subnet,
+    gateway,
+    bridge,
+    created: new Date().toISOString(),
+    auto: auto || undefined,
+    labels: opts.labels,
+    internal: opts.internal || undefined,
+    ipRange,
+    options: opts.options && Object.keys(opts.options).length ? opts.options : undefined,
+    mtu: bridgeOpts.mtu,
+    noMasquerade: bridgeOpts.noMasquerade || undefined,
+    noIcc: bridgeOpts.noIcc || undefined,
+  };
   Deno.mkdirSync(leaseDir(root, name), { recursive: true, mode: 0o700 });
   try {
     await bringUp(rec);
@@ -365,18 +456,28 @@ function takeAddress(root: string, n: NetworkRecord, id: string, wanted?: string
   const size = 2 ** (32 - s.prefix);
   const gw = ipToInt(n.gateway);
   if (wanted) {
-    const w = ipToInt(wanted);
-    if (!overlaps({ base: w, prefix: 32 }, s) || w === s.base || w === s.base + size - 1 || w === gw) {
-      throw new BerthError(`invalid address ${wanted}: it is not a free host address of network ${n.name} (${n.subnet})`);
-    }
+    checkAddress(n, wanted);
     if (!take(wanted)) throw new BerthError(`Address already in use: ${wanted} on network ${n.name}`);
     return { network: n, ip: wanted, prefix: s.prefix };
   }
-  for (let a = s.base + 1; a < s.base + size - 1; a++) {
+  // `--ip-range`: only its addresses (still not the subnet's network, broadcast or gateway ones)
+  const r = n.ipRange ? parseRange(n.ipRange) : s;
+  const from = Math.max(r.base, s.base + 1), to = Math.min(r.base + 2 ** (32 - r.prefix), s.base + size - 1);
+  for (let a = from; a < to; a++) {
     if (a === gw) continue;
     if (take(intToIp(a))) return { network: n, ip: intToIp(a), prefix: s.prefix };
   }
   throw new BerthError(`no free address left on network ${n.name} (${n.subnet})`);
+}
+
+/** Throws unless `ip` is a host address of network `n` other than its gateway (`--ip`, `network connect --ip`). */
+export function checkAddress(n: NetworkRecord, ip: string): void {
+  const s = parseSubnet(n.subnet);
+  const w = ipToInt(ip);
+  const size = 2 ** (32 - s.prefix);
+  if (!overlaps({ base: w, prefix: 32 }, s) || w === s.base || w === s.base + size - 1 || w === ipToInt(n.gateway)) {
+    throw new BerthError(`invalid address ${ip}: it is not a free host address of network ${n.name} (${n.subnet})`);
+  }
 }
 
 /** Gives container `id`'s address on `name` back. */
@@ -405,9 +506,10 @@ export function networkInspect(root: string, ref: string): Record<string, unknow
     Created: n.created,
     Scope: "local",
     Driver: n.driver,
-    IPAM: { Driver: "default", Config: [{ Subnet: n.subnet, Gateway: n.gateway }] },
+    Internal: !!n.internal,
+    IPAM: { Driver: "default", Config: [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] },
     Containers: containers,
-    Options: { "com.docker.network.bridge.name": n.bridge },
+    Options: { ...n.options, [BRIDGE_NAME]: n.bridge },
     Labels: n.labels ?? {},
   };
 }

@@ -29,6 +29,14 @@ export function parsePublish(s: string): PortSpec {
   return { hostIp: hostIp === "0.0.0.0" ? "" : hostIp, hostPort: port(hostPort, true), containerPort: port(ctrPort, false), protocol: proto };
 }
 
+/** `--expose 80`, `--expose 53/udp`, `--expose 8000-8010`: the ports as "80/tcp" keys. */
+export function parseExpose(s: string): string[] {
+  const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp))?$/.exec(s);
+  const a = Number(m?.[1]), b = Number(m?.[2] ?? m?.[1]);
+  if (!m || a < 1 || b > 65535 || b < a) throw new UsageError(`invalid argument "${s}" for "--expose" flag: expected PORT[-PORT][/PROTO]`);
+  return Array.from({ length: b - a + 1 }, (_, i) => `${a + i}/${m[3] ?? "tcp"}`);
+}
+
 /** The image's ExposedPorts ("80/tcp": {}) as `-P` publishes them: each on a free host port. */
 export function publishAll(exposed: Record<string, unknown> | undefined): PortSpec[] {
   return Object.keys(exposed ?? {}).map((k) => parsePublish(k.includes("/") ? k : `${k}/tcp`));
