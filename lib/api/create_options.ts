@@ -105,6 +105,7 @@ export function createOptions(root: string, body: Json, name: string | undefined
     labels: body.Labels ? (obj(body.Labels, "Labels") as Record<string, string>) : undefined,
     tty: !!body.Tty,
     interactive: !!body.OpenStdin,
+    stdinOnce: !!body.StdinOnce,
     rm: !!hc.AutoRemove,
     network,
     ip: typeof obj(endpoint.IPAMConfig, "IPAMConfig").IPv4Address === "string" ? obj(endpoint.IPAMConfig, "IPAMConfig").IPv4Address as string : undefined,

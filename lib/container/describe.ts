@@ -168,6 +168,7 @@ export function inspectRecord(root: string, rec: ContainerRecord): Record<string
       User: spec.process.user,
       Tty: spec.tty,
       OpenStdin: spec.process.openStdin,
+      StdinOnce: !!spec.process.stdinOnce,
       Env: spec.process.env,
       Cmd: spec.process.cmd ?? spec.process.args,
       Entrypoint: spec.process.entrypoint ?? null,

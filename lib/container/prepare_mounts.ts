@@ -5,7 +5,7 @@
  */
 import { BerthError } from "../util/errors.ts";
 import type { EtcFiles } from "./etc_files.ts";
-import { mkdirInRoot, touchInRoot } from "./path_in_root.ts";
+import { mkdirInRoot, statInRoot, touchInRoot, withRootFd } from "./path_in_root.ts";
 import type { ContainerSpec } from "./spec.ts";
 import { createVolume, mountVolume, seedVolume } from "./volumes.ts";
 import { DOCKER_INIT_PATH, writeDockerInit } from "./docker_init.ts";
@@ -56,8 +56,11 @@ export async function prepareMounts(root: string, rootfs: string, spec: Containe
     }
     const { volume } = await createVolume(root, m.source);
     mountVolume(volume);
+    // copy-up only of what the image has there: a directory berth makes as the mount point has nothing to give
+    // (and its owner and mode would replace the volume's own, a tmpfs's uid= for one)
+    const inImage = withRootFd(rootfs, (fd) => statInRoot(fd, m.destination)) !== null;
     const target = mkdirInRoot(rootfs, m.destination);
-    seedVolume(volume, target);
+    if (inImage) seedVolume(volume, target);
     plans.push({ type: "bind", source: volume.Mountpoint, readOnly: m.readOnly, destination: m.destination });
   }
   return plans;

@@ -16,6 +16,8 @@ export interface ProcessFlags {
   groupAdd?: string[];
   tty?: boolean;
   interactive?: boolean;
+  /** StdinOnce (see ProcessSpec) */
+  stdinOnce?: boolean;
 }
 
 /** `KEY=VALUE` lines of an env file; `KEY` alone takes the host's value (and is dropped if unset). */
@@ -72,5 +74,6 @@ export function processSpec(cfg: ContainerConfig, f: ProcessFlags, hostname: str
     groupAdd: f.groupAdd ?? [],
     tty: !!f.tty,
     openStdin: !!f.interactive,
+    stdinOnce: f.interactive && f.stdinOnce ? true : undefined,
   };
 }

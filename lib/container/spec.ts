@@ -42,6 +42,9 @@ export interface ProcessSpec {
   groupAdd: string[];
   tty: boolean;
   openStdin: boolean;
+  /** the stdin ends when the first attached client's does (the API's StdinOnce: `docker run -i` without -d);
+   * otherwise a detached container's stdin stays open between attaches, as Docker's does */
+  stdinOnce?: boolean;
 }
 
 /** `--device HOST[:CTR[:PERMS]]`: a host device node made in the container and allowed by its cgroup. */

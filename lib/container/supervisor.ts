@@ -26,7 +26,7 @@ import { StartCancelled } from "./launch.ts";
 import { startContainer } from "./run.ts";
 import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
-import { openStdinReader } from "./stdin_fifo.ts";
+import { openStdinReader, openStdinWriter } from "./stdin_fifo.ts";
 import { closeFd, fdReadable } from "../ffi/fd.ts";
 
 const IDLE_EXIT_MS = 3000;
@@ -160,6 +160,12 @@ export class Supervisor {
     // `-i`: input from the container's FIFO, which an attached client writes — the process's stdin, or
     // with `-t` its terminal's input (pumped below)
     const fifo = rec.spec.process.openStdin ? openStdinReader(dir) : undefined;
+    // `-i` without StdinOnce: a writer of our own keeps the stdin open between attaches (`run -di cat` waits)
+    let keeper = fifo !== undefined && !rec.spec.process.stdinOnce ? openStdinWriter(dir) : undefined;
+    const dropKeeper = () => {
+      if (keeper !== undefined) closeFd(keeper);
+      keeper = undefined;
+    };
     const stdin = fifo !== undefined && !rec.spec.tty ? { fd: fifo } : "null" as const;
     let restartIn: number | undefined;
     let pumps: Promise<void>[] = [];
@@ -187,6 +193,7 @@ export class Supervisor {
       });
     } catch (err) {
       log?.close();
+      dropKeeper();
       throw err;
     } finally {
       if (typeof stdin === "object") closeFd(stdin.fd); // the container has its own copy
@@ -203,6 +210,7 @@ export class Supervisor {
     if (log) pumps = [pump(c.stdout, (t) => log.write("stdout", t)), pump(c.stderr, (t) => log.write("stderr", t))];
     pumpsStarted();
     c.status.then(() => {
+      dropKeeper();
       this.#resizers.delete(id);
       stopHealth();
       this.#running.delete(id);

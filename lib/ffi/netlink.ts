@@ -183,9 +183,8 @@ export class Netlink {
     return new DataView(ifr.buffer).getInt32(16, true);
   }
 
-  createBridge(name: string, mtu?: number): void {
+  createBridge(name: string): void {
     const attrs = new Attrs().str(IFLA_IFNAME, name).nest(IFLA_LINKINFO, new Attrs().str(IFLA_INFO_KIND, "bridge"));
-    if (mtu) attrs.u32(IFLA_MTU, mtu);
     this.#request(`create bridge ${name}`, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, concat(ifinfo(), attrs.bytes()));
   }
 
@@ -204,6 +203,11 @@ export class Netlink {
   /** Puts link `index` into bridge `master` and brings it up. */
   setMasterUp(index: number, master: number): void {
     this.#request("set master", RTM_NEWLINK, 0, concat(ifinfo(index, true), new Attrs().u32(IFLA_MASTER, master).bytes()));
+  }
+
+  /** An MTU set on a bridge this way is kept (not re-derived from its ports as they come and go). */
+  setMtu(index: number, mtu: number): void {
+    this.#request(`set mtu ${mtu}`, RTM_NEWLINK, 0, concat(ifinfo(index), new Attrs().u32(IFLA_MTU, mtu).bytes()));
   }
 
   setUp(index: number): void {

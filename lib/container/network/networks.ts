@@ -192,7 +192,7 @@ function hostRoutes(): Array<{ base: number; prefix: number }> {
       };
       const mask = le(f[7]);
       if (mask === 0) continue; // the default route
-      out.push({ base: le(f[1]), prefix: 32 - Math.clz32(~mask >>> 0) });
+      out.push({ base: le(f[1]), prefix: Math.clz32(~mask >>> 0) }); // the mask's leading ones
     }
   } catch { /* no procfs */ }
   return out;
@@ -258,8 +258,9 @@ async function bringUp(n: NetworkRecord): Promise<void> {
   const nl = Netlink.open();
   try {
     if (!nl.index(n.bridge)) {
-      nl.createBridge(n.bridge, n.mtu);
+      nl.createBridge(n.bridge);
       const idx = nl.index(n.bridge);
+      if (n.mtu) nl.setMtu(idx, n.mtu);
       nl.addAddress(idx, n.gateway, parseSubnet(n.subnet).prefix);
       nl.setUp(idx);
     }
