@@ -78,7 +78,8 @@ export function passedAuthEnv(configs: Record<string, AuthConfig | undefined>): 
 export function buildRoutes(router: Router, root: string): void {
   router.add("POST", "/build", async (req, res) => {
     const q = req.query;
-    const tmp = Deno.makeTempDirSync({ dir: `${root}/tmp`, prefix: "api-build-" });
+    // named by this process, as the store's own temp dirs are: what a killed service leaves is cleaned by the next
+    const tmp = Deno.makeTempDirSync({ dir: `${root}/tmp`, prefix: `${Deno.pid}-api-build-` });
     const ctx = `${tmp}/context`;
     Deno.mkdirSync(ctx);
     res.header("content-type", "application/json");

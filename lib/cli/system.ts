@@ -2,6 +2,7 @@ import { startService } from "../../mod.ts";
 import { type Command, commandGroup } from "./command.ts";
 import { UsageError } from "../util/errors.ts";
 import { systemDfCommand, systemPruneCommand } from "./prune_commands.ts";
+import { resetRoot } from "../container/reset.ts";
 
 const service: Command = {
   name: "system service",
@@ -34,8 +35,27 @@ const service: Command = {
   },
 };
 
-export const systemCommand = commandGroup("system", "Manage berth", { service, df: systemDfCommand, prune: systemPruneCommand }, [
+const reset: Command = {
+  name: "system reset",
+  summary: "Remove everything the root holds: containers, networks (bridges, iptables rules), volumes, images, the root itself",
+  usage: "[OPTIONS]",
+  help: ["-f, --force   do not prompt for confirmation (needed when stdin is not a terminal)"],
+  options: { force: { type: "boolean", short: "f" } },
+  args: [0, 0],
+  async run(g, v) {
+    if (!v.force) {
+      if (!Deno.stdin.isTerminal()) throw new UsageError("system reset removes everything under the root: confirm with -f");
+      const answer = prompt(`WARNING! This will remove every container, network, volume and image of ${g.root}, and the directory itself.\nAre you sure you want to continue? [y/N]`);
+      if (!/^y(es)?$/i.test(answer?.trim() ?? "")) return 1;
+    }
+    await resetRoot(g.root);
+    return 0;
+  },
+};
+
+export const systemCommand = commandGroup("system", "Manage berth", { service, df: systemDfCommand, prune: systemPruneCommand, reset }, [
   "service   Serve the Docker Engine API",
   "df        Show disk usage",
   "prune     Remove stopped containers, unused networks and dangling images",
+  "reset     Remove everything the root made, on the host and on disk",
 ]);

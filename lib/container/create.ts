@@ -22,6 +22,7 @@ import { type ProcessFlags, processSpec } from "./process_spec.ts";
 import { parseRestartPolicy } from "./restart_policy.ts";
 import type { ContainerSpec, MountSpec, PortSpec } from "./spec.ts";
 import { parseExpose, parsePublish, publishAll } from "./network/ports.ts";
+import { isIP, isIPv4 } from "../util/ip.ts";
 import { healthcheckFromConfig, type HealthcheckSpec } from "./health.ts";
 import { type LogConfig, parseLogOptions } from "./logs.ts";
 import type { Stdio } from "./stdio.ts";
@@ -189,13 +190,16 @@ function publishedSpecs(opts: RunOptions, config: ImageConfig): PortSpec[] | und
   return ports.length && opts.network !== "host" ? ports : undefined; // Docker ignores -p with the host's network
 }
 
-/** `--add-host NAME:IP` → "IP\tNAME" */
+/** `--add-host NAME:IP` (IP may be `host-gateway`: the host's address on the container's network) → "IP\tNAME" */
 export function parseAddHost(s: string): string {
   const i = s.indexOf(":");
-  const [name, ip] = i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)];
-  if (!name || !/^[\d.]+$|^[0-9a-fA-F:]+$/.test(ip)) throw new UsageError(`invalid argument "${s}" for "--add-host" flag: expected NAME:IP`);
+  const [name, ip] = i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1).replace(/^\[(.*)\]$/, "$1")];
+  if (i < 0 || !name || /\s/.test(name)) throw new UsageError(`invalid argument "${s}" for "--add-host" flag: expected NAME:IP`);
+  if (ip !== HOST_GATEWAY && !isIP(ip)) throw new UsageError(`invalid argument "${s}" for "--add-host" flag: invalid IP address in add-host: "${ip}"`);
   return `${ip}\t${name}`;
 }
+
+export const HOST_GATEWAY = "host-gateway";
 
 /** The container's record from the image config and the options. */
 export function buildSpec(
@@ -329,8 +333,10 @@ export function checkOptions(opts: RunOptions): CheckedOptions {
   const policy = parseRestartPolicy(opts.restart);
   if (policy.name !== "no" && opts.rm) throw new UsageError("Conflicting options: --restart and --rm");
   const log = parseLogOptions(opts.logOpts ?? [], opts.logDriver);
-  opts.network = checkNetwork(opts);
   for (const h of opts.addHosts ?? []) parseAddHost(h);
+  for (const d of opts.dns ?? []) if (!isIP(d)) throw new UsageError(`invalid argument "${d}" for "--dns" flag: ${d} is not an ip address`);
+  if (opts.ip !== undefined && !isIPv4(opts.ip)) throw new UsageError(`invalid argument "${opts.ip}" for "--ip" flag: invalid string being converted to IP address: ${opts.ip}`);
+  opts.network = checkNetwork(opts);
   for (const p of opts.publish ?? []) parsePublish(p);
   for (const p of opts.expose ?? []) parseExpose(p);
   if ((opts.publish?.length || opts.publishAll) && (opts.network === "none" || opts.network?.startsWith("container:"))) {

@@ -13,6 +13,8 @@ export interface EtcOptions {
   extraHosts?: string[];
   /** the container's own address on its network: "IP\tHOSTNAME" is added, as Docker does */
   ip?: string;
+  /** its network's gateway: what `--add-host NAME:host-gateway` names (the host itself on the host's network) */
+  gateway?: string;
   /** `--dns`: these nameservers instead of the host's */
   dns?: string[];
   /** `--dns-search`, `--dns-option`: instead of the host's search and options lines */
@@ -53,7 +55,7 @@ export function hostsText(hostname: string, opts: EtcOptions): string {
     "ff00::0\tip6-mcastprefix",
     "ff02::1\tip6-allnodes",
     "ff02::2\tip6-allrouters",
-    ...(opts.extraHosts ?? []),
+    ...(opts.extraHosts ?? []).map((l) => l.replace(/^host-gateway\t/, `${opts.hostNetwork ? "127.0.0.1" : opts.gateway ?? "127.0.0.1"}\t`)),
   ];
   if (opts.ip) lines.push(`${opts.ip}\t${hostname}`);
   lines.push(...(opts.peers ?? []));

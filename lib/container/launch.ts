@@ -148,7 +148,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     endpoint = net.endpoint;
     // on a user network the container's /etc/hosts names its peers before its first instruction runs
     const peers = endpoint ? peersAtStart(root, spec, endpoint.network, endpoint.ip) : undefined;
-    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, peers });
+    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, gateway: endpoint?.gateway, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, peers });
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
     // (under --init the init runs the command, but a missing one is still refused here, with Docker's 127)

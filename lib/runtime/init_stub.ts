@@ -53,7 +53,7 @@ export const PART1_ADDRESS = LOAD_ADDRESS + RECORDS_OFFSET;
 /** Where the second part of the program is read to (beyond the file: zero-filled memory). */
 export const PART2_ADDRESS = LOAD_ADDRESS + 0x10000;
 /** Most bytes the second part may have. */
-export const PART2_MAX = 0x100000;
+export const PART2_MAX = 0x800000; // 8 MiB of address space (zero-filled, untouched unless used): more than execve takes
 const CODE_OFFSET = ELF_HEADERS_SIZE;
 
 let code: Uint8Array | undefined;

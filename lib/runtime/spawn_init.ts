@@ -8,7 +8,8 @@
  * once (it cannot start threads while its children's namespace differs from its own).
  */
 import * as libc from "../ffi/fd.ts";
-import { ErrnoError } from "../ffi/sys.ts";
+import { ErrnoError, trySys } from "../ffi/sys.ts";
+import { BerthError } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { CLONE_NEWPID, restoreNamespaces, saveNamespaces, setns, unshare } from "../ffi/namespaces.ts";
 import { type ExitStatus, spawnProcess, waitProcess } from "../ffi/spawn.ts";
@@ -152,8 +153,12 @@ export function spawnInit(
       part2 = new InitProgram(PART2_ADDRESS);
       build(part2);
       const bytes = part2.build();
-      // one write into the empty pipe: the stub's single read gets all of it
-      if (bytes.length > 60000) throw new Error(`container setup program too large (${bytes.length} bytes)`);
+      // one write into the empty pipe: the stub's single read gets all of it — so the pipe must hold it all
+      // (64 KiB by default; a long command line or environment needs more, up to the kernel's own limits)
+      if (bytes.length > PART2_MAX) {
+        throw new BerthError(`the container's setup (its command line and environment among it) takes ${bytes.length} bytes; berth passes at most ${PART2_MAX}`);
+      }
+      if (bytes.length > 60000) growPipe(programWrite, bytes.length);
       try {
         libc.writeAllSync(programWrite, bytes);
       } finally {
@@ -175,5 +180,15 @@ function joinNamespace(path: string, type: number): void {
     setns(fd, type);
   } finally {
     libc.closeFd(fd);
+  }
+}
+
+const F_SETPIPE_SZ = 1031;
+
+/** Makes the pipe hold `bytes` (root may exceed /proc/sys/fs/pipe-max-size; others get a clear error). */
+function growPipe(fd: number, bytes: number): void {
+  const size = 2 ** Math.ceil(Math.log2(bytes));
+  if (trySys(72 /* fcntl */, fd, F_SETPIPE_SZ, size) < 0) {
+    throw new BerthError(`the container's setup (its command line and environment among it) takes ${bytes} bytes, more than this host lets a pipe hold (/proc/sys/fs/pipe-max-size)`);
   }
 }

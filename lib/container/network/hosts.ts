@@ -46,7 +46,7 @@ export function refreshNetworkHosts(root: string, network: string): void {
   for (const { rec } of onNetwork(network)) {
     const mine = endpointsOf(rec);
     const peers = mine.filter((e) => e.network !== DEFAULT_NETWORK).flatMap((e) => onNetwork(e.network).map((m) => line(m, e.network)));
-    const text = hostsText(rec.spec.hostname, { hostNetwork: false, extraHosts: rec.spec.extraHosts, ip: mine[0]?.ip, peers });
+    const text = hostsText(rec.spec.hostname, { hostNetwork: false, extraHosts: rec.spec.extraHosts, ip: mine[0]?.ip, gateway: mine[0]?.gateway, peers });
     const path = etcPaths(containerDir(root, rec.spec.id)).hosts;
     try {
       // unchanged (a container that started with its peers already in): no rewrite, so no moment in which
