@@ -1,7 +1,7 @@
 /**
  * Issue 15's limits and leftovers: a command line and environment as long as the kernel takes, addresses
- * checked, `--add-host NAME:host-gateway`, temp files of a killed pull cleaned by the next one, and `system
- * reset` leaving nothing of a root on the host.
+ * checked, `--add-host NAME:host-gateway`, temp files of a killed pull or build cleaned by the next one,
+ * `--label-file`, and `system reset` leaving nothing of a root on the host.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH, berth, tempRoot } from "./helpers/berth.ts";
@@ -92,6 +92,74 @@ Deno.test({ name: "leftovers: a pull killed halfway leaves its temp files to the
     await reg.stop().catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     await Deno.remove(root, { recursive: true }).catch(() => {});
+  }
+} });
+
+Deno.test({ name: "leftovers: a build killed in a RUN step leaves its container and temp dir to the next build, which removes them; --label-file; 'Sending build context'", ...PROC, fn: async () => {
+  const { root, base } = await runImages();
+  const ctx = await Deno.makeTempDir({ prefix: "berth-test-leftover-" });
+  const b = (args: string[]) => berth(root, args);
+  try {
+    await Deno.writeTextFile(`${ctx}/Dockerfile`, `FROM ${base}\nRUN sleep 60\n`);
+    await Deno.writeFile(`${ctx}/data`, new Uint8Array(2048));
+    await Deno.writeTextFile(`${ctx}/.dockerignore`, "ignored\n");
+    await Deno.writeFile(`${ctx}/ignored`, new Uint8Array(5_000_000));
+    const p = new Deno.Command(BERTH, { args: ["--root", root, "build", "-t", "killed:1", ctx], stdout: "null", stderr: "null" }).spawn();
+    let orphan = "";
+    for (let i = 0; i < 100 && !orphan; i++) {
+      await sleep(100);
+      orphan = (await b(["ps", "-q", "--filter", `label=berth.build.pid=${p.pid}`, "--filter", "status=running"])).stdout.trim();
+    }
+    assert(orphan, "the RUN container never ran");
+    p.kill("SIGKILL");
+    await p.status;
+    assert([...Deno.readDirSync(`${root}/tmp`)].some((e) => e.name.startsWith(`${p.pid}-`)), "the killed build's temp dir is there");
+    assertEquals((await b(["ps", "-aq", "--filter", `label=berth.build.pid=${p.pid}`])).stdout.trim(), orphan);
+
+    // the next build sweeps both; it says how big its context is (the .dockerignore'd file not counted)
+    await Deno.writeTextFile(`${ctx}/Dockerfile`, `FROM ${base}\nRUN true\n`);
+    await Deno.writeTextFile(`${ctx}/labels`, "# a comment\n\nteam=core\nrelease=1\n");
+    const next = await b(["build", "--label-file", `${ctx}/labels`, "--label", "release=2", "-t", "swept:1", ctx]);
+    assertEquals(next.code, 0, next.stderr);
+    // as a tar: Dockerfile, .dockerignore and labels a header and one block each, data a header and 4 blocks, 2 end blocks
+    const size = /^Sending build context to berth {2}(\S+)\nStep 1\/2 : FROM /.exec(next.stdout)?.[1];
+    assertEquals(size, `${(3 * 1024 + 512 + 2048 + 1024) / 1000}kB`, next.stdout);
+    assertEquals((await b(["ps", "-aq", "--filter", `label=berth.build.pid=${p.pid}`])).stdout, "", "the orphan RUN container is gone");
+    assert(![...Deno.readDirSync(`${root}/tmp`)].some((e) => e.name.startsWith(`${p.pid}-`)), "the temp dir is gone");
+    const labels = await b(["image", "inspect", "-f", "{{json .Config.Labels}}", "swept:1"]);
+    assertEquals(JSON.parse(labels.stdout), { team: "core", release: "2" });
+  } finally {
+    await b(["rmi", "-f", "swept:1"]);
+    await Deno.remove(ctx, { recursive: true });
+  }
+} });
+
+Deno.test({ name: "labels: --label-file on run, create, network create and volume create (then --label over it)", ...PROC, fn: async () => {
+  const { root, base } = await runImages();
+  const b = (args: string[]) => berth(root, args);
+  const dir = await Deno.makeTempDir({ prefix: "berth-test-leftover-" });
+  const file = `${dir}/labels`;
+  await Deno.writeTextFile(file, "# labels\napp=shop\n  tier=back\nbare\n");
+  const want = { app: "shop", tier: "front", bare: "" };
+  try {
+    const c = await b(["create", "--name", "lf-c", "--network", "none", "--label-file", file, "-l", "tier=front", base, "true"]);
+    assertEquals(c.code, 0, c.stderr);
+    assertEquals(JSON.parse((await b(["inspect", "-f", "{{json .Config.Labels}}", "lf-c"])).stdout), want);
+    const r = await b(["run", "--rm", "--network", "none", "--label-file", file, "-l", "tier=front", base, "true"]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals((await b(["network", "create", "--label-file", file, "--label", "tier=front", "lf-net"])).code, 0);
+    assertEquals(JSON.parse((await b(["network", "inspect", "-f", "{{json .Labels}}", "lf-net"])).stdout), want);
+    assertEquals((await b(["volume", "create", "--label-file", file, "--label", "tier=front", "lf-vol"])).code, 0);
+    assertEquals(JSON.parse((await b(["volume", "inspect", "-f", "{{json .Labels}}", "lf-vol"])).stdout), want);
+    assertEquals((await b(["volume", "ls", "-q", "--filter", "label=tier=front", "--filter", "label=bare"])).stdout, "lf-vol\n");
+    const missing = await b(["create", "--label-file", `${dir}/nope`, base, "true"]);
+    assertEquals(missing.code, 125);
+    assertMatch(missing.stderr, /open .*\/nope: no such file or directory/);
+  } finally {
+    await b(["rm", "-f", "lf-c"]);
+    await b(["network", "rm", "lf-net"]);
+    await b(["volume", "rm", "lf-vol"]);
+    await Deno.remove(dir, { recursive: true });
   }
 } });
 

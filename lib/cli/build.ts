@@ -1,7 +1,7 @@
 import { build } from "../../mod.ts";
 import { UsageError } from "../util/errors.ts";
 import type { Command } from "./command.ts";
-import { parseLabels } from "./run_options.ts";
+import { LABEL_FILE_OPTION, labelOptions } from "./run_options.ts";
 
 export const buildCommand: Command = {
   name: "build",
@@ -16,6 +16,7 @@ export const buildCommand: Command = {
     "-q, --quiet             print only the image ID (RUN output only when a step fails)",
     "    --network string    the network of RUN steps (default: bridge; none, host, a network's name)",
     "    --label list        set metadata for an image (K=V)",
+    "    --label-file list   read in a line delimited file of labels",
     "    --pull              always attempt to pull a newer version of the FROM images",
   ],
   options: {
@@ -27,6 +28,7 @@ export const buildCommand: Command = {
     quiet: { type: "boolean", short: "q" },
     network: { type: "string" },
     label: { type: "string", multiple: true },
+    "label-file": LABEL_FILE_OPTION,
     pull: { type: "boolean" },
   },
   args: [1, 1],
@@ -50,8 +52,9 @@ export const buildCommand: Command = {
       noCache: !!v["no-cache"],
       quiet: !!v.quiet,
       network: v.network as string | undefined,
-      labels: parseLabels((v.label as string[] | undefined) ?? []),
+      labels: labelOptions(v),
       pull: !!v.pull,
+      announceContext: true,
       insecureRegistries: g.insecureRegistries,
     });
     return 0;

@@ -2,7 +2,7 @@ import { connectNetwork, createNetwork, disconnectNetwork, listNetworks, network
 import { UsageError } from "../util/errors.ts";
 import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
 import { listRecords } from "../container/state.ts";
-import { parseLabels } from "./run_options.ts";
+import { LABEL_FILE_OPTION, labelOptions } from "./run_options.ts";
 import { type Command, commandGroup, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { renderFormat } from "./format.ts";
@@ -19,6 +19,7 @@ const create: Command = {
     "    --ip-range string containers' addresses from this part of the subnet (CIDR)",
     "    --internal        restrict external access to the network (no NAT, no default route)",
     "    --label list      set metadata on the network (key=value)",
+    "    --label-file list read in a line delimited file of labels",
     "-o, --opt map         bridge options: com.docker.network.bridge.name=NAME, com.docker.network.driver.mtu=N,",
     "                      com.docker.network.bridge.enable_ip_masquerade=false, com.docker.network.bridge.enable_icc=false",
   ],
@@ -29,6 +30,7 @@ const create: Command = {
     "ip-range": { type: "string" },
     internal: { type: "boolean" },
     label: { type: "string", multiple: true },
+    "label-file": LABEL_FILE_OPTION,
     opt: { type: "string", short: "o", multiple: true },
   },
   args: [1, 1],
@@ -39,7 +41,7 @@ const create: Command = {
       gateway: v.gateway as string | undefined,
       ipRange: v["ip-range"] as string | undefined,
       internal: !!v.internal,
-      labels: parseLabels((v.label as string[] | undefined) ?? []),
+      labels: labelOptions(v),
       options: keyValues("--opt", (v.opt as string[] | undefined) ?? []),
     });
     out(n.id);

@@ -1,11 +1,21 @@
 /** The options `berth run` and `berth create` share (Docker's names), and their conversion to RunOptions. */
 import type { RunOptions } from "../../mod.ts";
 import { parseLimits } from "../container/cgroups/limits.ts";
+import { readEnvFile } from "../container/process_spec.ts";
 import { UsageError } from "../util/errors.ts";
 import type { GlobalOptions } from "./command.ts";
 import type { OptionsConfig } from "./parse_args.ts";
 
 const list = (v: unknown) => (v as string[] | undefined) ?? [];
+
+/** `--label-file` lines first, then `--label`s (a later one wins), as Docker merges them. */
+export function labelOptions(v: Record<string, unknown>): Record<string, string> | undefined {
+  // a label file has an env file's grammar: KEY=VALUE lines, blank lines and # comments skipped
+  return parseLabels([...list(v["label-file"]).flatMap(readEnvFile), ...list(v.label)]);
+}
+
+/** The option every command with `--label` also takes. */
+export const LABEL_FILE_OPTION = { type: "string", multiple: true } as const;
 
 /** `--label k=v` (a bare `k` is `k=""`), as Docker takes them. */
 export function parseLabels(items: string[]): Record<string, string> | undefined {
@@ -42,6 +52,7 @@ export const CREATE_HELP = [
   "    --entrypoint string    overwrite the default ENTRYPOINT of the image",
   "-h, --hostname string      container host name",
   "-l, --label list           set metadata on the container (key=value)",
+  "    --label-file list      read in a line delimited file of labels",
   "    --network string       bridge (default), a network's name, none, host, container:NAME|ID",
   "    --ip string            IPv4 address on a user network (e.g. 10.90.0.10)",
   "    --network-alias list   more names for the container on a user network",
@@ -108,6 +119,7 @@ export const CREATE_OPTIONS: OptionsConfig = {
   entrypoint: { type: "string" },
   hostname: { type: "string", short: "h" },
   label: { type: "string", short: "l", multiple: true },
+  "label-file": LABEL_FILE_OPTION,
   network: { type: "string" },
   net: { type: "string" },
   ip: { type: "string" },
@@ -186,7 +198,7 @@ export function toRunOptions(g: GlobalOptions, v: Record<string, unknown>, comma
     groupAdd: list(v["group-add"]),
     entrypoint: v.entrypoint as string | undefined,
     hostname: v.hostname as string | undefined,
-    labels: parseLabels(list(v.label)),
+    labels: labelOptions(v),
     devices: list(v.device),
     network,
     ip: v.ip as string | undefined,

@@ -6,7 +6,7 @@ import { volumePruneCommand } from "./prune_commands.ts";
 import { boolFilter, labelMatches, parseFilters } from "../util/filters.ts";
 import { listRecords } from "../container/state.ts";
 import { UsageError } from "../util/errors.ts";
-import { parseLabels } from "./run_options.ts";
+import { LABEL_FILE_OPTION, labelOptions } from "./run_options.ts";
 import { keyValues } from "./network.ts";
 
 const create: Command = {
@@ -14,15 +14,16 @@ const create: Command = {
   summary: "Create a volume",
   usage: "[OPTIONS] [VOLUME]",
   help: [
-    "    --label list   set metadata on the volume (key=value)",
-    "-o, --opt map      the local driver's options: type=tmpfs|nfs|ext4|…, device=…, o=MOUNT-OPTIONS",
-    "                   (mounted when a container first uses it, until `volume rm`)",
+    "    --label list       set metadata on the volume (key=value)",
+    "    --label-file list  read in a line delimited file of labels",
+    "-o, --opt map          the local driver's options: type=tmpfs|nfs|ext4|…, device=…, o=MOUNT-OPTIONS",
+    "                       (mounted when a container first uses it, until `volume rm`)",
   ],
-  options: { label: { type: "string", multiple: true }, opt: { type: "string", short: "o", multiple: true }, driver: { type: "string", short: "d" } },
+  options: { label: { type: "string", multiple: true }, "label-file": LABEL_FILE_OPTION, opt: { type: "string", short: "o", multiple: true }, driver: { type: "string", short: "d" } },
   args: [0, 1],
   async run(g, v, [name]) {
     if (v.driver !== undefined && v.driver !== "local") throw new UsageError(`plugin "${v.driver}" not found: berth has the local volume driver only`);
-    const labels = parseLabels((v.label as string[] | undefined) ?? []) ?? {};
+    const labels = labelOptions(v) ?? {};
     const { volume } = await createVolume(g.root, name, labels, keyValues("--opt", (v.opt as string[] | undefined) ?? []));
     out(volume.Name);
     return 0;

@@ -5,7 +5,6 @@
  * fsync'd: after a power cut a container is at worst reported as exited, never half-listed.
  */
 import { randomHexId } from "../util/random_id.ts";
-import { isExited, procStat } from "../util/proc_stat.ts";
 import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
@@ -275,12 +274,7 @@ export function claimedName(root: string, id: string): string | undefined {
   return undefined;
 }
 
-/** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */
-export function pidAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  const s = procStat(pid);
-  return !!s && !isExited(s.state);
-}
+export { pidAlive } from "../util/proc_stat.ts";
 
 /** Names of the containers that mount volume `name`. */
 export function volumeUsers(root: string, name: string): string[] {

@@ -18,18 +18,21 @@ import { withLock } from "../util/lock.ts";
 import { nodeCrypto } from "../util/node_builtins.ts";
 import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
+import { preciseSize } from "../util/human.ts";
+import { pidAlive } from "../util/proc_stat.ts";
 import { teardown } from "../container/cleanup.ts";
 import { buildSpec, findOrPull } from "../container/create.ts";
 import { pull } from "./pull.ts";
 import { Progress } from "./progress.ts";
 import { mountRootfs, unmountRootfs } from "../container/rootfs.ts";
 import { startContainer } from "../container/run.ts";
-import { createRecord, makeContainerDir, newContainerId, readRecord } from "../container/state.ts";
+import { createRecord, listRecords, makeContainerDir, newContainerId, readRecord } from "../container/state.ts";
+import { removeContainer } from "../container/lifecycle.ts";
 import { resolveUser } from "../container/user.ts";
 import { LayerApplier } from "./layer_apply.ts";
 import { TarParser } from "./tar_reader.ts";
 import { readRegularInRoot, withRootFd } from "../container/path_in_root.ts";
-import { copySources, hashSources, Ignore, type Owner, realSource, resolveSources } from "./build_context.ts";
+import { contextSize, copySources, hashSources, Ignore, type Owner, realSource, resolveSources } from "./build_context.ts";
 import { storeLayerFromDir, writeImage } from "./commit.ts";
 import { applyChange } from "./config_change.ts";
 import { type Instruction, jsonForm, parseDockerfile, splitWords, substitute } from "./dockerfile.ts";
@@ -62,6 +65,11 @@ export interface BuildOptions {
   insecureRegistries?: string[];
   /** progress lines (default: stdout) */
   say?: (line: string) => void;
+  /**
+   * first say how big the context is, as Docker's client does ("Sending build context to berth  2.048kB");
+   * false where the client already said it (the Engine API's build)
+   */
+  announceContext?: boolean;
 }
 
 /** What every step of one build shares. */
@@ -155,6 +163,7 @@ async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: strin
   }
   const df = parseDockerfile(text, file.split("/").pop());
   const ignore = Ignore.read(context);
+  if (opts.announceContext && !opts.quiet) announceContext(context, ignore, say, !opts.say && Deno.stdout.isTerminal());
   const tags = (opts.tags ?? []).map((t) => {
     const r = parseReference(t);
     if (r.digest) throw new BerthError(`build: a tag cannot have a digest: ${t}`);
@@ -201,6 +210,7 @@ async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: strin
     if (v !== undefined) globalVars.set(name, v);
   }
 
+  await removeOrphanRunContainers(opts.root);
   return await withLock(store.gcLockPath, async () => {
     const tmp = store.makeTempDir();
     const done: State[] = [];
@@ -417,6 +427,8 @@ async function runStep(
   const spec = buildSpec(id, "build", image, { ...state.config, config: { ...cfg, Entrypoint: null } }, {
     root,
     name: `berth-build-${id.slice(0, 12)}`,
+    // which build made it: a build killed with -9 leaves its RUN container to the next build's sweep
+    labels: { [BUILDER_PID_LABEL]: String(Deno.pid) },
     command,
     entrypoint: "",
     env,
@@ -442,6 +454,31 @@ async function runStep(
   } finally {
     const rec = readRecord(root, id);
     await teardown(root, rec?.spec ?? spec, true, true);
+  }
+}
+
+/** "Sending build context to berth  SIZE"; on a terminal, the size counts up while a large context is walked. */
+function announceContext(context: string, ignore: Ignore, say: (l: string) => void, live: boolean): void {
+  const line = (n: number) => `Sending build context to berth  ${preciseSize(n)}`;
+  let shown = performance.now();
+  const size = contextSize(context, ignore, live
+    ? (n) => {
+      if (performance.now() - shown < 100) return;
+      shown = performance.now();
+      Deno.stdout.writeSync(new TextEncoder().encode(`\r${line(n)}\x1b[K`));
+    }
+    : undefined);
+  if (live) Deno.stdout.writeSync(new TextEncoder().encode("\r\x1b[K"));
+  say(line(size));
+}
+
+const BUILDER_PID_LABEL = "berth.build.pid";
+
+/** RUN containers of builds that are gone (killed before their cleanup ran). */
+async function removeOrphanRunContainers(root: string): Promise<void> {
+  for (const r of listRecords(root)) {
+    const pid = Number(r.spec.labels?.[BUILDER_PID_LABEL]);
+    if (pid && pid !== Deno.pid && !pidAlive(pid)) await removeContainer(root, r.spec.id, { force: true, volumes: true });
   }
 }
 

@@ -194,6 +194,24 @@ function eachChild(dirFd: number, name: string, rel: string, ignore: Ignore | nu
   }
 }
 
+/**
+ * The bytes the context would be as a tar (what Docker's client sends): each entry's 512-byte header plus
+ * its content in 512-byte blocks; what .dockerignore leaves out is not counted. `onProgress` hears the
+ * running total as the walk goes (a large context takes a while).
+ */
+export function contextSize(base: string, ignore: Ignore, onProgress?: (bytes: number) => void): number {
+  let total = 1024; // the two zero blocks that end a tar
+  const add = (dirFd: number, name: string, st: Stat, rel: string) => {
+    total += 512 + (isRegMode(st.mode) ? Math.ceil(st.size / 512) * 512 : 0);
+    if (isDirMode(st.mode)) {
+      onProgress?.(total);
+      eachChild(dirFd, name, rel, ignore, add);
+    }
+  };
+  withEntry(base, "", (dirFd, name) => eachChild(dirFd, name, "", ignore, add));
+  return total;
+}
+
 /** A digest of the sources' names, modes, link targets and contents (what the cache compares). */
 export async function hashSources(base: string, rels: string[], ignore: Ignore | null): Promise<string> {
   const { createHash } = await nodeCrypto();

@@ -14,6 +14,7 @@ import { BerthError } from "../util/errors.ts";
 import { join } from "../util/path.ts";
 import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { withLock } from "../util/lock.ts";
+import { pidAlive } from "../util/proc_stat.ts";
 import type { Platform } from "./manifest.ts";
 
 export interface LayerRecord {
@@ -90,7 +91,7 @@ export class Store {
     const tmp = join(this.root, "tmp");
     for (const e of Deno.readDirSync(tmp)) {
       const pid = Number(e.name.split("-")[0]);
-      if (pid && pid !== Deno.pid && !exists(`/proc/${pid}`)) {
+      if (pid && pid !== Deno.pid && !pidAlive(pid)) {
         Deno.removeSync(join(tmp, e.name), { recursive: true });
       }
     }

@@ -1,19 +1,31 @@
-/** Docker-style human sizes: 4.26MB, 1.2GB (decimal units, as `docker images` prints). */
 /** Go's time.Time as Docker's templates print it: `2026-12-03 08:01:02 +0000 UTC`. */
 export function goTime(iso: string): string {
   return `${new Date(iso).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} +0000 UTC`;
 }
 
-export function humanSize(bytes: number): string {
-  const units = ["B", "kB", "MB", "GB", "TB"];
+/** `bytes` in decimal units: the value below 1000 and its unit's index (B, kB, MB…). */
+function scaled(bytes: number): [number, string] {
+  const units = ["B", "kB", "MB", "GB", "TB", "PB"];
   let v = bytes;
   let i = 0;
   while (v >= 1000 && i < units.length - 1) {
     v /= 1000;
     i++;
   }
-  const digits = v >= 100 || i === 0 ? 0 : v >= 10 ? 1 : 2;
-  return `${Number(v.toFixed(digits))}${units[i]}`;
+  return [v, units[i]];
+}
+
+/** Docker-style human sizes: 4.26MB, 1.2GB (decimal units, as `docker images` prints). */
+export function humanSize(bytes: number): string {
+  const [v, unit] = scaled(bytes);
+  const digits = v >= 100 || unit === "B" ? 0 : v >= 10 ? 1 : 2;
+  return `${Number(v.toFixed(digits))}${unit}`;
+}
+
+/** Docker's units.HumanSize with its 4 significant digits (`%.4g`): 2.048kB, 45.23MB, 512B. */
+export function preciseSize(bytes: number): string {
+  const [v, unit] = scaled(bytes);
+  return `${Number(v.toPrecision(4))}${unit}`;
 }
 
 /** "3 seconds", "2 minutes", "5 days" — Docker's HumanDuration, used as "… ago". */

@@ -49,3 +49,10 @@ export function procStat(pid: number): ProcStat | undefined {
 export function isExited(state: string): boolean {
   return state === "Z" || state === "X";
 }
+
+/** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  const s = procStat(pid);
+  return !!s && !isExited(s.state);
+}
