@@ -11,6 +11,9 @@ trap 'rm -f "$log"' EXIT
 "$DENO" run -A scripts/build.ts || { echo "0 passed, 1 failed"; exit 1; }
 "$DENO" test -A tests/ lib/ 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# the examples in mod.ts's JSDoc (and the errors'), run as they are written
+"$DENO" test -A --doc mod.ts lib/util/errors.ts 2>&1 | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 "$DENO" test -A scripts/leak_check.ts 2>&1 | tee -a "$log"
 rc2=${PIPESTATUS[0]}
 

@@ -39,7 +39,7 @@ Deno.test("images, inspect, history, tag", PROC, async () => {
     const tagged = JSON.parse((await berth(root, ["inspect", "myapp"])).stdout)[0];
     assertEquals(tagged.RepoTags, [`${reg.host}/app:1.0`, "myapp:latest"]);
     const badTag = await berth(root, ["tag", "nope", "x"]);
-    assertEquals([badTag.code, badTag.stderr], [125, "berth: No such image: nope\n"]);
+    assertEquals([badTag.code, badTag.stderr], [1, "berth: No such image: nope\n"]);
   });
 });
 

@@ -164,7 +164,7 @@ Deno.test("lifecycle: stop runs the TERM trap (exit code kept), -t kills what ig
   assertEquals((await b(["wait", "stubborn"])).stdout, "137\n");
 
   // start again: same id, same writable layer
-  await b(["exec", "-d", "stubborn", "true"], 125); // not running
+  await b(["exec", "-d", "stubborn", "true"], 1); // not running (Docker: 1)
   await b(["start", "stubborn"]);
   assertEquals((await inspect("stubborn")).State.Status, "running");
   await b(["exec", "stubborn", "sh", "-c", "echo kept > /kept"]);
@@ -357,7 +357,7 @@ Deno.test("lifecycle: cp both ways (files, directories, tar on -), diff, export"
     assertEquals((await b(["exec", "files", "cat", "/srv/deep/x"])).stdout, "x\n");
     // as with Docker, a tar is extracted into a directory that exists
     assertMatch((await berth(root, ["cp", "-", "files:/nowhere"], { stdin: "" })).stderr, /extraction point is not a directory: \/nowhere/);
-    assertMatch((await b(["cp", "files:/nope", `${host}/n`], 125)).stderr, /Could not find the file \/nope in container files|No such file/);
+    assertMatch((await b(["cp", "files:/nope", `${host}/n`], 1)).stderr, /Could not find the file \/nope in container files|No such file/);
   } finally {
     await Deno.remove(host, { recursive: true });
   }

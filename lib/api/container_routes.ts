@@ -3,12 +3,12 @@
  * made through the API is listed by `berth ps` and the other way round.
  */
 import { createContainer } from "../container/create.ts";
-import { inspectRecord, stateName, statusText } from "../container/describe.ts";
-import { containerMatcher, impliesAll } from "../container/filter.ts";
+import { inspectRecord } from "../container/describe.ts";
+import { containerSummaries } from "../container/summary.ts";
 import { getContainer, killContainer, pauseContainer, removeContainer, renameContainer, stopContainer } from "../container/lifecycle.ts";
 import { followLogs } from "../container/log_follow.ts";
 import type { LogEntry } from "../container/logs.ts";
-import { containerDir, listRecords, pidAlive, readRecord } from "../container/state.ts";
+import { containerDir, pidAlive, readRecord } from "../container/state.ts";
 import { openStdinWriter } from "../container/stdin_fifo.ts";
 import { closeFd, writeAllAsync } from "../ffi/fd.ts";
 import { reconcile } from "../container/cleanup.ts";
@@ -27,32 +27,6 @@ import { backoffMs, pollDelay } from "./poll.ts";
 const enc = new TextEncoder();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const POLL_MS = 5;
-
-/** Docker's list entry for a container. */
-export function containerSummary(root: string, r: ContainerRecord): Record<string, unknown> {
-  const ports = (r.state.network?.ports ?? r.spec.ports ?? []).map((p) => ({
-    IP: p.hostIp || "0.0.0.0",
-    PrivatePort: p.containerPort,
-    PublicPort: r.state.status === "running" ? p.hostPort : undefined,
-    Type: p.protocol,
-  }));
-  const full = inspectRecord(root, r) as { NetworkSettings?: { Networks?: unknown }; Mounts?: unknown };
-  return {
-    Id: r.spec.id,
-    Names: [`/${r.spec.name}`],
-    Image: r.spec.image,
-    ImageID: r.spec.imageId,
-    Command: r.spec.process.args.join(" "),
-    Created: Math.floor(Date.parse(r.spec.created) / 1000),
-    Ports: ports,
-    Labels: r.spec.labels ?? {},
-    State: stateName(r),
-    Status: statusText(r),
-    HostConfig: { NetworkMode: r.spec.network === "bridge" ? "default" : r.spec.network },
-    NetworkSettings: { Networks: full.NetworkSettings?.Networks ?? {} },
-    Mounts: full.Mounts ?? [],
-  };
-}
 
 async function container(root: string, ref: string): Promise<ContainerRecord> {
   return await getContainer(root, ref);
@@ -90,16 +64,8 @@ export function containerRoutes(router: Router, root: string): void {
   };
 
   router.add("GET", "/containers/json", async (req, res) => {
-    await reconcile(root);
-    const { filters, test } = containerMatcher(root, filtersParam(req.query));
-    const all = boolParam(req.query, "all") || impliesAll(filters);
-    let recs = listRecords(root)
-      .filter((r) => all || ["running", "paused", "restarting"].includes(stateName(r)))
-      .filter(test)
-      .sort((a, b) => b.spec.created.localeCompare(a.spec.created));
     const limit = Number(req.query.get("limit") ?? -1);
-    if (limit > 0) recs = recs.slice(0, limit);
-    await res.send(200, recs.map((r) => containerSummary(root, r)));
+    await res.send(200, await containerSummaries(root, { all: boolParam(req.query, "all"), filters: filtersParam(req.query), limit }));
   });
 
   router.add("POST", "/containers/create", async (req, res) => {

@@ -1,10 +1,13 @@
 /** The HTTP status of an error berth's engine threw, as dockerd would answer it. */
-import { BerthError, UsageError } from "../util/errors.ts";
+import { BerthError, ConflictError, InvalidArgumentError, NotFoundError } from "../util/errors.ts";
 import { HttpError } from "./http/server.ts";
 
 export function statusOf(err: unknown): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof UsageError) return 400;
+  if (err instanceof InvalidArgumentError) return 400;
+  if (err instanceof NotFoundError) return 404;
+  if (err instanceof ConflictError) return 409;
+  // errors not (yet) of a kind, by their words
   if (err instanceof BerthError) {
     const m = err.message;
     if (/^No such (container|image|object|network|volume)|not found|no such volume|manifest unknown/i.test(m)) return 404;

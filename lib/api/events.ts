@@ -4,13 +4,13 @@
  * or one that lived a millisecond, is in the stream too. `since` replays what the log keeps; `until` ends
  * the stream; filters: type, container, event, label, image.
  */
-import { allEvents, type LoggedEvent, readEvents } from "../container/events_log.ts";
-import { dockerEvent, EVENT_FILTERS, eventMatcher } from "../container/event_view.ts";
+import { streamEvents } from "../container/event_stream.ts";
+import { dockerEvent, EVENT_FILTERS } from "../container/event_view.ts";
 import { filtersParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
 import { clientGone } from "./http/request.ts";
 import type { Router } from "./router.ts";
-import { pollDelay } from "./poll.ts";
+import { backoffMs } from "./poll.ts";
 
 function timeParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
@@ -26,31 +26,10 @@ export function eventRoutes(router: Router, root: string): void {
   router.add("GET", "/events", async (req, res) => {
     const filters = (filtersParam(req.query) ?? []).map((f) => [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)] as const);
     for (const [k] of filters) if (!EVENT_FILTERS.includes(k)) throw new HttpError(400, `invalid filter '${k}'`);
-    const keep = eventMatcher(filters);
     const since = timeParam(req.query, "since"), until = timeParam(req.query, "until");
     res.header("content-type", "application/json");
     await res.start(200);
     const gone = clientGone(req, res);
-    const first = since !== undefined ? allEvents(root) : readEvents(root, 0);
-    let offset = first.offset;
-    const send = async (list: LoggedEvent[]) => {
-      for (const e of list) {
-        if (until !== undefined && e.time > until) return false;
-        if (keep(e)) await res.writeJson(dockerEvent(e));
-      }
-      return true;
-    };
-    if (since !== undefined && !(await send(first.events.filter((e) => e.time >= since)))) return;
-    const t0 = performance.now();
-    while (!gone.aborted) {
-      if (until !== undefined && Date.now() > until) return;
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, pollDelay(t0));
-        gone.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
-      });
-      const next = readEvents(root, offset);
-      offset = next.offset;
-      if (!(await send(next.events))) return;
-    }
+    for await (const e of streamEvents(root, { since, until, filters, signal: gone, pollMs: backoffMs })) await res.writeJson(dockerEvent(e));
   });
 }

@@ -6,7 +6,7 @@ import { commitContainer } from "../image/commit.ts";
 import { listImages } from "../image/list.ts";
 import { boolParam } from "./errors.ts";
 import { HttpError } from "./http/server.ts";
-import { containerSummary } from "./container_routes.ts";
+import { containerSummary } from "../container/summary.ts";
 import type { Router } from "./router.ts";
 
 export function moreRoutes(router: Router, root: string): void {

@@ -1,6 +1,6 @@
 /** The shape of one CLI command, and the argument parsing all commands share. */
 import { OptionError, type OptionsConfig, parseOptions } from "./parse_args.ts";
-import { BerthError, UsageError } from "../util/errors.ts";
+import { BerthError, ConflictError, NotFoundError, UsageError } from "../util/errors.ts";
 
 export interface GlobalOptions {
   root: string;
@@ -23,6 +23,8 @@ export interface Command {
   fastExit?: boolean;
   /** options end at the first positional (`run IMAGE CMD -x`: -x belongs to CMD) */
   optionsFirst?: boolean;
+  /** every engine error exits 125, not found and conflicts too (Docker's `run` and `create`) */
+  engineErrorsExit125?: boolean;
   run(g: GlobalOptions, values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
@@ -62,7 +64,12 @@ export async function invoke(cmd: Command, g: GlobalOptions, argv: string[]): Pr
     out(commandHelp(cmd));
     return 0;
   }
-  return await cmd.run(g, values, positionals);
+  try {
+    return await cmd.run(g, values, positionals);
+  } catch (err) {
+    if (cmd.engineErrorsExit125 && (err instanceof NotFoundError || err instanceof ConflictError)) throw new BerthError(err.message, 125);
+    throw err;
+  }
 }
 
 /** `-it` needs a terminal on stdin, as Docker says at once (instead of waiting on a pipe). */

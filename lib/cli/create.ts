@@ -7,6 +7,7 @@ export const createCommand: Command = {
   summary: "Create a new container (start it with berth start)",
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   optionsFirst: true,
+  engineErrorsExit125: true,
   help: CREATE_HELP,
   options: CREATE_OPTIONS,
   args: [1, Infinity],

@@ -2,7 +2,7 @@ import { inspectImage } from "../../mod.ts";
 import { reconcile } from "../container/cleanup.ts";
 import { inspectRecord } from "../container/describe.ts";
 import { findContainer } from "../container/state.ts";
-import { BerthError, UsageError } from "../util/errors.ts";
+import { BerthError, NotFoundError, UsageError } from "../util/errors.ts";
 import { renderFormat } from "./format.ts";
 import { type Command, out } from "./command.ts";
 
@@ -29,7 +29,7 @@ export const inspectCommand: Command = {
         continue;
       }
       try {
-        if (kind === "container") throw new BerthError(`No such container: ${n}`);
+        if (kind === "container") throw new NotFoundError(`No such container: ${n}`);
         found.push(inspectImage(g.root, n));
       } catch (err) {
         if (!(err instanceof BerthError)) throw err;

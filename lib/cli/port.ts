@@ -1,6 +1,6 @@
 import { reconcile } from "../container/cleanup.ts";
 import { findContainer } from "../container/state.ts";
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { type Command, out } from "./command.ts";
 
 /** `berth port CONTAINER [PRIVATE_PORT[/PROTO]]`: the host addresses a running container's ports are published on. */
@@ -13,7 +13,7 @@ export const portCommand: Command = {
   async run(g, _v, [ref, which]) {
     await reconcile(g.root);
     const rec = findContainer(g.root, ref);
-    if (!rec) throw new BerthError(`No such container: ${ref}`);
+    if (!rec) throw new NotFoundError(`No such container: ${ref}`);
     // while it runs, the ports chosen at its start (-p 80 picks one); a stopped container has none
     const ports = rec.state.status === "running" ? rec.state.network?.ports ?? [] : [];
     const key = (p: { containerPort: number; protocol: string }) => `${p.containerPort}/${p.protocol}`;

@@ -10,6 +10,7 @@ export const runCommand: Command = {
   summary: "Create and run a new container from an image",
   usage: "[OPTIONS] IMAGE [COMMAND] [ARG...]",
   optionsFirst: true,
+  engineErrorsExit125: true,
   fastExit: true,
   help: ["-d, --detach               run in the background and print the container ID", ...CREATE_HELP],
   options: { ...CREATE_OPTIONS, detach: { type: "boolean", short: "d" } },

@@ -3,7 +3,7 @@ import { reconcile } from "../container/cleanup.ts";
 import { type ContainerRecord, findContainer, listRecords, readRecord } from "../container/state.ts";
 import { netStats } from "../container/net_stats.ts";
 import { humanSize } from "../util/human.ts";
-import { BerthError } from "../util/errors.ts";
+import { NotFoundError } from "../util/errors.ts";
 import { type Command, out } from "./command.ts";
 import { formatTable } from "./table.ts";
 import { renderFormat } from "./format.ts";
@@ -55,7 +55,7 @@ export const statsCommand: Command = {
     await reconcile(g.root);
     const named = refs.map((ref) => {
       const rec = findContainer(g.root, ref);
-      if (!rec) throw new BerthError(`No such container: ${ref}`);
+      if (!rec) throw new NotFoundError(`No such container: ${ref}`);
       return rec;
     });
     // without names: the running ones (all with -a), looked up again each round so new ones appear

@@ -9,7 +9,7 @@ import { readImage } from "../image/inspect.ts";
 import type { ImageConfig } from "../image/image_config.ts";
 import { findImage } from "../image/image_lookup.ts";
 import { type ImageRecord, Store } from "../image/store.ts";
-import { BerthError, UsageError } from "../util/errors.ts";
+import { NotFoundError, UsageError } from "../util/errors.ts";
 import { devNumbers } from "../ffi/sys.ts";
 import { capabilitySet } from "./capabilities.ts";
 import { parseBytes, type ResourceLimits } from "./cgroups/limits.ts";
@@ -114,12 +114,12 @@ export async function findOrPull(root: string, image: string, opts: RunOptions):
   const store = new Store(root);
   const found = findImage(store.readIndex(), image);
   if (found) return found;
-  if (opts.pull === false) throw new BerthError(`No such image: ${image}`);
+  if (opts.pull === false) throw new NotFoundError(`No such image: ${image}`);
   if (!opts.quiet) console.error(`Unable to find image '${image}' locally`);
   const progress = opts.quiet ? undefined : new Progress(Deno.stderr.isTerminal() ? "tty" : "plain", Deno.stderr);
   await pull(image, { root, platform: opts.platform, insecureRegistries: opts.insecureRegistries, progress, quiet: opts.quiet });
   const rec = findImage(store.readIndex(), image);
-  if (!rec) throw new BerthError(`No such image: ${image}`);
+  if (!rec) throw new NotFoundError(`No such image: ${image}`);
   return rec;
 }
 
@@ -138,7 +138,7 @@ export function parseMounts(opts: RunOptions): MountSpec[] {
   for (const from of opts.volumesFrom ?? []) {
     const m = /^(.+?)(?::(ro|rw))?$/.exec(from)!;
     const other = findContainer(opts.root, m[1]);
-    if (!other) throw new BerthError(`No such container: ${m[1]}`);
+    if (!other) throw new NotFoundError(`No such container: ${m[1]}`);
     for (const mount of other.spec.mounts) {
       if (mount.type === "tmpfs" || seen.has(mount.destination)) continue;
       seen.add(mount.destination);
@@ -372,10 +372,10 @@ function checkNetwork(opts: RunOptions): string {
   if (opts.networkAliases?.length && !userNetwork) throw new UsageError("network-scoped aliases are supported for user-defined networks only");
   if (net.startsWith("container:")) {
     const other = findContainer(opts.root, net.slice(10));
-    if (!other) throw new BerthError(`No such container: ${net.slice(10)}`);
+    if (!other) throw new NotFoundError(`No such container: ${net.slice(10)}`);
     return `container:${other.spec.id}`;
   }
-  if (userNetwork && !readNetwork(opts.root, net)) throw new BerthError(`network ${net} not found`);
+  if (userNetwork && !readNetwork(opts.root, net)) throw new NotFoundError(`network ${net} not found`);
   return net;
 }
 

@@ -7,8 +7,22 @@ import { labelMatches } from "../util/filters.ts";
 
 export const EVENT_FILTERS = ["type", "container", "event", "label", "image"];
 
-/** Docker's shape of an event (with the legacy fields). */
-export function dockerEvent(e: LoggedEvent) {
+/** Docker's shape of an event (with the legacy fields `status`, `id`, `from`). */
+export interface DockerEvent {
+  status: string;
+  id: string;
+  from: string;
+  Type: "container";
+  /** create, start, die, stop, kill, pause, unpause, rename, destroy… */
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+  scope: "local";
+  /** Unix seconds */
+  time: number;
+  timeNano: number;
+}
+
+export function dockerEvent(e: LoggedEvent): DockerEvent {
   return {
     status: e.action,
     id: e.id,

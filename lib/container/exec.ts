@@ -3,7 +3,7 @@
  * by berth's JS thread for the spawn, the others by the stub with setns), its cgroup, its root, its
  * capabilities and user rules, the image's environment plus `-e`.
  */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, ConflictError } from "../util/errors.ts";
 import { prestartHelperThreads } from "../ffi/sys.ts";
 import { closeFd, dupFd, fdReadable, fdWritable } from "../ffi/fd.ts";
 import { lastCapability } from "./capabilities.ts";
@@ -61,8 +61,8 @@ export interface ExecProcess {
 export async function execInContainer(ref: string, opts: ExecOptions): Promise<ExecProcess> {
   const rec = await getContainer(opts.root, ref);
   const { spec, state } = rec;
-  if (state.status !== "running" || !state.pid) throw new BerthError(`container ${spec.id} is not running`);
-  if (state.paused) throw new BerthError(`container ${spec.id} is paused, unpause the container before exec`);
+  if (state.status !== "running" || !state.pid) throw new ConflictError(`container ${spec.id} is not running`);
+  if (state.paused) throw new ConflictError(`container ${spec.id} is paused, unpause the container before exec`);
   if (!opts.command.length) throw new BerthError("exec requires a command");
   const pid = state.pid;
   const rootfs = `/proc/${pid}/root`;

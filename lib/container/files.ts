@@ -9,7 +9,7 @@ import { isWhiteoutStat, openSubdir, writeFlattened, writeTreeAt } from "../imag
 import { LayerApplier } from "../image/layer_apply.ts";
 import { writeTarArchive } from "../image/output_file.ts";
 import { TarParser } from "../image/tar_reader.ts";
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { ErrnoError, isDir, statLite } from "../ffi/sys.ts";
 import {
   closeQuietly,
@@ -119,7 +119,7 @@ export async function copyFromContainer(root: string, ref: string, src: string, 
         srcName = parent?.last || ".";
         st = parent ? statAt(parent.dirFd, srcName) : null;
       }
-      if (!parent || !st) throw new BerthError(`Could not find the file ${src} in container ${ref}`);
+      if (!parent || !st) throw new NotFoundError(`Could not find the file ${src} in container ${ref}`);
       if (dest === "-") {
         const name = contentsOnly(src) ? "." : basename(src);
         await writeTarArchive(undefined, `cp ${ref}:${src}`, (w) => writeTreeAt(w, parent!.dirFd, srcName, name === "/" ? "." : name));
@@ -139,7 +139,7 @@ export async function copyFromContainer(root: string, ref: string, src: string, 
           closeQuietly(out);
         }
       } else {
-        if (dest.endsWith("/")) throw new BerthError(`no such directory: ${dest}`);
+        if (dest.endsWith("/")) throw new NotFoundError(`no such directory: ${dest}`);
         const out = openHostDir(dirname(dest));
         try {
           copyAt(parent.dirFd, srcName, out, basename(dest), opts);
@@ -176,10 +176,10 @@ function containerTarget(rootFd: number, dest: string, srcName: string, ref: str
   if (dir !== null) return { dirFd: dir, name: srcName };
   const p = openParentInRoot(rootFd, dest);
   const parentPath = dest.replace(/\/+$/, "").replace(/\/[^/]*$/, "") || "/";
-  if (!p) throw new BerthError(`no such directory: ${parentPath} in container ${ref}`);
+  if (!p) throw new NotFoundError(`no such directory: ${parentPath} in container ${ref}`);
   if (!p.last || dest.endsWith("/")) {
     closeQuietly(p.dirFd);
-    throw new BerthError(`no such directory: ${dest} in container ${ref}`);
+    throw new NotFoundError(`no such directory: ${dest} in container ${ref}`);
   }
   return { dirFd: p.dirFd, name: p.last };
 }
@@ -227,7 +227,7 @@ export async function copyToContainer(root: string, ref: string, src: string, de
       try {
         if (isDir(sst) && contentsOnly(src)) {
           const dir = openPathInRoot(rootFd, dest, true);
-          if (dir === null) throw new BerthError(`no such directory: ${dest} in container ${ref}`);
+          if (dir === null) throw new NotFoundError(`no such directory: ${dest} in container ${ref}`);
           try {
             for (const child of listDir(from)) copyAt(from, child, dir, child, { keepOwner: !!copy.archive, label: `${src}/${child}` });
           } finally {

@@ -2,7 +2,7 @@
  * `ps --filter` (and the Engine API's container list): the keys Docker users script with — id, name,
  * label, status, exited, ancestor, network, volume, health, before, since, publish, expose.
  */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { type Filters, labelMatches, parseFilters } from "../util/filters.ts";
 import { findImage } from "../image/image_lookup.ts";
 import { Store } from "../image/store.ts";
@@ -54,7 +54,7 @@ export function containerMatcher(root: string, raw: string[] | undefined): { fil
   });
   const createdOf = (ref: string) => {
     const rec = findContainer(root, ref);
-    if (!rec) throw new BerthError(`No such container: ${ref}`);
+    if (!rec) throw new NotFoundError(`No such container: ${ref}`);
     return rec.spec.created;
   };
   const before = f.values.get("before")?.map(createdOf);

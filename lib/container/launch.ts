@@ -4,7 +4,7 @@
  * waits out an RCU grace period while berth does the rest), rootfs, user, mounts, the command's path,
  * then the stub's setup program; and, when the process exits, the teardown and the exit record.
  */
-import { BerthError, messageOf } from "../util/errors.ts";
+import { BerthError, messageOf, NotFoundError } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { prestartHelperThreads, statLite } from "../ffi/sys.ts";
 import { closeFd, dupFd, fdReadable, fdWritable, prctl } from "../ffi/fd.ts";
@@ -118,7 +118,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   // (a foreground run writes the record while it starts: the directory is what must still be there)
   if (!startLock || !statLite(`${dir}/start.lock`)) {
     releaseStart();
-    throw new BerthError(`No such container: ${id}`);
+    throw new NotFoundError(`No such container: ${id}`);
   }
   // a restart the policy scheduled is off when a stop came in meanwhile (stop decides under this lock)
   if (plan.unlessStopped && readRecord(root, id)?.state.manuallyStopped) {

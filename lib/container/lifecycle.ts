@@ -4,7 +4,7 @@
  * these commands signal and then wait for that record, so every exit code is the real one.
  */
 import { logEvent } from "./events_log.ts";
-import { BerthError } from "../util/errors.ts";
+import { BerthError, ConflictError, NotFoundError } from "../util/errors.ts";
 import { containerCgroup } from "./cgroups/cgroup.ts";
 import { reconcile, teardown } from "./cleanup.ts";
 import { parseSignal } from "./signals.ts";
@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function getContainer(root: string, ref: string): Promise<ContainerRecord> {
   await reconcile(root);
   const rec = findContainer(root, ref);
-  if (!rec) throw new BerthError(`No such container: ${ref}`);
+  if (!rec) throw new NotFoundError(`No such container: ${ref}`);
   return rec;
 }
 
@@ -97,7 +97,7 @@ export async function killContainer(root: string, ref: string, signal = "SIGKILL
   const sig = parseSignal(signal);
   const rec = await getContainer(root, ref);
   if (rec.state.status !== "running" || !rec.state.pid) {
-    throw new BerthError(`Cannot kill container: ${ref}: container ${rec.spec.id} is not running`);
+    throw new ConflictError(`Cannot kill container: ${ref}: container ${rec.spec.id} is not running`);
   }
   if (sig === "SIGKILL" || sig === "SIGTERM") markStopped(root, rec);
   if (rec.state.paused && sig === "SIGKILL") containerCgroup(rec.spec.id).freeze(false);
@@ -131,7 +131,7 @@ export async function removeContainer(root: string, ref: string, opts: { force?:
   const startLock = await lockContainerStart(root, rec.spec.id);
   try {
     const now = startLock && readRecord(root, rec.spec.id);
-    if (!now) throw new BerthError(`No such container: ${ref}`);
+    if (!now) throw new NotFoundError(`No such container: ${ref}`);
     rec = now;
     return await removeLocked(root, rec, opts);
   } finally {
@@ -142,7 +142,7 @@ export async function removeContainer(root: string, ref: string, opts: { force?:
 async function removeLocked(root: string, rec: ContainerRecord, opts: { force?: boolean; volumes?: boolean }): Promise<string> {
   if (rec.state.status === "running" || rec.state.restarting) {
     if (!opts.force) {
-      throw new BerthError(
+      throw new ConflictError(
         `cannot remove container "/${rec.spec.name}": container is running: stop the container before removing or force remove`,
       );
     }
@@ -172,9 +172,9 @@ async function removeUnreadable(root: string, id: string): Promise<void> {
 }
 
 export function pauseContainer(root: string, rec: ContainerRecord, paused: boolean): void {
-  if (rec.state.status !== "running") throw new BerthError(`Container ${rec.spec.id} is not running`);
+  if (rec.state.status !== "running") throw new ConflictError(`Container ${rec.spec.id} is not running`);
   if (!!rec.state.paused === paused) {
-    throw new BerthError(`Container ${rec.spec.id} is ${paused ? "already paused" : "not paused"}`);
+    throw new ConflictError(`Container ${rec.spec.id} is ${paused ? "already paused" : "not paused"}`);
   }
   containerCgroup(rec.spec.id).freeze(paused);
   updateRecord(root, rec.spec.id, (now) => ({ spec: now.spec, state: { ...now.state, paused } }));

@@ -1,5 +1,5 @@
 /** `berth logs` (and attaching to a supervised container): print the json-file log, optionally following it. */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { type LogEntry, logPath, parseSince, readLogUpTo } from "./logs.ts";
 import { JsonLinesFollower } from "../util/json_lines.ts";
 import { containerDir, findContainer, pidAlive, readRecord } from "./state.ts";
@@ -32,7 +32,7 @@ function emit(e: LogEntry, timestamps: boolean): void {
 
 function logOf(root: string, ref: string, opts: LogOptions, follow = false) {
   const rec = findContainer(root, ref);
-  if (!rec) throw new BerthError(`No such container: ${ref}`);
+  if (!rec) throw new NotFoundError(`No such container: ${ref}`);
   if (rec.spec.log?.driver === "none") throw new BerthError("configured logging driver does not support reading");
   const id = rec.spec.id;
   const path = logPath(containerDir(root, id), id);
@@ -61,12 +61,19 @@ export function containerLogs(root: string, ref: string, opts: Omit<LogOptions, 
   return logOf(root, ref, opts).entries;
 }
 
-/** Prints the container's log; with `follow`, keeps printing until it has stopped for good. */
-export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
+/**
+ * The container's log entries, oldest first; with `follow`, the new ones as they are written, until the
+ * container has stopped for good (or `until`, or `signal`).
+ *
+ * @example
+ * ```ts
+ * for await (const e of streamLogs("/var/lib/berth", "web", { follow: true, tail: 0 })) console.log(e.log.trimEnd());
+ * ```
+ */
+export async function* streamLogs(root: string, ref: string, opts: Omit<LogOptions, "sink" | "timestamps"> = {}): AsyncGenerator<LogEntry> {
   const { id, keep, entries, follower, until } = logOf(root, ref, opts, !!opts.follow);
   try {
-    const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
-    for (const e of entries) await out(e);
+    yield* entries;
     if (!follower) return;
     const started = performance.now();
     // follow the live file from where the read above stopped (through a rotation: see JsonLinesFollower)
@@ -77,7 +84,7 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
       const done = !now || ((now.state.status !== "running" && !now.state.restarting) || !pidAlive(now.state.monitorPid));
       const items = follower.read();
       if (items.length) {
-        for (const e of items) if (keep(e)) await out(e);
+        for (const e of items) if (keep(e)) yield e;
         continue;
       }
       if (done) return;
@@ -87,4 +94,10 @@ export async function followLogs(root: string, ref: string, opts: LogOptions = {
   } finally {
     follower?.close();
   }
+}
+
+/** Prints the container's log (or hands it to `sink`); with `follow`, keeps on until it has stopped for good. */
+export async function followLogs(root: string, ref: string, opts: LogOptions = {}): Promise<void> {
+  const out = opts.sink ?? ((e: LogEntry) => emit(e, !!opts.timestamps));
+  for await (const e of streamLogs(root, ref, opts)) await out(e);
 }

@@ -11,7 +11,7 @@
  * ```
  */
 import { readImage } from "../image/inspect.ts";
-import { BerthError, messageOf } from "../util/errors.ts";
+import { ConflictError, messageOf, NotFoundError } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { reconcile, teardown } from "./cleanup.ts";
 import { buildSpec, checkOptions, containerLimits, findOrPull, type RunOptions } from "./create.ts";
@@ -82,8 +82,8 @@ export interface StartOptions {
 /** Starts an existing container (created or exited) in this process. */
 export async function startContainer(ref: string, opts: StartOptions): Promise<RunningContainer> {
   const rec = findContainer(opts.root, ref);
-  if (!rec) throw new BerthError(`No such container: ${ref}`);
-  if (rec.state.status === "running") throw new BerthError(`container ${rec.spec.name} is already running`);
+  if (!rec) throw new NotFoundError(`No such container: ${ref}`);
+  if (rec.state.status === "running") throw new ConflictError(`container ${rec.spec.name} is already running`);
   const spec: ContainerSpec = rec.spec;
   return await launch({
     root: opts.root,

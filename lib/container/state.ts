@@ -8,7 +8,7 @@ import { randomHexId } from "../util/random_id.ts";
 import { logEvent } from "./events_log.ts";
 import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
-import { BerthError } from "../util/errors.ts";
+import { BerthError, ConflictError } from "../util/errors.ts";
 import { withLockSync } from "../util/lock.ts";
 import type { ContainerSpec } from "./spec.ts";
 import type { EndpointState } from "./network/endpoint.ts";
@@ -202,7 +202,7 @@ export function claimName(root: string, name: string, id: string): void {
     }
     const owner = Deno.readLinkSync(path);
     if (readRecord(root, owner)) {
-      throw new BerthError(
+      throw new ConflictError(
         `Conflict. The container name "/${name.replace(/^\//, "")}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`,
       );
     }

@@ -17,7 +17,7 @@
  * the containers it starts and of those the CLI starts while it runs, as dockerd is.
  */
 import { join } from "../util/path.ts";
-import { BerthError, messageOf } from "../util/errors.ts";
+import { BerthError, messageOf, NotFoundError } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
 import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
 import { logPath, LogWriter } from "./logs.ts";
@@ -150,7 +150,7 @@ export class Supervisor {
       this.#pendingRestarts.delete(id);
     }
     const rec = readRecord(this.root, id);
-    if (!rec) throw new BerthError(`No such container: ${id}`);
+    if (!rec) throw new NotFoundError(`No such container: ${id}`);
     const dir = join(this.root, "containers", id);
     // `--log-driver none`: the output goes nowhere
     const noLog = rec.spec.log?.driver === "none";

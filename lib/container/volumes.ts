@@ -5,7 +5,7 @@
 import { join } from "../util/path.ts";
 import { readJsonSync, writeFileAtomicSync } from "../util/atomic_write.ts";
 import { MAX_NAME, shortened } from "./state.ts";
-import { BerthError } from "../util/errors.ts";
+import { BerthError, ConflictError, NotFoundError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { copyTree } from "./copy_tree.ts";
 import { mount, umount2 } from "../ffi/namespaces.ts";
@@ -85,7 +85,7 @@ export async function createVolume(
 
 export function inspectVolume(root: string, name: string): VolumeInfo {
   const v = readJsonSync<VolumeInfo | undefined>(metaPath(root, name), undefined);
-  if (v === undefined) throw new BerthError(`get ${name}: no such volume`);
+  if (v === undefined) throw new NotFoundError(`get ${name}: no such volume`);
   if (!v || typeof v !== "object" || typeof v.Name !== "string") {
     throw new BerthError(`${metaPath(root, name)} is corrupt (not a volume record); move it away or restore it`);
   }
@@ -108,7 +108,7 @@ export function listVolumes(root: string): VolumeInfo[] {
 export async function removeVolume(root: string, name: string, inUseBy: string[] = []): Promise<void> {
   inspectVolume(root, name);
   if (inUseBy.length) {
-    throw new BerthError(`remove ${name}: volume is in use - [${inUseBy.join(", ")}]`);
+    throw new ConflictError(`remove ${name}: volume is in use - [${inUseBy.join(", ")}]`);
   }
   await withLock(join(volumesDir(root), ".lock"), () => {
     // a mounted device's files are not the volume's to delete: unmounted first (and refused if that fails)

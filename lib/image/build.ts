@@ -39,7 +39,7 @@ import { type Instruction, jsonForm, parseDockerfile, splitWords, substitute } f
 import type { ImageConfig } from "./image_config.ts";
 import { readImage } from "./inspect.ts";
 import { hostPlatform } from "./manifest.ts";
-import { parseReference, repoName } from "./reference.ts";
+import { familiarName, parseReference, repoName } from "./reference.ts";
 import { type ImageRecord, type LayerRecord, Store } from "./store.ts";
 import { collectGarbage } from "./remove.ts";
 
@@ -355,7 +355,8 @@ async function buildImage(opts: BuildOptions): Promise<{ id: string; tags: strin
       quietSay(`Successfully built ${id.slice(7, 19)}`);
       for (const t of opts.tags ?? []) quietSay(`Successfully tagged ${t}`);
       if (opts.quiet) say(id);
-      return { id, tags };
+      // the names as `berth images` shows them (busybox:1, not docker.io/library/busybox:1)
+      return { id, tags: tags.map((t) => familiarName(t.slice(0, t.lastIndexOf(":"))) + t.slice(t.lastIndexOf(":"))) };
     } finally {
       Deno.removeSync(tmp, { recursive: true });
     }

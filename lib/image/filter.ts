@@ -1,5 +1,5 @@
 /** `images --filter`: dangling, reference, label, before, since (the keys Docker users script with). */
-import { BerthError } from "../util/errors.ts";
+import { NotFoundError } from "../util/errors.ts";
 import { boolFilter, globMatches, labelMatches, parseFilters } from "../util/filters.ts";
 import { findImage } from "./image_lookup.ts";
 import { parseReference, repoName } from "./reference.ts";
@@ -17,7 +17,7 @@ export function imageMatcher(root: string, raw: string[] | undefined): (row: Ima
   const createdOf = (key: string) =>
     f.values.get(key)?.map((ref) => {
       const rec = findImage(index, ref);
-      if (!rec) throw new BerthError(`No such image: ${ref}`);
+      if (!rec) throw new NotFoundError(`No such image: ${ref}`);
       return rec.created ?? "";
     });
   const before = createdOf("before");

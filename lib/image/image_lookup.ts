@@ -1,5 +1,5 @@
 /** Finding images in the index by name, tag, digest or (short) ID — as Docker resolves them. */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { DEFAULT_REGISTRY, formatReference, parseReference, repoName } from "./reference.ts";
 import type { ImageIndexFile, ImageRecord } from "./store.ts";
 
@@ -35,7 +35,7 @@ export function findImage(index: ImageIndexFile, nameOrId: string): ImageRecord 
 /** Like {@link findImage} but throws Docker's "No such image". */
 export function requireImage(index: ImageIndexFile, nameOrId: string): ImageRecord {
   const rec = findImage(index, nameOrId);
-  if (!rec) throw new BerthError(`No such image: ${nameOrId}`);
+  if (!rec) throw new NotFoundError(`No such image: ${nameOrId}`);
   return rec;
 }
 

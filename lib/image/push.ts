@@ -13,7 +13,7 @@
  * const { digest } = await push("127.0.0.1:5000/app:1.0", { root: "/var/lib/berth", quiet: true });
  * ```
  */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, NotFoundError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { findImage } from "./image_lookup.ts";
 import { Progress } from "./progress.ts";
@@ -144,7 +144,7 @@ export async function push(name: string, opts: PushOptions): Promise<PushResult>
   store.init();
   const index = store.readIndex();
   const image = findImage(index, full) ?? findImage(index, name);
-  if (!image) throw new BerthError(`push ${full}: No such image: ${name}`);
+  if (!image) throw new NotFoundError(`push ${full}: No such image: ${name}`);
   const progress = opts.progress ?? Progress.forStdout(!!opts.quiet);
   const client = clientFor(opts.root, ref.registry, opts.insecureRegistries);
   // another repository of the same registry this image is known in: its blobs can be mounted from there

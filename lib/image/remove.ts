@@ -2,7 +2,7 @@
  * `berth rmi`: untag, delete the image record when no tag is left, then collect the blobs and
  * unpacked layers no remaining image uses (shared layers stay).
  */
-import { BerthError } from "../util/errors.ts";
+import { BerthError, ConflictError, NotFoundError } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { findImage } from "./image_lookup.ts";
 import { familiarName, formatReference, parseReference } from "./reference.ts";
@@ -21,7 +21,7 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
   const out: string[] = [];
   const deleted = await store.updateIndex((index) => {
     const rec = findImage(index, nameOrId);
-    if (!rec) throw new BerthError(`No such image: ${nameOrId}`);
+    if (!rec) throw new NotFoundError(`No such image: ${nameOrId}`);
     let byTag: string | undefined;
     try {
       const ref = parseReference(nameOrId);
@@ -40,12 +40,12 @@ export async function removeImage(nameOrId: string, opts: RemoveOptions): Promis
       const cid = user.spec.id.slice(0, 12);
       if (!opts.force) {
         if (byTag) {
-          throw new BerthError(`conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${cid} is using its referenced image ${rec.id.slice(7, 19)}`);
+          throw new ConflictError(`conflict: unable to remove repository reference "${nameOrId}" (must force) - container ${cid} is using its referenced image ${rec.id.slice(7, 19)}`);
         }
-        throw new BerthError(`conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is being used by ${running ? "running" : "stopped"} container ${cid}`);
+        throw new ConflictError(`conflict: unable to delete ${rec.id.slice(7, 19)} (must be forced) - image is being used by ${running ? "running" : "stopped"} container ${cid}`);
       }
       if (!byTag && running) {
-        throw new BerthError(`conflict: unable to delete ${rec.id.slice(7, 19)} (cannot be forced) - image is being used by running container ${cid}`);
+        throw new ConflictError(`conflict: unable to delete ${rec.id.slice(7, 19)} (cannot be forced) - image is being used by running container ${cid}`);
       }
       for (const t of rec.repoTags) out.push(`Untagged: ${familiarName(t)}`);
       rec.repoTags = [];

@@ -1,7 +1,7 @@
 /** `berth tag SOURCE TARGET`: another name for an image. */
 import { BerthError } from "../util/errors.ts";
 import { assignTag, requireImage } from "./image_lookup.ts";
-import { formatReference, parseReference } from "./reference.ts";
+import { familiarName, formatReference, parseReference } from "./reference.ts";
 import { Store } from "./store.ts";
 
 export async function tagImage(root: string, source: string, target: string): Promise<string> {
@@ -11,5 +11,6 @@ export async function tagImage(root: string, source: string, target: string): Pr
   const store = new Store(root);
   store.init();
   await store.updateIndex((index) => assignTag(index, requireImage(index, source), name));
-  return name;
+  // as `berth images` shows it (busybox:1, not docker.io/library/busybox:1)
+  return `${familiarName(`${ref.registry}/${ref.repository}`)}:${ref.tag ?? "latest"}`;
 }

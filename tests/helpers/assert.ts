@@ -25,3 +25,16 @@ export function assertThrows(fn: () => unknown, cls: new (...a: any[]) => Error,
     return true;
   });
 }
+
+/** Awaits `fn()`, which must reject with a `cls`; the error, for further checks. */
+// deno-lint-ignore no-explicit-any
+export async function assertRejects<E extends Error>(fn: () => Promise<unknown>, cls: new (...a: any[]) => E, msgIncludes?: string): Promise<E> {
+  try {
+    await fn();
+  } catch (err) {
+    nodeAssert.ok(err instanceof cls, `expected ${cls.name}, got ${err}`);
+    if (msgIncludes !== undefined) nodeAssert.ok(err.message.includes(msgIncludes), `"${err.message}" lacks "${msgIncludes}"`);
+    return err;
+  }
+  throw new nodeAssert.AssertionError({ message: `expected a ${cls.name}, but it resolved` });
+}

@@ -2,7 +2,7 @@
  * `network connect` and `network disconnect`: a running container gets (or loses) an interface on
  * another network at once; a stopped one has the network recorded and joins it at its next start.
  */
-import { BerthError } from "../../util/errors.ts";
+import { BerthError, ConflictError, NotFoundError } from "../../util/errors.ts";
 import { getContainer } from "../lifecycle.ts";
 import { updateRecord } from "../state.ts";
 import type { ContainerRecord } from "../state.ts";
@@ -26,14 +26,14 @@ export async function joinExtraNetworks(root: string, id: string, pid: number, n
 /** `network connect [--ip IP] [--alias NAME…] NETWORK CONTAINER`. */
 export async function connectNetwork(root: string, networkRef: string, containerRef: string, opts: { ip?: string; aliases?: string[] } = {}): Promise<void> {
   const net = findNetwork(root, networkRef);
-  if (!net) throw new BerthError(`network ${networkRef} not found`);
+  if (!net) throw new NotFoundError(`network ${networkRef} not found`);
   const rec = await getContainer(root, containerRef);
   const { spec } = rec;
   if (spec.network === "host" || spec.network === "none" || spec.network.startsWith("container:")) {
     throw new BerthError(`container sharing network namespace with another container or host cannot be connected to any other network`);
   }
   if (spec.network === net.name || spec.extraNetworks?.includes(net.name)) {
-    throw new BerthError(`endpoint with name ${spec.name} already exists in network ${net.name}`);
+    throw new ConflictError(`endpoint with name ${spec.name} already exists in network ${net.name}`);
   }
   if (opts.ip) checkAddress(net, opts.ip);
   const config = opts.ip || opts.aliases?.length ? { [net.name]: { ip: opts.ip, aliases: opts.aliases?.length ? opts.aliases : undefined } } : {};
@@ -46,7 +46,7 @@ export async function connectNetwork(root: string, networkRef: string, container
 
 export async function disconnectNetwork(root: string, networkRef: string, containerRef: string): Promise<void> {
   const net = findNetwork(root, networkRef);
-  if (!net) throw new BerthError(`network ${networkRef} not found`);
+  if (!net) throw new NotFoundError(`network ${networkRef} not found`);
   const rec = await getContainer(root, containerRef);
   if (!rec.spec.extraNetworks?.includes(net.name)) {
     throw new BerthError(

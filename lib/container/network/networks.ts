@@ -16,7 +16,7 @@
 import { randomHexId } from "../../util/random_id.ts";
 import { join } from "../../util/path.ts";
 import { MAX_NAME, shortened } from "../state.ts";
-import { BerthError } from "../../util/errors.ts";
+import { BerthError, ConflictError, InvalidArgumentError, NotFoundError } from "../../util/errors.ts";
 import { withLock, withLockSync } from "../../util/lock.ts";
 import { readJsonSync, tempNameFor } from "../../util/atomic_write.ts";
 import { Netlink } from "../../ffi/netlink.ts";
@@ -293,9 +293,11 @@ const newId = randomHexId;
 export async function createNetwork(root: string, name: string, opts: NetworkOptions = {}): Promise<NetworkRecord> {
   if (!NAME.test(name)) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
   if (name.length > MAX_NAME) throw new BerthError(`invalid network name ${JSON.stringify(shortened(name))}: at most ${MAX_NAME} characters`);
-  if (["none", "host", "default"].includes(name)) throw new BerthError(`network name ${name} is reserved`);
+  // the predefined networks exist whether or not the root has used them yet (Docker's answer)
+  if (["none", "host", DEFAULT_NETWORK].includes(name)) throw new ConflictError(`network with name ${name} already exists`);
+  if (name === "default") throw new InvalidArgumentError(`network name ${name} is reserved`);
   return await withNetworkLock(root, async () => {
-    if (readNetwork(root, name)) throw new BerthError(`network with name ${name} already exists`);
+    if (readNetwork(root, name)) throw new ConflictError(`network with name ${name} already exists`);
     return await createLocked(root, name, opts, false);
   });
 }
@@ -324,7 +326,7 @@ async function createLocked(root: string, name: string, opts: NetworkOptions, au
   let bridge;
   try {
     if (bridgeOpts.bridge && (nl.index(bridgeOpts.bridge) || listNetworks(root).some((n) => n.bridge === bridgeOpts.bridge))) {
-      throw new BerthError(`bridge name ${bridgeOpts.bridge} is in use on this host`);
+      throw new ConflictError(`bridge name ${bridgeOpts.bridge} is in use on this host`);
     }
     bridge = bridgeOpts.bridge ?? freeBridgeName(nl, root);
   } finally {
@@ -378,7 +380,7 @@ const containerExists = (root: string, id: string) => statLite(join(root, "conta
 export async function removeNetwork(root: string, ref: string): Promise<string> {
   return await withNetworkLock(root, async () => {
     const n = findNetwork(root, ref);
-    if (!n) throw new BerthError(`network ${ref} not found`);
+    if (!n) throw new NotFoundError(`network ${ref} not found`);
     const users = [...networkLeases(root, n.name).values()].filter((id) => containerExists(root, id));
     if (users.length) throw new BerthError(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     await removeLocked(root, n);
@@ -419,7 +421,7 @@ export async function lease(root: string, name: string, id: string, wanted?: str
   return await withNetworkLock(root, async () => {
     let n = readNetwork(root, name);
     if (!n) {
-      if (name !== DEFAULT_NETWORK) throw new BerthError(`network ${name} not found`);
+      if (name !== DEFAULT_NETWORK) throw new NotFoundError(`network ${name} not found`);
       n = await createLocked(root, name, {}, true);
     } else if (!bridgePresent(n)) await bringUp(n);
     return takeAddress(root, n, id, wanted);
@@ -458,7 +460,7 @@ function takeAddress(root: string, n: NetworkRecord, id: string, wanted?: string
   const gw = ipToInt(n.gateway);
   if (wanted) {
     checkAddress(n, wanted);
-    if (!take(wanted)) throw new BerthError(`Address already in use: ${wanted} on network ${n.name}`);
+    if (!take(wanted)) throw new ConflictError(`Address already in use: ${wanted} on network ${n.name}`);
     return { network: n, ip: wanted, prefix: s.prefix };
   }
   // `--ip-range`: only its addresses (still not the subnet's network, broadcast or gateway ones)
@@ -493,7 +495,7 @@ export async function release(root: string, name: string, id: string): Promise<v
 /** `network inspect`, in Docker's shape (the containers running on it, with their addresses). */
 export function networkInspect(root: string, ref: string): Record<string, unknown> {
   const n = findNetwork(root, ref);
-  if (!n) throw new BerthError(`network ${ref} not found`);
+  if (!n) throw new NotFoundError(`network ${ref} not found`);
   const containers: Record<string, unknown> = {};
   for (const [ip, id] of networkLeases(root, n.name)) {
     try {

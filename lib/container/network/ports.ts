@@ -8,7 +8,7 @@
  * A host port that is taken — bound by a program of the host, or published by another container — is
  * refused before the container starts.
  */
-import { BerthError, UsageError } from "../../util/errors.ts";
+import { BerthError, ConflictError, UsageError } from "../../util/errors.ts";
 import { errno, trySys } from "../../ffi/sys.ts";
 import type { PortSpec } from "../spec.ts";
 import { addRules, publishedPorts, removeRules, type Rule } from "./iptables.ts";
@@ -92,7 +92,7 @@ export async function publishPorts(id: string, ip: string, bridge: string, ports
     const taken = publishedPorts(existing);
     for (const p of chosen) {
       if (taken.has(`${p.protocol}/${p.hostPort}`)) {
-        throw new BerthError(`Bind for ${p.hostIp || "0.0.0.0"}:${p.hostPort} failed: port is already allocated (by another container)`);
+        throw new ConflictError(`Bind for ${p.hostIp || "0.0.0.0"}:${p.hostPort} failed: port is already allocated (by another container)`);
       }
     }
     if (new Set(chosen.map((p) => `${p.protocol}/${p.hostPort}`)).size !== chosen.length) throw new BerthError("a host port is published twice");
