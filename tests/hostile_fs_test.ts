@@ -113,7 +113,7 @@ Deno.test("hostile container: cp out gives symlinks as symlinks, never the host 
   assertEquals(Deno.readLinkSync(join(host, "out/tree/rel")), `../../../../../../${host}/secret`);
   assertEquals(Deno.readLinkSync(join(host, "out/tree/sub/dirlink")), host);
   // a path through the container's link to "host" is resolved in the container, where nothing is
-  const r = await b(["cp", `linker:/x/sub/dirlink/secret`, join(host, "out/through")], 125);
+  const r = await b(["cp", `linker:/x/sub/dirlink/secret`, join(host, "out/through")], 1); // Docker: 1 (not found)
   assertMatch(r.stderr, /Could not find the file/);
   // the tar stream has the link as a link
   const tar = await new Deno.Command("sh", {

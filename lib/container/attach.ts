@@ -25,6 +25,10 @@ export interface AttachOptions {
   detachKeys?: string;
   /** pass SIGINT, SIGTERM, … to the container (not with a terminal: its keys go through it); default true */
   sigProxy?: boolean;
+  /** the output since this time (ms since the epoch; `run -it` and `start -ai`: since just before the start), not from now */
+  outputSince?: number;
+  /** how often the log is looked at (default 50 ms; a terminal session wants its echo sooner) */
+  pollMs?: number;
 }
 
 const PROXIED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
@@ -83,7 +87,8 @@ export async function attachContainer(root: string, ref: string, opts: AttachOpt
         stdinFd = undefined;
       })().catch(() => {});
     }
-    await followLogs(root, id, { follow: true, since: String(Date.now() / 1000 - 0.001), signal: stop.signal });
+    const since = (opts.outputSince ?? Date.now()) / 1000 - 0.001;
+    await followLogs(root, id, { follow: true, since: String(since), signal: stop.signal, pollMs: opts.pollMs });
   } finally {
     for (const c of cleanups.reverse()) {
       try {

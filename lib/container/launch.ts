@@ -64,6 +64,11 @@ export class StartCancelled extends BerthError {
   }
 }
 
+export interface ConsoleSize {
+  columns: number;
+  rows: number;
+}
+
 export interface LaunchPlan {
   root: string;
   /** a restart by policy: not when the container was stopped by hand meanwhile */
@@ -71,6 +76,8 @@ export interface LaunchPlan {
   id: string;
   limits: ResourceLimits;
   tty: boolean;
+  /** -t: the terminal's size before the command starts (a client attaching later: `run -it`) */
+  consoleSize?: ConsoleSize;
   interactive: boolean;
   pidHost: boolean;
   stdio?: { stdin?: Stdio; stdout?: Stdio; stderr?: Stdio };
@@ -130,6 +137,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     const threads = prestartHelperThreads(3); // the poller's epoll_wait, async lock and file ops, stdin writes
     cgroup.create(plan.limits);
     if (plan.tty) tty = openContainerTty(dir);
+    if (tty && plan.consoleSize) resizeTty(tty.master, plan.consoleSize.columns, plan.consoleSize.rows);
     await threads;
     const teeing = plan.keepLog && !plan.stdio;
     const stdio = containerStdio(teeing && !tty ? { stdout: "piped", stderr: "piped" } : plan.stdio, !!tty, plan.interactive);
@@ -316,8 +324,10 @@ async function finish(
 ): Promise<void> {
   try {
     logEvent(root, spec, "die", { exitCode: String(result.exitCode) });
-    await teardown(root, spec, spec.autoRemove);
-    if (spec.autoRemove) return;
+    // read again: `run -it --rm` detached with Ctrl-P Ctrl-Q turns --rm on only then (see cli/run.ts)
+    const autoRemove = readRecord(root, spec.id)?.spec.autoRemove ?? spec.autoRemove;
+    await teardown(root, spec, autoRemove);
+    if (autoRemove) return;
     // carry what other commands wrote meanwhile (a manual stop, a pause, a rename)
     updateRecord(root, spec.id, (rec) => ({
       spec: rec.spec,

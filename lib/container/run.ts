@@ -77,6 +77,8 @@ export interface StartOptions {
   drain?: LaunchPlan["drain"];
   /** a restart by policy (see LaunchPlan) */
   unlessStopped?: boolean;
+  /** -t: the terminal's size from the start (see LaunchPlan) */
+  consoleSize?: LaunchPlan["consoleSize"];
 }
 
 /** Starts an existing container (created or exited) in this process. */
@@ -90,6 +92,7 @@ export async function startContainer(ref: string, opts: StartOptions): Promise<R
     id: spec.id,
     limits: spec.limits,
     tty: spec.tty,
+    consoleSize: opts.consoleSize,
     interactive: !!opts.interactive && spec.process.openStdin,
     pidHost: spec.namespaces.pid === "host",
     stdio: opts.stdio,

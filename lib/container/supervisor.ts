@@ -22,7 +22,7 @@ import { debug } from "../util/log.ts";
 import { KILLED_WITH_BERTH, reconcile } from "./cleanup.ts";
 import { logPath, LogWriter } from "./logs.ts";
 import { restartDelay, shouldRestart } from "./restart_policy.ts";
-import { StartCancelled } from "./launch.ts";
+import { type ConsoleSize, StartCancelled } from "./launch.ts";
 import { startContainer } from "./run.ts";
 import { startHealthChecks } from "./health.ts";
 import { listRecords, readRecord, updateRecord } from "./state.ts";
@@ -110,7 +110,7 @@ export class Supervisor {
       const line = await readLine(conn);
       const req = JSON.parse(line) as SupervisorRequest;
       let reply: SupervisorReply;
-      if (req.op === "start") reply = await this.#startReply(req.id);
+      if (req.op === "start") reply = await this.#startReply(req.id, req.columns && req.rows ? { columns: req.columns, rows: req.rows } : undefined);
       else if (req.op === "resize") {
         const ok = !!req.columns && !!req.rows && this.resize(req.id, req.columns, req.rows);
         reply = { ok, error: ok ? undefined : `container ${req.id} has no terminal here` };
@@ -124,9 +124,9 @@ export class Supervisor {
     }
   }
 
-  async #startReply(id: string): Promise<SupervisorReply> {
+  async #startReply(id: string, size?: ConsoleSize): Promise<SupervisorReply> {
     try {
-      const pid = await this.start(id);
+      const pid = await this.start(id, false, size);
       return { ok: true, pid };
     } catch (err) {
       return { ok: false, error: messageOf(err), exitCode: err instanceof BerthError ? err.exitCode : 125 };
@@ -134,16 +134,17 @@ export class Supervisor {
   }
 
   /** Starts container `id` under this process, with its output going to its log. */
-  async start(id: string, unlessStopped = false): Promise<number> {
+  /** Starts the container under this supervisor (`size`: its terminal's, from the start). */
+  async start(id: string, unlessStopped = false, size?: ConsoleSize): Promise<number> {
     this.#starting++;
     try {
-      return await this.#start(id, unlessStopped);
+      return await this.#start(id, unlessStopped, size);
     } finally {
       this.#starting--;
     }
   }
 
-  async #start(id: string, unlessStopped: boolean): Promise<number> {
+  async #start(id: string, unlessStopped: boolean, size?: ConsoleSize): Promise<number> {
     const pending = this.#pendingRestarts.get(id);
     if (pending !== undefined) {
       clearTimeout(pending);
@@ -176,6 +177,7 @@ export class Supervisor {
       c = await startContainer(id, {
         root: this.root,
         unlessStopped,
+        consoleSize: size,
         stdio: { stdin, stdout: noLog ? "null" : "piped", stderr: noLog ? "null" : "piped" },
         drain: async () => {
           await started;

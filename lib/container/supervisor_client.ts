@@ -2,6 +2,7 @@
 import { BerthError, messageOf } from "../util/errors.ts";
 import { selfCommand } from "./self_command.ts";
 import { localSupervisor, readLine, socketPath, type SupervisorReply, type SupervisorRequest } from "./supervisor.ts";
+import type { ConsoleSize } from "./launch.ts";
 
 async function connect(root: string): Promise<Deno.UnixConn | undefined> {
   try {
@@ -65,12 +66,12 @@ export async function resizeDetached(root: string, id: string, columns: number, 
   return (await askSupervisor(root, { op: "resize", id, columns, rows })).ok;
 }
 
-/** Starts a detached container through the supervisor; returns the pid of its process. */
-export async function startDetached(root: string, id: string): Promise<number> {
+/** Starts a detached container through the supervisor (a -t one with `size`, if given); returns the pid of its process. */
+export async function startDetached(root: string, id: string, size?: ConsoleSize): Promise<number> {
   // this process is the supervisor (the API service): no round trip through its own socket
   const here = await localSupervisor(root);
-  if (here) return await here.start(id);
-  const r = await askSupervisor(root, { op: "start", id });
+  if (here) return await here.start(id, false, size);
+  const r = await askSupervisor(root, { op: "start", id, ...size });
   if (!r.ok) throw new BerthError(r.error ?? "start failed", r.exitCode ?? 125);
   return r.pid!;
 }
