@@ -2,7 +2,7 @@
  * Issue 15 (in part): Docker habits on the lifecycle — stop/restart `-s`, run `--stop-timeout`, logs
  * `--until`, exec `--env-file`, and `-v ./relative:/path` made absolute (as Docker 23+).
  */
-import { assert, assertEquals } from "./helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH, berth } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { runImages } from "./helpers/run_images.ts";
@@ -27,6 +27,14 @@ Deno.test({ name: "docker habits: stop -s, --stop-timeout, logs --until, exec --
     const took = performance.now() - t0;
     assert(took >= 900 && took < 5000, `stop took ${took} ms`);
     assertEquals((await b(["inspect", "-f", "{{.State.ExitCode}}", "h-tmo"])).stdout, "137\n");
+    // stop --timeout (Docker 23+'s name) and --time (the older one) over it: 0 s, killed at once
+    for (const flag of ["--timeout", "--time"]) {
+      assertEquals((await b(["start", "h-tmo"])).code, 0);
+      const t1 = performance.now();
+      assertEquals((await b(["stop", flag, "0", "h-tmo"])).code, 0);
+      assert(performance.now() - t1 < 900, `stop ${flag} 0 waited`);
+    }
+    assertMatch((await b(["stop", "--timeout", "soon", "h-tmo"])).stderr, /invalid argument "soon" for "-t, --timeout" flag/);
 
     // logs --until: lines before a time only
     assertEquals((await b(["run", "-d", "--name", "h-log", "--network", "none", base, "sh", "-c", "echo first; sleep 1.2; echo second"])).code, 0);

@@ -266,13 +266,15 @@ function healthOptions(v: Record<string, unknown>): RunOptions["health"] {
   };
 }
 
-/** `stop -t` / `restart -t`: seconds before SIGKILL (default: the container's --stop-timeout, else 10); `-s`: the signal. */
-export const STOP_TIME_OPTION = { time: { type: "string", short: "t" }, signal: { type: "string", short: "s" } } as const;
-export const STOP_TIME_HELP = "-t, --time int   seconds to wait before killing the container (default: its --stop-timeout, else 10)\n-s, --signal string  signal to send (default: its stop signal, else SIGTERM)";
+/** `-t, --timeout` (Docker 23+; `--time` is its older name, still taken) and `-s, --signal` of stop and restart:
+ * seconds before SIGKILL (default: the container's --stop-timeout, else 10), and the signal. */
+export const STOP_TIME_OPTION = { timeout: { type: "string", short: "t" }, time: { type: "string" }, signal: { type: "string", short: "s" } } as const;
+export const STOP_TIME_HELP = "-t, --timeout int    seconds to wait before killing the container (default: its --stop-timeout, else 10)\n-s, --signal string  signal to send (default: its stop signal, else SIGTERM)";
 
 export function stopTimeout(v: Record<string, unknown>): number | undefined {
-  if (v.time === undefined) return undefined;
-  const t = Number(v.time);
-  if (!Number.isFinite(t) || t < 0) throw new UsageError(`invalid argument "${v.time}" for "-t, --time" flag`);
+  const given = v.timeout ?? v.time;
+  if (given === undefined) return undefined;
+  const t = Number(given);
+  if (!Number.isFinite(t) || t < 0) throw new UsageError(`invalid argument "${given}" for "-t, --timeout" flag`);
   return t;
 }

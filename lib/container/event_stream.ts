@@ -4,6 +4,7 @@
  * `/events` and mod.ts's `Berth.events()`.
  */
 import { UsageError } from "../util/errors.ts";
+import { parseTimeArg } from "../util/time_arg.ts";
 import { allEvents, eventsLogPath, type LoggedEvent, readEvents } from "./events_log.ts";
 import { EVENT_FILTERS, eventMatcher } from "./event_view.ts";
 import { readJsonLinesFrom } from "../util/json_lines.ts";
@@ -21,17 +22,8 @@ export interface EventStreamOptions {
   pollMs?: (sinceStart: number) => number;
 }
 
-/** Docker's time arguments: Unix seconds, a duration before now (`10m`, `1h30m`), or a date. */
-export function eventTime(v: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const d = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(v)
-    ? [...v.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce((ms, [, n, u]) => ms + Number(n) * { ms: 1, s: 1e3, m: 6e4, h: 36e5 }[u]!, 0)
-    : undefined;
-  if (d !== undefined) return now - d;
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`invalid time: ${v} (a Unix time, a duration such as 10m, or a date)`);
-  return t;
-}
+/** `--since`/`--until` of events (see {@link parseTimeArg}). */
+export const eventTime = (v: string, now = Date.now()): number => parseTimeArg(v, "since", now);
 
 /** `KEY=VALUE` filter strings as pairs, the keys checked. */
 export function parseEventFilters(list: string[]): [string, string][] {

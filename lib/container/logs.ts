@@ -5,6 +5,7 @@
  */
 import { parseJsonLines } from "../util/json_lines.ts";
 import { UsageError } from "../util/errors.ts";
+import { parseTimeArg } from "../util/time_arg.ts";
 import { parseBytes } from "./cgroups/limits.ts";
 
 export interface LogConfig {
@@ -131,12 +132,5 @@ export function readLogUpTo(path: string, maxFile: number): { entries: LogEntry[
   return { entries: out, offset };
 }
 
-/** `--since`: RFC 3339, a Unix time, or a duration back from now ("10m", "1h30m", "45s"). */
-export function parseSince(s: string, now = Date.now()): number {
-  if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
-  const dur = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(s);
-  if (dur && s) return now - ((Number(dur[1] ?? 0) * 60 + Number(dur[2] ?? 0)) * 60 + Number(dur[3] ?? 0)) * 1000;
-  const t = Date.parse(s);
-  if (Number.isNaN(t)) throw new UsageError(`invalid value for "since": ${s}`);
-  return t;
-}
+/** `--since`/`--until` of logs (see {@link parseTimeArg}). */
+export const parseSince = (s: string, now = Date.now()): number => parseTimeArg(s, "since", now);
