@@ -51,6 +51,8 @@ import { builderCommand } from "./lib/cli/builder.ts";
 import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { systemCommand } from "./lib/cli/system.ts";
+import { unshareCommand } from "./lib/cli/unshare.ts";
+import { runInUserNamespace, userOutsideNamespace } from "./lib/rootless/userns.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, userMessage } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
@@ -102,6 +104,7 @@ const commands: Record<string, Command> = {
   volume: volumeCommand,
   network: networkCommand,
   system: systemCommand,
+  unshare: unshareCommand,
 };
 // `berth image ls|rm|inspect|tag|history|prune|…`: the image verbs of the table above, under one name
 commands.image = imageCommand(commands);
@@ -133,6 +136,9 @@ export async function main(argv: string[]): Promise<number> {
       out(topic && commands[topic] ? commandHelp(commands[topic]) : generalHelp(commands));
       return command || help ? 0 : 1;
     }
+    // an ordinary user's berth works in its own user namespace (lib/rootless/userns.ts)
+    const user = userOutsideNamespace();
+    if (user) return await runInUserNamespace(argv, user);
     // `berth container CMD …` is `berth CMD …`, as `docker container CMD` is `docker CMD` (ls is ps)
     const [name, args] = command === "container" && CONTAINER_VERBS[rest[0]] && rest[0] !== "inspect" ? [CONTAINER_VERBS[rest[0]], rest.slice(1)] : [command, rest];
     const cmd = commands[name];

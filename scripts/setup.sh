@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry busybox-static binutils skopeo umoci apache2-utils attr openssl tar gzip ca-certificates procps bsdutils util-linux iptables iproute2 curl keyutils docker-compose containerd podman conmon docker.io)
+packages=(docker-registry busybox-static binutils uidmap skopeo umoci apache2-utils attr openssl tar gzip ca-certificates procps bsdutils util-linux iptables iproute2 curl keyutils docker-compose containerd podman conmon docker.io)
 [ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine podman runc crun docker.io)
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@
  * ```
  */
 import { DEFAULT_ROOT } from "../image/store.ts";
+import { rootlessUser, userPaths } from "../rootless/paths.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
 import { containerRoutes } from "./container_routes.ts";
@@ -52,8 +53,13 @@ export interface Service {
   shutdown(): Promise<void>;
 }
 
-/** `unix:///run/berth/berth.sock` for the default root, `unix://ROOT/berth.sock` for another. */
+/**
+ * `unix:///run/berth/berth.sock` for root's default root, `$XDG_RUNTIME_DIR/berth/berth.sock` for a user's,
+ * `unix://ROOT/berth.sock` for another.
+ */
 export function defaultServiceUri(root: string): string {
+  const user = rootlessUser();
+  if (user && root === userPaths(user).storage) return `unix://${userPaths(user).runtime}/berth.sock`;
   return root === DEFAULT_ROOT ? "unix:///run/berth/berth.sock" : `unix://${root}/berth.sock`;
 }
 

@@ -1,5 +1,5 @@
 /** Global options (before the command): --root, --debug, --insecure-registry, --version. */
-import { DEFAULT_ROOT } from "../image/store.ts";
+import { defaultRoot } from "../rootless/paths.ts";
 import { UsageError } from "../util/errors.ts";
 import type { GlobalOptions } from "./command.ts";
 
@@ -13,7 +13,7 @@ export interface ParsedGlobal {
 
 export function parseGlobal(argv: string[]): ParsedGlobal {
   const global: GlobalOptions = {
-    root: Deno.env.get("BERTH_ROOT") || DEFAULT_ROOT,
+    root: defaultRoot(),
     debug: Deno.env.get("BERTH_DEBUG") === "1",
     insecureRegistries: [],
   };

@@ -4,7 +4,7 @@
  * process (no daemon). Errors are typed: `NotFoundError`, `ConflictError`, `InvalidArgumentError`, each
  * a `BerthError` with Docker's exit code.
  */
-import { DEFAULT_ROOT } from "../image/store.ts";
+import { defaultRoot } from "../rootless/paths.ts";
 import { type EventStreamOptions, eventTime, streamEvents } from "../container/event_stream.ts";
 import { type DockerEvent, dockerEvent } from "../container/event_view.ts";
 import { Containers } from "./containers.ts";
@@ -15,7 +15,7 @@ import type { ClientContext } from "./context.ts";
 import { resetRoot } from "../container/reset.ts";
 
 export interface BerthOptions {
-  /** the root berth keeps everything in (default: /var/lib/berth, as the CLI's) */
+  /** the root berth keeps everything in (default: the CLI's — /var/lib/berth, or an ordinary user's ~/.local/share/berth) */
   root?: string;
   /** registries spoken to over plain HTTP */
   insecureRegistries?: string[];
@@ -44,7 +44,7 @@ export class Berth {
   readonly #ctx: ClientContext;
 
   constructor(opts: BerthOptions = {}) {
-    this.#ctx = { root: opts.root ?? DEFAULT_ROOT, insecureRegistries: opts.insecureRegistries ?? [] };
+    this.#ctx = { root: opts.root ?? defaultRoot(), insecureRegistries: opts.insecureRegistries ?? [] };
     this.root = this.#ctx.root;
     this.containers = new Containers(this.#ctx);
     this.images = new Images(this.#ctx);

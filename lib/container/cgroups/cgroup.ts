@@ -8,6 +8,8 @@ import type { ResourceLimits } from "./limits.ts";
 import { CgroupV1 } from "./v1.ts";
 import { CgroupV2 } from "./v2.ts";
 import { statLite } from "../../ffi/sys.ts";
+import { NoCgroup } from "./none.ts";
+import { rootlessUser } from "../../rootless/paths.ts";
 
 export interface CgroupStats {
   memoryBytes?: number;
@@ -53,8 +55,9 @@ export function cgroupVersion(mountRoot = "/sys/fs/cgroup"): CgroupVersion {
   return detected;
 }
 
-/** The cgroup of container `id` (not created yet). */
+/** The cgroup of container `id` (not created yet); none for an ordinary user's (see ./none.ts). */
 export function containerCgroup(id: string, mountRoot = "/sys/fs/cgroup", version = cgroupVersion(mountRoot)): Cgroup {
+  if (rootlessUser()) return new NoCgroup(version);
   return version === 2 ? new CgroupV2(mountRoot, `berth/${id}`) : new CgroupV1(mountRoot, `berth/${id}`);
 }
 

@@ -1,0 +1,31 @@
+import { BerthError } from "../util/errors.ts";
+import { rootlessUser } from "../rootless/paths.ts";
+import type { Command } from "./command.ts";
+
+/** `berth unshare [CMD…]`: a command (default: the user's shell) in berth's user and mount namespaces, as `podman unshare`. */
+export const unshareCommand: Command = {
+  name: "unshare",
+  summary: "Run a command in berth's user namespace (an ordinary user's storage, as its root sees it)",
+  usage: "[COMMAND [ARG...]]",
+  optionsFirst: true,
+  options: {},
+  args: [0, Infinity],
+  async run(_g, _v, command) {
+    const argv = command.length ? command : [Deno.env.get("SHELL") || "/bin/sh"];
+    const user = rootlessUser();
+    const env: Record<string, string> = user ? { BERTH_ROOTLESS: `${user.uid}:${user.gid}` } : {};
+    try {
+      const child = new Deno.Command(argv[0], { args: argv.slice(1), env, stdin: "inherit", stdout: "inherit", stderr: "inherit" }).spawn();
+      const st = await child.status;
+      return st.signal ? 128 + (Deno.build.os === "linux" ? signalNumber(st.signal) : 0) : st.code;
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) throw new BerthError(`unshare: ${argv[0]}: command not found`, 127);
+      throw err;
+    }
+  },
+};
+
+function signalNumber(sig: Deno.Signal): number {
+  const n: Partial<Record<Deno.Signal, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
+  return n[sig] ?? 0;
+}
