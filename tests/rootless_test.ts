@@ -1,12 +1,15 @@
 /**
  * Rootless berth (issue 16, in progress): an ordinary user made by the test, with and without subordinate id
  * ranges, runs the same dist/berth. Its storage is under ~/.local/share/berth, its user namespace (the user
- * root in it, the subordinate ids after) is held by one process whose mount namespace every command shares,
- * images load with their owners mapped into the user's range, and a user without a range is told what to add.
+ * root in it, the subordinate ids after) is held by one process whose mount and PID namespaces every command
+ * shares; images load and pull with their owners mapped into the user's range; containers run in the
+ * foreground and detached, build runs RUN steps, a container reads no host file the user cannot; a user
+ * without a range is told what to add.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH, berth, tempRoot } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
+import { startRegistry } from "./helpers/registry.ts";
 
 const USER = "berthrl";
 const NO_RANGE = "berthrl2";
@@ -41,7 +44,7 @@ async function removeUser(name: string): Promise<void> {
   await Deno.remove(`/tmp/berth-run-${uid}`, { recursive: true }).catch(() => {});
 }
 
-Deno.test({ name: "rootless: storage, the user namespace (maps, one mount namespace), images loaded as the user, a clear error without subuids", ...PROC, fn: async () => {
+Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and PID namespaces), load, pull, build, run foreground and detached as the user; no subuids: a clear error", ...PROC, fn: async () => {
   await removeUser(USER);
   await removeUser(NO_RANGE);
   const root = await tempRoot();
@@ -75,8 +78,9 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, one mount namesp
     Deno.mkdirSync(`${ctx}/bin`);
     Deno.copyFileSync("/bin/busybox", `${ctx}/bin/busybox`);
     Deno.writeTextFileSync(`${ctx}/owned`, "app's\n");
-    Deno.writeTextFileSync(`${ctx}/Dockerfile`, "FROM scratch\nCOPY bin /bin\nCOPY --chown=1000:1000 owned /home/owned\n");
-    assertEquals((await berth(root, ["build", "-q", "-t", "rl:1", ctx])).code, 0);
+    Deno.writeTextFileSync(`${ctx}/Dockerfile`, 'FROM scratch\nCOPY bin /bin\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY --chown=1000:1000 owned /home/owned\n');
+    const built = await berth(root, ["build", "-q", "--network", "none", "-t", "rl:1", ctx]);
+    assertEquals(built.code, 0, built.stderr);
     assertEquals((await berth(root, ["save", "-o", `${ctx}/rl.tar`, "rl:1"])).code, 0);
     Deno.chmodSync(ctx, 0o755);
     Deno.chmodSync(`${ctx}/rl.tar`, 0o644);
@@ -89,6 +93,48 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, one mount namesp
     const st = Deno.statSync(found);
     assertEquals([st.uid, st.gid], [300000 + 999, 310000 + 999], "uid 1000 of the image is the range's 1000th id");
     assertEquals((await as(USER, ["unshare", "stat", "-c", "%u:%g", found])).stdout, "1000:1000\n");
+
+    // containers: foreground (exit code, output), the user namespace's root inside, no host file the user
+    // could not read either, limits said not to apply, bridge networks refused with the way out
+    const fg = await as(USER, ["run", "--rm", "--network", "none", "rl:1", "sh", "-c", "id -u; stat -c %u:%g /home/owned; exit 3"]);
+    assertEquals([fg.code, fg.stdout, fg.stderr], [3, "0\n1000:1000\n", ""]);
+    const shadow = await as(USER, ["run", "--rm", "--network", "none", "-v", "/etc/shadow:/s:ro", "-v", "/root:/r", "rl:1", "sh", "-c", "cat /s; ls /r"]);
+    assertEquals(shadow.code, 1);
+    assertMatch(shadow.stderr, /cat: can't open '\/s': Permission denied\nls: can't open '\/r': Permission denied/);
+    const limited = await as(USER, ["run", "--rm", "--network", "none", "-m", "64m", "rl:1", "true"]);
+    assertEquals(limited.code, 0);
+    assertMatch(limited.stderr, /^berth: warning: rootless: no cgroup is delegated to this user .*: memory not applied\n$/);
+    const bridge = await as(USER, ["run", "--rm", "rl:1", "true"]);
+    assertEquals(bridge.code, 125);
+    assertMatch(bridge.stderr, /rootless: network bridge: bridge networks need root .*use --network none or --network host/);
+    assertMatch((await as(USER, ["run", "--rm", "--network", "host", "rl:1", "sh", "-c", "ls /sys/class/net"])).stdout, /\blo\b/);
+
+    // detached under the user's supervisor: ps, logs, exec, a named volume, stop, rm
+    const id = await as(USER, ["run", "-d", "--name", "rl-web", "--network", "none", "-v", "rl-data:/data", "rl:1", "sh", "-c", "echo up; echo kept > /data/f; exec sleep 60"]);
+    assertEquals(id.code, 0, id.stderr);
+    await new Promise((r) => setTimeout(r, 500));
+    assertEquals((await as(USER, ["ps", "--format", "{{.Names}} {{.State}}"])).stdout, "rl-web running\n");
+    assertEquals((await as(USER, ["logs", "rl-web"])).stdout, "up\n");
+    assertEquals((await as(USER, ["exec", "rl-web", "cat", "/data/f"])).stdout, "kept\n");
+    assertEquals((await as(USER, ["stop", "-t", "0", "rl-web"])).code, 0);
+    assertEquals((await as(USER, ["rm", "rl-web"])).code, 0);
+    assertEquals((await as(USER, ["volume", "rm", "rl-data"])).code, 0);
+
+    // build (RUN as the user namespace's root, on the user's network) and pull from a registry
+    Deno.writeTextFileSync(`${ctx}/Dockerfile.2`, "FROM rl:1\nRUN echo built > /b && chown 1000:1000 /b\n");
+    const b2 = await as(USER, ["build", "-q", "-f", `${ctx}/Dockerfile.2`, "-t", "rl:2", ctx]);
+    assertEquals(b2.code, 0, b2.stderr);
+    assertEquals((await as(USER, ["run", "--rm", "--network", "none", "rl:2", "stat", "-c", "%u %n", "/b"])).stdout, "1000 /b\n");
+    const reg = await startRegistry();
+    try {
+      assertEquals((await berth(root, ["tag", "rl:1", `${reg.host}/rl:1`])).code, 0);
+      assertEquals((await berth(root, ["push", "-q", `${reg.host}/rl:1`])).code, 0);
+      const pulled = await as(USER, ["pull", "-q", `${reg.host}/rl:1`]);
+      assertEquals(pulled.code, 0, pulled.stderr);
+      assertEquals((await as(USER, ["run", "--rm", "--network", "none", `${reg.host}/rl:1`, "cat", "/home/owned"])).stdout, "app's\n");
+    } finally {
+      await reg.stop();
+    }
 
     // a user without a range: told what to add, nothing made
     const none = await as(NO_RANGE, ["unshare", "true"]);

@@ -29,6 +29,7 @@ import type { Stdio } from "./stdio.ts";
 import { createVolume } from "./volumes.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
 import { DEFAULT_NETWORK, readNetwork } from "./network/networks.ts";
+import { rootlessUser } from "../rootless/paths.ts";
 
 
 export interface RunOptions extends ProcessFlags {
@@ -370,6 +371,9 @@ function checkNetwork(opts: RunOptions): string {
   const userNetwork = !["none", "host", DEFAULT_NETWORK].includes(net) && !net.startsWith("container:");
   if (opts.ip && !userNetwork) throw new UsageError("user specified IP address is supported on user defined networks only");
   if (opts.networkAliases?.length && !userNetwork) throw new UsageError("network-scoped aliases are supported for user-defined networks only");
+  if (rootlessUser() && (net === DEFAULT_NETWORK || userNetwork)) {
+    throw new UsageError(`rootless: network ${net}: bridge networks need root (berth has no slirp4netns/pasta networking yet): use --network none or --network host`);
+  }
   if (net.startsWith("container:")) {
     const other = findContainer(opts.root, net.slice(10));
     if (!other) throw new NotFoundError(`No such container: ${net.slice(10)}`);

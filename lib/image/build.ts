@@ -20,6 +20,7 @@ import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { preciseSize } from "../util/human.ts";
 import { pidAlive } from "../util/proc_stat.ts";
+import { rootlessUser } from "../rootless/paths.ts";
 import { teardown } from "../container/cleanup.ts";
 import { buildSpec, findOrPull } from "../container/create.ts";
 import { pull } from "./pull.ts";
@@ -433,7 +434,8 @@ async function runStep(
     command,
     entrypoint: "",
     env,
-    network: opts.network ?? "bridge",
+    // an ordinary user's RUN steps share their network (no bridge without root)
+    network: opts.network ?? (rootlessUser() ? "host" : "bridge"),
   }, { mounts: [], devices: [], security: { noNewPrivileges: false }, tuning: { ulimits: [], sysctls: {} }, log: { maxSize: 0, maxFile: 1 } });
   spec.process.args = command;
   makeContainerDir(root, id);

@@ -21,11 +21,16 @@ import { procStat } from "../util/proc_stat.ts";
 import { spawnInit, USERNS_REPORT } from "../runtime/spawn_init.ts";
 import { type InitProgram, SYS } from "../runtime/init_program.ts";
 import { CLONE_NEWNS } from "../ffi/namespaces.ts";
+import { prctl } from "../ffi/libc.ts";
+import { waitProcess } from "../ffi/spawn.ts";
 import { ensureRuntimeDir, type RootlessUser, userPaths } from "./paths.ts";
 import { idMap, subIdsOf } from "./subid.ts";
 
-const CLONE_NEWUSER = 0x10000000;
-const SIG_BLOCK = 0, SIGUSR1 = 10;
+const CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000;
+const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIGUSR1 = 10, WALL = 0x40000000;
+/** where the joining stub keeps the namespaces' fds (beyond anything it inherits) */
+const NS_FD = 900;
+const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
 const USR1_SET = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
 const PROXIED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
@@ -38,14 +43,17 @@ interface Holder {
 export async function runInUserNamespace(argv: string[], user: RootlessUser): Promise<number> {
   const runtime = ensureRuntimeDir(userPaths(user).runtime, user);
   const holder = await withLock(`${runtime}/userns.lock`, () => liveHolder(runtime) ?? makeHolder(runtime, user));
+  // the stub forks berth into the namespaces' PID namespace and leaves: its child becomes ours to wait for
+  prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1);
   const init = spawnInit(() => {}, {}, "inherit");
   const [exe, ...pre] = reexecArgv();
-  init.start((p) => joinProgram(p, holder.pid, exe, [...pre, ...argv], user));
+  init.start((p) => joinProgram(p, init.reportFd, holder.pid, exe, [...pre, ...argv], user));
+  let child = 0;
   // signals to this berth are the inner one's (Ctrl-C, a stop by a supervisor of ours)
   const forward = PROXIED.map((sig) => {
     const fn = () => {
       try {
-        Deno.kill(init.pid, sig);
+        if (child) Deno.kill(child, sig);
       } catch { /* gone */ }
     };
     Deno.addSignalListener(sig, fn);
@@ -54,10 +62,14 @@ export async function runInUserNamespace(argv: string[], user: RootlessUser): Pr
   try {
     try {
       await init.ready;
+      child = forkedChild(init.pid);
     } catch (err) {
+      init.abort();
       throw new BerthError(`rootless: cannot enter the user namespace: ${messageOf(err)}`);
     }
-    return (await init.exited).code;
+    Deno.kill(init.pid, "SIGUSR1"); // the stub's part is done
+    await init.exited;
+    return (await waitProcess(child)).code;
   } finally {
     for (const [sig, fn] of forward) Deno.removeSignalListener(sig, fn);
   }
@@ -71,17 +83,42 @@ function reexecArgv(): string[] {
   return [exe]; // deno compile: the binary is berth
 }
 
-function joinProgram(p: InitProgram, holder: number, exe: string, argv: string[], user: RootlessUser): void {
-  p.call("open the user namespace", SYS.open, [`/proc/${holder}/ns/user`, 0o2000000 /* O_CLOEXEC */, 0]);
-  p.call("join the user namespace", SYS.setns, [0, CLONE_NEWUSER], { previousResult: true });
-  p.call("open the mount namespace", SYS.open, [`/proc/${holder}/ns/mnt`, 0o2000000, 0]);
-  p.call("join the mount namespace", SYS.setns, [0, CLONE_NEWNS], { previousResult: true });
+/** The one child the stub `pid` forked. */
+function forkedChild(pid: number): number {
+  const kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
+  if (kids.length !== 1) throw new Error("the forked berth is missing");
+  return kids[0];
+}
+
+/**
+ * Joins the holder's user, mount and PID namespaces and forks; the child (in the PID namespace) execs berth,
+ * the parent closes its report fd and waits to be let go. In the holder's PID namespace, berth can go back to
+ * it after making a container's (the host's own would be out of the user namespace's reach).
+ */
+function joinProgram(p: InitProgram, reportFd: number, holder: number, exe: string, argv: string[], user: RootlessUser): void {
+  // all three opened first: once in the mount namespace, /proc is the holder's PID namespace's
+  const list = [["user", CLONE_NEWUSER], ["mnt", CLONE_NEWNS], ["pid", CLONE_NEWPID]] as const;
+  list.forEach(([ns], i) => {
+    p.call(`open the ${ns} namespace`, SYS.open, [`/proc/${holder}/ns/${ns}`, 0o2000000 /* O_CLOEXEC */, 0]);
+    p.call(`keep the ${ns} namespace at fd ${NS_FD + i}`, SYS.dup2, [0, NS_FD + i], { previousResult: true });
+  });
+  list.forEach(([ns, flag], i) => p.call(`join the ${ns} namespace`, SYS.setns, [NS_FD + i, flag]));
+  p.call("close the namespaces' fds", SYS.close_range, [NS_FD, NS_FD + 2, 0]);
   p.call("setresgid 0", SYS.setresgid, [0, 0, 0]);
   p.call("setresuid 0", SYS.setresuid, [0, 0, 0]);
+  p.call("block the go-ahead signal", SYS.rt_sigprocmask, [SIG_BLOCK, USR1_SET, null, 8]);
+  const parent = p.label();
+  p.call("fork berth", SYS.fork, []);
+  p.jumpUnlessZero(parent);
+  p.call("unblock the signal", SYS.rt_sigprocmask, [SIG_UNBLOCK, USR1_SET, null, 8]);
   // joining a mount namespace puts the process at its root
   p.call("go back to the working directory", SYS.chdir, [Deno.cwd()], { ignoreFailure: true });
   const env = Object.entries({ ...Deno.env.toObject(), BERTH_ROOTLESS: `${user.uid}:${user.gid}` }).map(([k, v]) => `${k}=${v}`);
-  p.call(`exec ${exe}`, SYS.execve, [exe, p.strings([exe, ...argv.slice(0)]), p.strings(env)]);
+  p.call(`exec ${exe}`, SYS.execve, [exe, p.strings([exe, ...argv]), p.strings(env)]);
+  p.mark(parent);
+  p.call("close the report pipe", SYS.close, [reportFd]);
+  p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
+  p.call("leave", SYS.exit_group, [0]);
 }
 
 /** The holder recorded in the runtime dir, if that very process still lives. */
@@ -110,16 +147,19 @@ async function makeHolder(runtime: string, user: RootlessUser): Promise<Holder> 
     return mapped.then(() => Deno.kill(init.pid, "SIGUSR1"));
   });
   init.start((p) => holderProgram(p, init.reportFd));
+  let pid1: number;
   try {
     await init.ready;
     await mapped;
+    pid1 = forkedChild(init.pid);
   } catch (err) {
     init.abort();
     throw err instanceof BerthError ? err : new BerthError(`rootless: cannot make the user namespace: ${messageOf(err)}`);
   }
-  const s = procStat(init.pid);
+  Deno.kill(init.pid, "SIGUSR1"); // the stub that forked the holder leaves
+  const s = procStat(pid1);
   if (!s) throw new BerthError("rootless: the user namespace's holder died at once");
-  const holder = { pid: init.pid, startTime: s.startTime };
+  const holder = { pid: pid1, startTime: s.startTime };
   Deno.writeTextFileSync(`${runtime}/userns.pid`, `${holder.pid} ${holder.startTime}\n`, { mode: 0o600 });
   return holder;
 }
@@ -132,14 +172,34 @@ function holderProgram(p: InitProgram, reportFd: number): void {
   p.call("unshare the user and mount namespaces", SYS.unshare, [CLONE_NEWUSER | CLONE_NEWNS]);
   p.call("report the user namespace", SYS.write, [reportFd, USERNS_REPORT, USERNS_REPORT.length]);
   p.call("wait for the uid and gid maps", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
+  p.call("setresgid 0", SYS.setresgid, [0, 0, 0]);
+  p.call("setresuid 0", SYS.setresuid, [0, 0, 0]);
+  // the PID namespace every command of the user runs in; its pid 1 reaps what berth's processes leave
+  p.call("unshare the pid namespace", SYS.unshare, [CLONE_NEWPID]);
+  const parent = p.label();
+  p.call("fork pid 1", SYS.fork, []);
+  p.jumpUnlessZero(parent);
+  p.call("unblock the signal", SYS.rt_sigprocmask, [SIG_UNBLOCK, USR1_SET, null, 8]);
+  p.call("mount the namespace's /proc", SYS.mount, ["proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null]);
   // nothing of the command's: its stdio and the report pipe (its end tells berth the holder is ready)
   p.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0]);
   for (const fd of [0, 1, 2]) p.call(`/dev/null on fd ${fd}`, SYS.dup2, [3, fd], { ignoreFailure: true });
   p.call("close the rest", SYS.close_range, [3, 0xffffffff, 0], { ignoreFailure: true });
-  const loop = p.label();
-  p.mark(loop);
+  // a child that never exits, so that waiting for any child blocks instead of failing at once
+  const reaper = p.label();
+  p.call("fork the keeper", SYS.fork, []);
+  p.jumpUnlessZero(reaper);
+  const sleep = p.label();
+  p.mark(sleep);
   p.call("sleep", 34 /* pause */, [], { ignoreFailure: true });
-  p.jumpUnlessZero(loop); // pause returns -EINTR: never 0
+  p.jumpUnlessZero(sleep); // pause returns -EINTR: never 0
+  p.mark(reaper);
+  p.call("reap", 61 /* wait4 */, [-1, null, WALL, null], { ignoreFailure: true });
+  p.jumpUnlessZero(reaper); // a pid, or an error: never 0
+  p.mark(parent);
+  p.call("close the report pipe", SYS.close, [reportFd]);
+  p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
+  p.call("leave", SYS.exit_group, [0]);
 }
 
 async function writeMaps(pid: number, user: RootlessUser, uids: ReturnType<typeof subIdsOf>["uids"], gids: ReturnType<typeof subIdsOf>["gids"]): Promise<void> {

@@ -9,6 +9,7 @@
  * directory) at the moment of its use and reached through that fd: a symlink in an image never leads a
  * mount, a device node or a mask to a host path.
  */
+import { rootlessUser } from "../rootless/paths.ts";
 import { type InitProgram, type Label, SYS } from "./init_program.ts";
 import { processCalls } from "./process_calls.ts";
 import { CREATED_REPORT, MOUNTED_REPORT, USERNS_REPORT } from "./spawn_init.ts";
@@ -103,7 +104,8 @@ export function ociProgram(p: InitProgram, input: OciSetupInput): void {
   const forkParent = userns?.pid ? p.label() : undefined;
   ociNamespaceCalls(p, input.config, { reportFd: input.reportFd, forkParent });
   const ownNet = input.config.linux?.namespaces?.some((n) => n.type === "network" && !n.path);
-  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: !!userns && !ownNet });
+  // in a user namespace (the container's own, or an ordinary user's berth's) without its own network namespace
+  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: (!!userns || !!rootlessUser()) && !ownNet });
   if (forkParent) {
     p.mark(forkParent);
     p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
