@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry busybox-static binutils uidmap skopeo umoci apache2-utils attr openssl tar gzip ca-certificates procps bsdutils util-linux iptables iproute2 curl keyutils docker-compose containerd podman conmon docker.io)
+packages=(docker-registry busybox-static binutils uidmap slirp4netns skopeo umoci apache2-utils attr openssl tar gzip ca-certificates procps bsdutils util-linux iptables iproute2 curl keyutils docker-compose containerd podman conmon docker.io)
 [ "${BERTH_BENCH:-0}" = 1 ] && packages+=(hyperfine podman runc crun docker.io)
 missing=()
 for p in "${packages[@]}"; do
@@ -16,6 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# rootless containers' network (slirp4netns) opens /dev/net/tun as the user: Debian's udev makes it 0666,
+# some kernels' devtmpfs leave it 0600
+[ -c /dev/net/tun ] && chmod 0666 /dev/net/tun
 # docker-registry's package may start a system instance on :5000; berth's tests start their own.
 if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
   systemctl stop docker-registry || true

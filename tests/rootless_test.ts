@@ -104,9 +104,39 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     const limited = await as(USER, ["run", "--rm", "--network", "none", "-m", "64m", "rl:1", "true"]);
     assertEquals(limited.code, 0);
     assertMatch(limited.stderr, /^berth: warning: rootless: no cgroup is delegated to this user .*: memory not applied\n$/);
-    const bridge = await as(USER, ["run", "--rm", "rl:1", "true"]);
-    assertEquals(bridge.code, 125);
-    assertMatch(bridge.stderr, /rootless: network bridge: bridge networks need root .*use --network none or --network host/);
+    // the default network: slirp4netns — out to the host's address, DNS at 10.0.2.3, -p from the host
+    const hostIp = (await sh(["ip", "-4", "-o", "addr", "show", "scope", "global"])).stdout.match(/inet (\d+\.\d+\.\d+\.\d+)/)?.[1];
+    assert(hostIp, "the host has no global IPv4 address to reach");
+    const ac = new AbortController();
+    const server = Deno.serve({ hostname: hostIp, port: 0, signal: ac.signal, onListen() {} }, () => new Response("from the host\n"));
+    try {
+      const out = await as(USER, ["run", "--rm", "rl:1", "sh", "-c", `grep nameserver /etc/resolv.conf; wget -qO- http://${hostIp}:${server.addr.port}/`]);
+      assertEquals([out.code, out.stdout], [0, "nameserver 10.0.2.3\nfrom the host\n"], out.stderr);
+    } finally {
+      ac.abort();
+      await server.finished;
+    }
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const httpd = await as(USER, ["run", "-d", "--name", "rl-httpd", "-p", `127.0.0.1:${port}:80`, "rl:1", "httpd", "-f", "-p", "80", "-h", "/home"]);
+    assertEquals(httpd.code, 0, httpd.stderr);
+    let got = "";
+    for (let i = 0; i < 30 && !got; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = await fetch(`http://127.0.0.1:${port}/owned`).then((r) => r.text(), () => "");
+    }
+    assertEquals(got, "app's\n");
+    assertEquals((await as(USER, ["rm", "-f", "rl-httpd"])).code, 0);
+    assertEquals((await sh(["pgrep", "-u", USER, "slirp4netns"])).stdout, "", "slirp4netns outlived its container");
+    // /dev/net/tun closed to users: said so, with the way out
+    Deno.chmodSync("/dev/net/tun", 0o600);
+    try {
+      const tun = await as(USER, ["run", "--rm", "rl:1", "true"]);
+      assertEquals(tun.code, 125);
+      assertMatch(tun.stderr, /rootless: \/dev\/net\/tun is not open to users.*chmod 0666 \/dev\/net\/tun.*or use --network none\|host/);
+    } finally {
+      Deno.chmodSync("/dev/net/tun", 0o666);
+    }
+    assertMatch((await as(USER, ["run", "--rm", "--network", "mine", "rl:1", "true"])).stderr, /rootless: network mine: user-defined networks need root/);
     assertMatch((await as(USER, ["run", "--rm", "--network", "host", "rl:1", "sh", "-c", "ls /sys/class/net"])).stdout, /\blo\b/);
 
     // detached under the user's supervisor: ps, logs, exec, a named volume, stop, rm

@@ -371,8 +371,9 @@ function checkNetwork(opts: RunOptions): string {
   const userNetwork = !["none", "host", DEFAULT_NETWORK].includes(net) && !net.startsWith("container:");
   if (opts.ip && !userNetwork) throw new UsageError("user specified IP address is supported on user defined networks only");
   if (opts.networkAliases?.length && !userNetwork) throw new UsageError("network-scoped aliases are supported for user-defined networks only");
-  if (rootlessUser() && (net === DEFAULT_NETWORK || userNetwork)) {
-    throw new UsageError(`rootless: network ${net}: bridge networks need root (berth has no slirp4netns/pasta networking yet): use --network none or --network host`);
+  // an ordinary user's default network is slirp4netns; networks of their own need a bridge on the host
+  if (rootlessUser() && userNetwork) {
+    throw new UsageError(`rootless: network ${net}: user-defined networks need root (a bridge on the host): use the default network (slirp4netns), none or host`);
   }
   if (net.startsWith("container:")) {
     const other = findContainer(opts.root, net.slice(10));

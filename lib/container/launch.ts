@@ -28,6 +28,9 @@ import { attachEndpoint, detachEndpoint, type Endpoint, type EndpointState } fro
 import { peersAtStart, refreshNetworkHosts } from "./network/hosts.ts";
 import { joinExtraNetworks } from "./network/connect.ts";
 import { leaveNetworks } from "./network/leave.ts";
+import { SLIRP, type SlirpNetwork, startSlirp } from "./network/slirp.ts";
+import { DEFAULT_NETWORK } from "./network/networks.ts";
+import { rootlessUser } from "../rootless/paths.ts";
 import { containerStdio, type Stdio } from "./stdio.ts";
 import { attachTty, openContainerTty, releaseHostSide, resizeTty } from "./tty.ts";
 import { resolveUser } from "./user.ts";
@@ -115,6 +118,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
   let tty: ReturnType<typeof openContainerTty> | undefined;
   let init: InitProcess | undefined;
   let endpoint: Endpoint | undefined;
+  let slirp: SlirpNetwork | undefined;
   // no removal may run while the container starts: it waits for the start, then finds it running
   const startLock = await lockContainerStart(root, id);
   let released = false;
@@ -154,9 +158,13 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     const env = spec.process.env.some((e) => e.startsWith("HOME=")) ? spec.process.env : [...spec.process.env, `HOME=${user.home}`];
     const net = await joinNetwork(root, id, spec);
     endpoint = net.endpoint;
+    slirp = net.slirp;
     // on a user network the container's /etc/hosts names its peers before its first instruction runs
     const peers = endpoint ? peersAtStart(root, spec, endpoint.network, endpoint.ip) : undefined;
-    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip: endpoint?.ip, gateway: endpoint?.gateway, dns: spec.dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, peers });
+    const ip = endpoint?.ip ?? (slirp && SLIRP.ip), gateway = endpoint?.gateway ?? (slirp && SLIRP.gateway);
+    // slirp4netns forwards DNS at 10.0.2.3 (the host's resolver may be on its loopback, out of reach)
+    const dns = spec.dns?.length || !slirp ? spec.dns : [SLIRP.dns];
+    const etc = writeEtcFiles(dir, spec.hostname, { hostNetwork: spec.network === "host", extraHosts: spec.extraHosts, ip, gateway, dns, dnsSearch: spec.dnsSearch, dnsOptions: spec.dnsOptions, peers });
     const plans = await prepareMounts(root, rootfs, spec, etc);
     const mounted = plans.filter((m) => m.destination).map((m) => ({ destination: m.destination!, source: m.type === "tmpfs" ? "" : m.source }));
     // (under --init the init runs the command, but a missing one is still refused here, with Docker's 127)
@@ -210,6 +218,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     }
     releaseStart();
     debug("command exec'd");
+    slirp?.joined();
     if (endpoint) {
       closeFd(endpoint.netnsFd); // the container holds its namespace now
       endpoint.netnsFd = -1;
@@ -219,6 +228,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       }
     }
     const ep = endpoint;
+    const slirpNet = slirp;
     const log = teeing ? openForegroundLog(dir, id, plan.keepLog!) : undefined;
     const attached = tty && plan.attachTerminal ? attachTty(tty, spec.process.openStdin, log?.terminal) : undefined;
     if (log && !tty) log.pump(stdio.stdout, stdio.stderr);
@@ -246,6 +256,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       if (log) await log.close().catch((e) => debug(`log: ${messageOf(e)}`));
       if (plan.drain) await plan.drain().catch((e) => debug(`drain: ${messageOf(e)}`));
       if (ep) await leaveNetworks(root, id).catch((e) => debug(`network: ${messageOf(e)}`));
+      if (slirpNet) await slirpNet.stop();
       const oomKilled = cgroup.oomKilled();
       const exitCode = oomKilled && s.signal ? 137 : s.code;
       await finish(root, ready, { exitCode, oomKilled }, plan.exitState);
@@ -266,6 +277,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
     };
   } catch (err) {
     init?.abort();
+    await slirp?.stop();
     if (endpoint) {
       if (endpoint.netnsFd >= 0) closeFd(endpoint.netnsFd);
       await detachEndpoint(root, id, endpoint).catch(() => {});
@@ -296,8 +308,13 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
  * eth0, address and route: see network/endpoint.ts), another container's, or none (a new, empty one
  * for `none`; the host's for `host`).
  */
-async function joinNetwork(root: string, id: string, spec: ContainerSpec): Promise<{ netns?: string; endpoint?: Endpoint }> {
+async function joinNetwork(root: string, id: string, spec: ContainerSpec): Promise<{ netns?: string; endpoint?: Endpoint; slirp?: SlirpNetwork }> {
   if (spec.network === "none" || spec.network === "host") return {};
+  // an ordinary user's default network: slirp4netns in a namespace of the container's own
+  if (rootlessUser() && spec.network === DEFAULT_NETWORK) {
+    const slirp = await startSlirp(id, spec.ports ?? []);
+    return { netns: slirp.netns, slirp };
+  }
   if (spec.network.startsWith("container:")) {
     const other = readRecord(root, spec.network.slice(10));
     if (!other || other.state.status !== "running" || !other.state.pid) {

@@ -1,0 +1,178 @@
+/**
+ * An ordinary user's container network: slirp4netns (Debian's package) gives the container's own network
+ * namespace a tap0 with 10.0.2.100/24, a gateway 10.0.2.2 to the outside (the user's network, not the
+ * host's loopback) and a DNS forwarder 10.0.2.3; published ports are its host forwards. Rootful berth's
+ * bridge needs veths and iptables, which a user namespace cannot make on the host.
+ *
+ * The namespace is made by a stub that unshares it and sleeps (Deno cannot go back to the host's network
+ * namespace from inside berth's user namespace), held by an fd of berth's once slirp4netns has configured
+ * it; the container's stub joins it through that fd.
+ *
+ * @example
+ * ```ts
+ * const net = await startSlirp(id, [{ hostIp: "", hostPort: 8080, containerPort: 80, protocol: "tcp" }]);
+ * // … the container joins net.netns …
+ * await net.stop();
+ * ```
+ */
+import { BerthError, messageOf } from "../../util/errors.ts";
+import * as libc from "../../ffi/fd.ts";
+import { spawnInit } from "../../runtime/spawn_init.ts";
+import { SYS } from "../../runtime/init_program.ts";
+import type { PortSpec } from "../spec.ts";
+import { rootlessUser, userPaths } from "../../rootless/paths.ts";
+
+const CLONE_NEWNET = 0x40000000;
+/** slirp4netns's fixed addresses */
+export const SLIRP = { ip: "10.0.2.100", gateway: "10.0.2.2", dns: "10.0.2.3" };
+
+export interface SlirpNetwork {
+  /** the path the container's stub joins */
+  netns: string;
+  /** published ports with the host ports chosen */
+  ports: PortSpec[];
+  /** once the container's process has joined: berth's fd of the namespace is closed */
+  joined(): void;
+  /** stops slirp4netns (the container has exited) */
+  stop(): Promise<void>;
+}
+
+/** `id`: the container's (names the API socket in the user's runtime dir: a socket path must be short). */
+export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNetwork> {
+  checkTun();
+  const sleeper = spawnInit(() => {}, {}, "inherit");
+  sleeper.start((p) => {
+    p.call("unshare the network namespace", SYS.unshare, [CLONE_NEWNET]);
+    p.call("close the report pipe", SYS.close, [sleeper.reportFd]);
+    const loop = p.label();
+    p.mark(loop);
+    p.call("sleep", 34 /* pause */, [], { ignoreFailure: true });
+    p.jumpUnlessZero(loop);
+  });
+  let nsFd = -1;
+  let slirp: Deno.ChildProcess | undefined;
+  const user = rootlessUser();
+  const api = `${user ? userPaths(user).runtime : "/run"}/slirp-${id.slice(0, 12)}.sock`;
+  try {
+    await sleeper.ready;
+    nsFd = libc.openFd(`/proc/${sleeper.pid}/ns/net`, libc.O_RDONLY | libc.O_CLOEXEC);
+    try {
+      slirp = new Deno.Command("slirp4netns", {
+        args: ["--configure", "--mtu=65520", "--disable-host-loopback", "--api-socket", api, String(sleeper.pid), "tap0"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
+      throw err;
+    }
+    await configured(sleeper.pid, slirp);
+    const chosen = await forwardPorts(api, ports);
+    const fd = nsFd;
+    const proc = slirp;
+    return {
+      netns: `/proc/${Deno.pid}/fd/${fd}`,
+      ports: chosen,
+      joined: () => {
+        if (nsFd >= 0) libc.closeFd(nsFd);
+        nsFd = -1;
+      },
+      stop: async () => {
+        if (nsFd >= 0) libc.closeFd(nsFd);
+        nsFd = -1;
+        try {
+          proc.kill("SIGTERM");
+        } catch { /* gone */ }
+        await proc.status.catch(() => {});
+        await Deno.remove(api).catch(() => {});
+      },
+    };
+  } catch (err) {
+    if (nsFd >= 0) libc.closeFd(nsFd);
+    try {
+      slirp?.kill("SIGKILL");
+    } catch { /* gone */ }
+    throw err instanceof BerthError ? err : new BerthError(`rootless: slirp4netns: ${messageOf(err)}`);
+  } finally {
+    sleeper.abort(); // the namespace is held by berth's fd (and the container) from here
+  }
+}
+
+/** Waits until the namespace has its default route (slirp4netns configured tap0); its error if it died. */
+async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> {
+  let ended = false;
+  const status = slirp.status.then((s) => (ended = true, s));
+  const t0 = performance.now();
+  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+    try {
+      // /proc/PID/net is PID's network namespace: the default route is 00000000 on tap0
+      if (/^tap0\s+00000000\s/m.test(Deno.readTextFileSync(`/proc/${pid}/net/route`))) return;
+    } catch { /* not yet */ }
+    if (ended) {
+      await status;
+      const why = (await new Response(slirp.stderr).text()).trim().split("\n").pop();
+      throw new BerthError(`rootless: slirp4netns failed: ${why}`);
+    }
+    if (performance.now() - t0 > 5000) throw new BerthError("rootless: slirp4netns did not configure the network in 5 s");
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** `-p`: slirp4netns host forwards (a free port where none was given); the ports as published. */
+async function forwardPorts(api: string, ports: PortSpec[]): Promise<PortSpec[]> {
+  const out: PortSpec[] = [];
+  for (const p of ports) {
+    const hostPort = p.hostPort || freePort(p.protocol);
+    const req = { execute: "add_hostfwd", arguments: { proto: p.protocol, host_addr: p.hostIp || "0.0.0.0", host_port: hostPort, guest_port: p.containerPort } };
+    const conn = await connectApi(api);
+    try {
+      await conn.write(new TextEncoder().encode(JSON.stringify(req)));
+      await conn.closeWrite();
+      const reply = JSON.parse(await new Response(conn.readable).text()) as { error?: { desc?: string } };
+      if (reply.error) throw new BerthError(`Bind for ${p.hostIp || "0.0.0.0"}:${hostPort} failed: ${reply.error.desc ?? "slirp4netns refused it"}`);
+    } finally {
+      try {
+        conn.close();
+      } catch { /* closed by the read */ }
+    }
+    out.push({ ...p, hostPort });
+  }
+  return out;
+}
+
+function freePort(protocol: "tcp" | "udp"): number {
+  if (protocol === "udp") {
+    const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
+    const port = (s.addr as Deno.NetAddr).port;
+    s.close();
+    return port;
+  }
+  const l = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** slirp4netns opens /dev/net/tun as berth's user: refused unless the device is open to everyone. */
+function checkTun(): void {
+  try {
+    Deno.openSync("/dev/net/tun", { read: true, write: true }).close();
+  } catch (err) {
+    if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotFound) {
+      throw new BerthError("rootless: /dev/net/tun is not open to users, so slirp4netns cannot make the container's network: as root, chmod 0666 /dev/net/tun (Debian's default); or use --network none|host");
+    }
+  }
+}
+
+/** The API socket, once slirp4netns listens on it (it may come a moment after the route). */
+async function connectApi(path: string): Promise<Deno.UnixConn> {
+  for (let i = 0; ; i++) {
+    try {
+      return await Deno.connect({ transport: "unix", path });
+    } catch (err) {
+      if (i >= 250 || !(err instanceof Deno.errors.NotFound || err instanceof Deno.errors.ConnectionRefused)) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
