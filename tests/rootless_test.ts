@@ -125,6 +125,8 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
       got = await fetch(`http://127.0.0.1:${port}/owned`).then((r) => r.text(), () => "");
     }
     assertEquals(got, "app's\n");
+    assertEquals((await as(USER, ["port", "rl-httpd"])).stdout, `80/tcp -> 127.0.0.1:${port}\n`);
+    assertEquals((await as(USER, ["ps", "--format", "{{.Ports}}", "--filter", "name=rl-httpd"])).stdout, `127.0.0.1:${port}->80/tcp\n`);
     assertEquals((await as(USER, ["rm", "-f", "rl-httpd"])).code, 0);
     assertEquals((await sh(["pgrep", "-u", USER, "slirp4netns"])).stdout, "", "slirp4netns outlived its container");
     // /dev/net/tun closed to users: said so, with the way out
@@ -149,6 +151,27 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     assertEquals((await as(USER, ["stop", "-t", "0", "rl-web"])).code, 0);
     assertEquals((await as(USER, ["rm", "rl-web"])).code, 0);
     assertEquals((await as(USER, ["volume", "rm", "rl-data"])).code, 0);
+
+    // -it on a terminal (script(1)): the session through the user's supervisor, the exit code back
+    const term = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && (sleep 1.5; printf 'echo hi-$((2+3))\\r'; sleep 1; printf 'exit 6\\r'; sleep 1) | script -qec '${BERTH} run -it --rm --network none rl:1 sh' /dev/null`]);
+    assertEquals(term.code, 6, term.stdout);
+    assertMatch(term.stdout, /hi-5/);
+    // the Engine API as the user, on a socket in their runtime dir
+    const svc = new Deno.Command("su", { args: ["-", USER, "-s", "/bin/sh", "-c", `${BERTH} system service --time 0`], stdout: "null", stderr: "piped" }).spawn();
+    try {
+      let ping = "";
+      for (let i = 0; i < 50 && ping !== "OK"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ping = (await sh(["curl", "-s", "--unix-socket", `/tmp/berth-run-${uid}/berth.sock`, "http://berth/_ping"])).stdout;
+      }
+      assertEquals(ping, "OK");
+      const images = JSON.parse((await sh(["curl", "-s", "--unix-socket", `/tmp/berth-run-${uid}/berth.sock`, "http://berth/images/json"])).stdout);
+      assertEquals(images.map((i: { RepoTags: string[] }) => i.RepoTags).flat(), ["rl:1"]);
+    } finally {
+      await sh(["pkill", "-TERM", "-u", USER, "-f", "system service"]);
+      await svc.status;
+      await svc.stderr.cancel();
+    }
 
     // build (RUN as the user namespace's root, on the user's network) and pull from a registry
     Deno.writeTextFileSync(`${ctx}/Dockerfile.2`, "FROM rl:1\nRUN echo built > /b && chown 1000:1000 /b\n");

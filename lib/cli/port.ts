@@ -15,7 +15,7 @@ export const portCommand: Command = {
     const rec = findContainer(g.root, ref);
     if (!rec) throw new NotFoundError(`No such container: ${ref}`);
     // while it runs, the ports chosen at its start (-p 80 picks one); a stopped container has none
-    const ports = rec.state.status === "running" ? rec.state.network?.ports ?? [] : [];
+    const ports = rec.state.status === "running" ? rec.state.network?.ports ?? rec.state.ports ?? [] : [];
     const key = (p: { containerPort: number; protocol: string }) => `${p.containerPort}/${p.protocol}`;
     const addr = (p: { hostIp: string; hostPort: number }) => `${p.hostIp || "0.0.0.0"}:${p.hostPort}`;
     if (which) {

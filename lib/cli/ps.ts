@@ -64,7 +64,7 @@ function psTable(recs: Rec[], now: number, id: (x: string) => string): string {
       commandText(r),
       `${humanDuration(now - Date.parse(r.spec.created))} ago`,
       statusText(r, now),
-      portsText(r.state.network?.ports),
+      portsText(r.state.network?.ports ?? r.state.ports),
       r.spec.name,
     ]),
   );
@@ -88,7 +88,7 @@ function psRow(root: string, r: Rec, now: number, id: (x: string) => string) {
     RunningFor: `${humanDuration(now - Date.parse(r.spec.created))} ago`,
     State: stateName(r),
     Status: statusText(r, now),
-    Ports: portsText(r.state.network?.ports),
+    Ports: portsText(r.state.network?.ports ?? r.state.ports),
     Names: r.spec.name,
     Labels: Object.entries(labels).map(([k, val]) => `${k}=${val}`).join(","),
     Mounts: mounts.join(","),

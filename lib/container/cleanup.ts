@@ -76,6 +76,7 @@ export async function reconcile(root: string): Promise<string[]> {
             finishedAt: new Date().toISOString(),
             error: KILLED_WITH_BERTH,
             network: undefined,
+            ports: undefined,
           },
         }));
       }

@@ -45,7 +45,7 @@ function networkSettings(root: string, rec: ContainerRecord): Record<string, unk
   const ep = rec.state.network;
   const net = rec.spec.network;
   const ports: Record<string, Array<{ HostIp: string; HostPort: string }> | null> = {};
-  for (const p of ep?.ports ?? rec.spec.ports ?? []) {
+  for (const p of ep?.ports ?? rec.state.ports ?? rec.spec.ports ?? []) {
     (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
   }
   // on a user network the short ID is a name too (Docker's); the default networks have no aliases

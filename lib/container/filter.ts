@@ -68,7 +68,7 @@ export function containerMatcher(root: string, raw: string[] | undefined): { fil
   const test = (r: ContainerRecord): boolean => {
     const { spec, state } = r;
     const nets = [spec.network, ...(state.connected ?? []).map((c) => c.network)];
-    const ports = state.network?.ports ?? spec.ports ?? [];
+    const ports = state.network?.ports ?? state.ports ?? spec.ports ?? [];
     return f.match("id", (v) => spec.id.startsWith(v)) &&
       f.match("name", (v) => nameMatches(v.replace(/^\//, ""), spec.name)) &&
       f.matchAll("label", (v) => labelMatches(spec.labels, v)) &&

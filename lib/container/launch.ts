@@ -207,6 +207,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       restarting: false,
       paused: false,
       network: endpoint && endpointState(endpoint),
+      ports: slirp?.ports.length ? slirp.ports : undefined,
     };
     updateRecord(root, id, (rec) => ({ spec: rec.spec, state: started }));
     logEvent(root, spec, "start");
@@ -352,6 +353,7 @@ async function finish(
         ...rec.state,
         status: "exited",
         pid: undefined,
+        ports: undefined, // slirp4netns's forwards are gone
         paused: false,
         finishedAt: new Date(Date.now()).toISOString(),
         health: undefined,

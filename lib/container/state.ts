@@ -10,7 +10,7 @@ import { join } from "../util/path.ts";
 import { tempNameFor } from "../util/atomic_write.ts";
 import { BerthError, ConflictError } from "../util/errors.ts";
 import { withLockSync } from "../util/lock.ts";
-import type { ContainerSpec } from "./spec.ts";
+import type { ContainerSpec, PortSpec } from "./spec.ts";
 import type { EndpointState } from "./network/endpoint.ts";
 import type { HealthState } from "./health.ts";
 
@@ -37,6 +37,8 @@ export interface ContainerState {
   restarting?: boolean;
   /** its place on a bridge network while it runs */
   network?: EndpointState;
+  /** published ports while it runs on a network without an endpoint (an ordinary user's slirp4netns) */
+  ports?: PortSpec[];
   /** more networks it was connected to (`network connect`), as eth1, eth2, … */
   connected?: EndpointState[];
   /** its health check's results, while it runs */

@@ -24,7 +24,7 @@ export interface ContainerSummary {
 }
 
 export function containerSummary(root: string, r: ContainerRecord): ContainerSummary {
-  const ports = (r.state.network?.ports ?? r.spec.ports ?? []).map((p) => ({
+  const ports = (r.state.network?.ports ?? r.state.ports ?? r.spec.ports ?? []).map((p) => ({
     IP: p.hostIp || "0.0.0.0",
     PrivatePort: p.containerPort,
     PublicPort: r.state.status === "running" ? p.hostPort : undefined,
