@@ -16,16 +16,10 @@ export const unshareCommand: Command = {
     const env: Record<string, string> = user ? { BERTH_ROOTLESS: `${user.uid}:${user.gid}` } : {};
     try {
       const child = new Deno.Command(argv[0], { args: argv.slice(1), env, stdin: "inherit", stdout: "inherit", stderr: "inherit" }).spawn();
-      const st = await child.status;
-      return st.signal ? 128 + (Deno.build.os === "linux" ? signalNumber(st.signal) : 0) : st.code;
+      return (await child.status).code; // 128 + N when a signal ended it
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) throw new BerthError(`unshare: ${argv[0]}: command not found`, 127);
       throw err;
     }
   },
 };
-
-function signalNumber(sig: Deno.Signal): number {
-  const n: Partial<Record<Deno.Signal, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGPIPE: 13 };
-  return n[sig] ?? 0;
-}

@@ -7,7 +7,7 @@ import { UsageError } from "../util/errors.ts";
 import { parseTimeArg } from "../util/time_arg.ts";
 import { allEvents, eventsLogPath, type LoggedEvent, readEvents } from "./events_log.ts";
 import { EVENT_FILTERS, eventMatcher } from "./event_view.ts";
-import { readJsonLinesFrom } from "../util/json_lines.ts";
+import { JsonLinesFollower } from "../util/json_lines.ts";
 
 export interface EventStreamOptions {
   /** ms since the epoch: replay the kept events from then (default: only new ones) */
@@ -51,39 +51,27 @@ export async function* streamEvents(root: string, opts: EventStreamOptions = {})
   for (const [k] of opts.filters ?? []) if (!EVENT_FILTERS.includes(k)) throw new UsageError(`invalid filter '${k}'`);
   const keep = eventMatcher(opts.filters ?? []);
   const { since, until, signal } = opts;
-  const first = since !== undefined ? allEvents(root) : readEvents(root, 0);
-  let offset = first.offset;
-  if (since !== undefined) {
-    for (const e of first.events) {
-      if (e.time < since) continue;
-      if (until !== undefined && e.time > until) return;
-      if (keep(e)) yield e;
-    }
-  }
-  const t0 = performance.now();
-  while (!signal?.aborted) {
-    if (until !== undefined && Date.now() > until) return;
-    await new Promise<void>((r) => {
-      const t = setTimeout(r, opts.pollMs?.(performance.now() - t0) ?? 100);
-      signal?.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
-    });
-    const next = readAfter(root, offset);
-    offset = next.offset;
-    for (const e of next.events) {
-      if (until !== undefined && e.time > until) return;
-      if (keep(e)) yield e;
-    }
-  }
-}
-
-/** The events after `offset`; when the log was rotated meanwhile, the rest of the old one first. */
-function readAfter(root: string, offset: number): { events: LoggedEvent[]; offset: number } {
-  let size = 0;
+  // opened before the first read: a rotation (events.log → events.log.1) in between or later is
+  // followed through it, the old file read to its end first (see JsonLinesFollower)
+  const follower = new JsonLinesFollower<LoggedEvent>(eventsLogPath(root));
   try {
-    size = Deno.statSync(eventsLogPath(root)).size;
-  } catch { /* no log yet */ }
-  if (size >= offset) return readEvents(root, offset);
-  const older = readJsonLinesFrom<LoggedEvent>(`${eventsLogPath(root)}.1`, offset).items;
-  const now = readEvents(root, 0);
-  return { events: [...older, ...now.events], offset: now.offset };
+    const first = since !== undefined ? allEvents(root) : readEvents(root, 0);
+    follower.offset = first.offset;
+    let batch = since !== undefined ? first.events.filter((e) => e.time >= since) : [];
+    const t0 = performance.now();
+    for (;;) {
+      for (const e of batch) {
+        if (until !== undefined && e.time > until) return;
+        if (keep(e)) yield e;
+      }
+      if (signal?.aborted || (until !== undefined && Date.now() > until)) return;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, opts.pollMs?.(performance.now() - t0) ?? 100);
+        signal?.addEventListener("abort", () => (clearTimeout(t), r()), { once: true });
+      });
+      batch = follower.read();
+    }
+  } finally {
+    follower.close();
+  }
 }

@@ -23,6 +23,8 @@ export const CLONE_NEWUTS = 0x04000000;
 export const CLONE_NEWIPC = 0x08000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
+/** only for berth's single-threaded stub (../runtime/init_stub.ts): Deno's threads make it EINVAL here */
+export const CLONE_NEWUSER = 0x10000000;
 
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;

@@ -18,20 +18,18 @@
 import { BerthError, messageOf } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
 import { procStat } from "../util/proc_stat.ts";
-import { spawnInit, USERNS_REPORT } from "../runtime/spawn_init.ts";
-import { type InitProgram, SYS } from "../runtime/init_program.ts";
-import { CLONE_NEWNS } from "../ffi/namespaces.ts";
+import { forkedChild, spawnInit, USERNS_REPORT } from "../runtime/spawn_init.ts";
+import { type InitProgram, SIG_BLOCK, SIG_UNBLOCK, SYS, USR1_SET } from "../runtime/init_program.ts";
+import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../ffi/namespaces.ts";
+import { statLite } from "../ffi/sys.ts";
 import { prctl } from "../ffi/libc.ts";
 import { waitProcess } from "../ffi/spawn.ts";
 import { ensureRuntimeDir, type RootlessUser, userPaths } from "./paths.ts";
 import { idMap, subIdsOf } from "./subid.ts";
 
-const CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000;
-const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIGUSR1 = 10, WALL = 0x40000000;
+const WALL = 0x40000000;
 /** where the joining stub keeps the namespaces' fds (beyond anything it inherits) */
 const NS_FD = 900;
-const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
-const USR1_SET = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
 const PROXIED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
 interface Holder {
@@ -62,7 +60,8 @@ export async function runInUserNamespace(argv: string[], user: RootlessUser): Pr
   try {
     try {
       await init.ready;
-      child = forkedChild(init.pid);
+      child = forkedChild(init.pid) ?? 0;
+      if (!child) throw new Error("the forked berth is missing");
     } catch (err) {
       init.abort();
       throw new BerthError(`rootless: cannot enter the user namespace: ${messageOf(err)}`);
@@ -81,13 +80,6 @@ function reexecArgv(): string[] {
   const main = new URL(Deno.mainModule);
   if (main.protocol === "file:" && /\/deno$/.test(exe)) return [exe, "run", "-A", "--no-config", "--no-lock", "-q", decodeURIComponent(main.pathname)];
   return [exe]; // deno compile: the binary is berth
-}
-
-/** The one child the stub `pid` forked. */
-function forkedChild(pid: number): number {
-  const kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
-  if (kids.length !== 1) throw new Error("the forked berth is missing");
-  return kids[0];
 }
 
 /**
@@ -136,7 +128,7 @@ function liveHolder(runtime: string): Holder | undefined {
 async function makeHolder(runtime: string, user: RootlessUser): Promise<Holder> {
   const ids = subIdsOf(user.uid);
   for (const tool of ["newuidmap", "newgidmap"]) {
-    if (!["/usr/bin", "/bin", "/usr/sbin", "/sbin"].some((d) => exists(`${d}/${tool}`))) {
+    if (!["/usr/bin", "/bin", "/usr/sbin", "/sbin"].some((d) => statLite(`${d}/${tool}`))) {
       throw new BerthError(`rootless: ${tool} is missing: install Debian's uidmap package (apt-get install uidmap)`);
     }
   }
@@ -151,7 +143,8 @@ async function makeHolder(runtime: string, user: RootlessUser): Promise<Holder> 
   try {
     await init.ready;
     await mapped;
-    pid1 = forkedChild(init.pid);
+    pid1 = forkedChild(init.pid) ?? 0;
+    if (!pid1) throw new Error("the holder's pid 1 is missing");
   } catch (err) {
     init.abort();
     throw err instanceof BerthError ? err : new BerthError(`rootless: cannot make the user namespace: ${messageOf(err)}`);
@@ -189,10 +182,7 @@ function holderProgram(p: InitProgram, reportFd: number): void {
   const reaper = p.label();
   p.call("fork the keeper", SYS.fork, []);
   p.jumpUnlessZero(reaper);
-  const sleep = p.label();
-  p.mark(sleep);
-  p.call("sleep", 34 /* pause */, [], { ignoreFailure: true });
-  p.jumpUnlessZero(sleep); // pause returns -EINTR: never 0
+  p.sleepForever();
   p.mark(reaper);
   p.call("reap", 61 /* wait4 */, [-1, null, WALL, null], { ignoreFailure: true });
   p.jumpUnlessZero(reaper); // a pid, or an error: never 0
@@ -209,15 +199,6 @@ async function writeMaps(pid: number, user: RootlessUser, uids: ReturnType<typeo
       const why = new TextDecoder().decode(r.stderr).trim().split("\n").pop();
       throw new BerthError(`rootless: ${tool} ${pid} ${args.join(" ")} failed: ${why}`);
     }
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -16,7 +16,7 @@ import { resolveExecutable } from "../container/exec_path.ts";
 import { mkdirInRoot, touchInRoot } from "../container/path_in_root.ts";
 import { joinCgroup, type JoinableNamespace } from "./process_calls.ts";
 import { runHooksInContainer } from "./hooks_in_container.ts";
-import { SetupError, spawnInit } from "./spawn_init.ts";
+import { forkedChild, SetupError, spawnInit } from "./spawn_init.ts";
 import { waitProcess } from "../ffi/spawn.ts";
 import { openTtyIn } from "../container/tty.ts";
 import { compileFilter } from "../container/seccomp/compile.ts";
@@ -134,9 +134,9 @@ export async function ociCreate(opts: CreateOptions): Promise<Created> {
     const containerPid = (): number => {
       if (!userns?.pid) return init!.pid;
       if (forked) return forked;
-      const kids = Deno.readTextFileSync(`/proc/${init!.pid}/task/${init!.pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
-      if (kids.length !== 1) throw new BerthError("container init: its forked process is missing", 1);
-      return (forked = kids[0]);
+      forked = forkedChild(init!.pid);
+      if (!forked) throw new BerthError("container init: its forked process is missing", 1);
+      return forked;
     };
     const writeMaps = (pid: number) => {
       const lines = (m: Array<{ containerID: number; hostID: number; size: number }>) => m.map((e) => `${e.containerID} ${e.hostID} ${e.size}`).join("\n") + "\n";

@@ -12,6 +12,10 @@
  */
 import { RECORD_SIZE } from "./init_stub.ts";
 
+export const SIG_BLOCK = 0, SIG_UNBLOCK = 1;
+/** sigset_t with SIGUSR1: berth's go-ahead to a stub that waits (maps written, hooks run, `start`, let go) */
+export const USR1_SET = new Uint8Array(new BigUint64Array([1n << 9n]).buffer);
+
 /** x86-64 system call numbers the container setup uses. */
 export const SYS = {
   read: 0,
@@ -148,6 +152,14 @@ export class InitProgram {
   /** Places `label` at the next record. */
   mark(label: Label): void {
     label.index = this.#recs.length;
+  }
+
+  /** Sleeps until killed (`pause` returns only -EINTR, never 0: the jump always goes back). */
+  sleepForever(): void {
+    const loop = this.label();
+    this.mark(loop);
+    this.call("sleep", 34 /* pause */, [], { ignoreFailure: true });
+    this.jumpUnlessZero(loop);
   }
 
   #cstring(s: string): Ref {

@@ -10,7 +10,7 @@
  * mount, a device node or a mask to a host path.
  */
 import { rootlessUser } from "../rootless/paths.ts";
-import { type InitProgram, type Label, SYS } from "./init_program.ts";
+import { type InitProgram, type Label, SIG_BLOCK, SYS, USR1_SET } from "./init_program.ts";
 import { processCalls } from "./process_calls.ts";
 import { CREATED_REPORT, MOUNTED_REPORT, USERNS_REPORT } from "./spawn_init.ts";
 import type { ProcessUser } from "../container/user.ts";
@@ -33,9 +33,7 @@ export const CLONE_FLAGS: Record<string, number> = {
 
 const O_WRONLY = 1, O_CREAT = 0o100, O_EXCL = 0o200, O_CLOEXEC = 0o2000000, O_DIRECTORY = 0o200000, O_PATH = 0o10000000;
 const RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10, AT_FDCWD = -100, MNT_DETACH = 2;
-const SIG_BLOCK = 0, SIGUSR1 = 10, SIOCSIFFLAGS = 0x8914;
-/** sigset_t with SIGUSR1: `create`'s go-aheads and `start`'s signal, blocked and waited for */
-const USR1_SET = new Uint8Array(new BigUint64Array([1n << BigInt(SIGUSR1 - 1)]).buffer);
+const SIOCSIFFLAGS = 0x8914;
 /** the fd a path opened in the rootfs is moved to, so that the next call can name it (/proc/self/fd/N) */
 const SLOT = 250;
 

@@ -174,6 +174,12 @@ export function spawnInit(
   };
 }
 
+/** The one child a stub (`pid`) forked — the container's pid 1 under a user namespace, a rootless berth — if it has exactly one. */
+export function forkedChild(pid: number): number | undefined {
+  const kids = Deno.readTextFileSync(`/proc/${pid}/task/${pid}/children`).trim().split(/\s+/).filter(Boolean).map(Number);
+  return kids.length === 1 ? kids[0] : undefined;
+}
+
 function joinNamespace(path: string, type: number): void {
   const fd = libc.openFd(path, libc.O_RDONLY | libc.O_CLOEXEC);
   try {

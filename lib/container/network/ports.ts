@@ -46,7 +46,7 @@ export function publishAll(exposed: Record<string, unknown> | undefined): PortSp
  * Binds (and closes) a socket on `ip:port` — 0: any free port — and returns the port; throws when
  * something of the host holds it.
  */
-function probe(protocol: "tcp" | "udp", ip: string, port: number): number {
+export function probeHostPort(protocol: "tcp" | "udp", ip: string, port: number): number {
   const fd = trySys(41 /* socket */, 2 /* AF_INET */, (protocol === "tcp" ? 1 : 2) | 0o2000000, 0);
   if (fd < 0) throw new BerthError(`socket: errno ${errno()}`);
   try {
@@ -78,7 +78,7 @@ export const portsTag = (id: string) => `berth:ctr:${id.slice(0, 12)}`;
  */
 export async function publishPorts(id: string, ip: string, bridge: string, ports: PortSpec[]): Promise<PortSpec[]> {
   if (!ports.length) return [];
-  const chosen = ports.map((p) => ({ ...p, hostPort: probe(p.protocol, p.hostIp, p.hostPort) }));
+  const chosen = ports.map((p) => ({ ...p, hostPort: probeHostPort(p.protocol, p.hostIp, p.hostPort) }));
   const rules: Rule[] = [];
   for (const p of chosen) {
     const proto = ["-p", p.protocol];

@@ -19,10 +19,11 @@ import { BerthError, messageOf } from "../../util/errors.ts";
 import * as libc from "../../ffi/fd.ts";
 import { spawnInit } from "../../runtime/spawn_init.ts";
 import { SYS } from "../../runtime/init_program.ts";
+import { CLONE_NEWNET } from "../../ffi/namespaces.ts";
 import type { PortSpec } from "../spec.ts";
+import { probeHostPort } from "./ports.ts";
 import { rootlessUser, userPaths } from "../../rootless/paths.ts";
 
-const CLONE_NEWNET = 0x40000000;
 /** slirp4netns's fixed addresses */
 export const SLIRP = { ip: "10.0.2.100", gateway: "10.0.2.2", dns: "10.0.2.3" };
 
@@ -44,10 +45,7 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
   sleeper.start((p) => {
     p.call("unshare the network namespace", SYS.unshare, [CLONE_NEWNET]);
     p.call("close the report pipe", SYS.close, [sleeper.reportFd]);
-    const loop = p.label();
-    p.mark(loop);
-    p.call("sleep", 34 /* pause */, [], { ignoreFailure: true });
-    p.jumpUnlessZero(loop);
+    p.sleepForever();
   });
   let nsFd = -1;
   let slirp: Deno.ChildProcess | undefined;
@@ -119,11 +117,11 @@ async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> 
   }
 }
 
-/** `-p`: slirp4netns host forwards (a free port where none was given); the ports as published. */
+/** `-p`: slirp4netns host forwards (checked free first, or one chosen, as for root's -p); the ports as published. */
 async function forwardPorts(api: string, ports: PortSpec[]): Promise<PortSpec[]> {
   const out: PortSpec[] = [];
   for (const p of ports) {
-    const hostPort = p.hostPort || freePort(p.protocol);
+    const hostPort = probeHostPort(p.protocol, p.hostIp, p.hostPort);
     const req = { execute: "add_hostfwd", arguments: { proto: p.protocol, host_addr: p.hostIp || "0.0.0.0", host_port: hostPort, guest_port: p.containerPort } };
     const conn = await connectApi(api);
     try {
@@ -139,19 +137,6 @@ async function forwardPorts(api: string, ports: PortSpec[]): Promise<PortSpec[]>
     out.push({ ...p, hostPort });
   }
   return out;
-}
-
-function freePort(protocol: "tcp" | "udp"): number {
-  if (protocol === "udp") {
-    const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 0 });
-    const port = (s.addr as Deno.NetAddr).port;
-    s.close();
-    return port;
-  }
-  const l = Deno.listen({ hostname: "0.0.0.0", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
 }
 
 /** slirp4netns opens /dev/net/tun as berth's user: refused unless the device is open to everyone. */
