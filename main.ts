@@ -52,7 +52,7 @@ import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { systemCommand } from "./lib/cli/system.ts";
 import { unshareCommand } from "./lib/cli/unshare.ts";
-import { runInUserNamespace, userOutsideNamespace } from "./lib/rootless/userns.ts";
+import { joinedByHeader, runInUserNamespace, userOutsideNamespace } from "./lib/rootless/userns.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
 import { BerthError, userMessage } from "./lib/util/errors.ts";
 import { setDebug } from "./lib/util/log.ts";
@@ -137,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
       return command || help ? 0 : 1;
     }
     // an ordinary user's berth works in its own user namespace (lib/rootless/userns.ts)
+    if (joinedByHeader()) return 143;
     const user = userOutsideNamespace();
     if (user) return await runInUserNamespace(argv, user);
     // `berth container CMD …` is `berth CMD …`, as `docker container CMD` is `docker CMD` (ls is ps)

@@ -57,7 +57,19 @@ fi
 case "$0" in /*) self="$0" ;; *) self="$PWD/$0" ;; esac # berth re-executes itself (the supervisor)
 js=berth.js # the OCI runtime's command line loads its own bundle
 case "$self" in */berth-runc) js=runc.js ;; *) if [ "$1" = runtime ]; then js=runc.js; shift; fi ;; esac
-BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1 exec "$d/deno" run -A --no-config --no-lock -q "$d/$js" "$@"
+export BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1
+# an ordinary user whose namespaces' holder lives (lib/rootless/userns.ts): nsenter joins them, without a Deno
+# started only to do that; uid and gid stay (--preserve-credentials): the user is root in the namespace
+if [ -z "$BERTH_ROOTLESS" ] && [ $js = berth.js ] && command -v nsenter >/dev/null; then
+  while read -r k r _; do case $k in Uid:) u=$r ;; Gid:) g=$r ;; esac; done </proc/self/status
+  case $XDG_RUNTIME_DIR in /*) rt=$XDG_RUNTIME_DIR/berth ;; *) rt=/tmp/berth-run-$u ;; esac
+  live() { read -r s <"/proc/$1/stat" || return 1; h=$2 s=\${s##*) }; set -- $s; [ "$1" != Z ] && [ "\${20}" = "$h" ]; }
+  if [ "$u" != 0 ] && [ -O "$rt/userns.pid" ] && read -r hp hs <"$rt/userns.pid" && live "$hp" "$hs" 2>/dev/null; then
+    BERTH_ROOTLESS=$u:$g BERTH_JOINED=$hp exec nsenter -t "$hp" -U -m -p --preserve-credentials --wd="$PWD" \\
+      "$d/deno" run -A --no-config --no-lock -q "$d/$js" "$@"
+  fi
+fi
+exec "$d/deno" run -A --no-config --no-lock -q "$d/$js" "$@"
 exit 125
 `;
   const head = new TextEncoder().encode(header);

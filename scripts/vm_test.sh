@@ -9,7 +9,7 @@ DENO=toolchain/node_modules/@deno/linux-x64-glibc/deno
 cache=${BERTH_VM_CACHE:-/var/cache/berth-vm}
 
 need=()
-for p in qemu-system-x86 cpio kmod busybox-static iptables; do
+for p in qemu-system-x86 cpio kmod busybox-static iptables uidmap; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -46,6 +46,9 @@ runtime=$(ls -d "$root"/berth-runtime/*/ | head -n 1)
 copy_libs "$runtime/deno"
 copy_libs /usr/sbin/xtables-nft-multi
 cp /usr/sbin/xtables-nft-multi "$root/usr/sbin/"
+# rootless checks: the setuid id mappers of Debian's uidmap
+mkdir -p "$root/usr/bin"
+for t in newuidmap newgidmap; do copy_libs /usr/bin/$t; cp /usr/bin/$t "$root/usr/bin/" && chmod 4755 "$root/usr/bin/$t"; done
 for t in iptables iptables-restore iptables-save; do ln -s xtables-nft-multi "$root/usr/sbin/$t"; done
 mkdir -p "$root/usr/lib/x86_64-linux-gnu" && cp -r /usr/lib/x86_64-linux-gnu/xtables "$root/usr/lib/x86_64-linux-gnu/"
 cp dist/berth "$root/berth/berth"

@@ -98,6 +98,10 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     // could not read either, limits said not to apply, bridge networks refused with the way out
     const fg = await as(USER, ["run", "--rm", "--network", "none", "rl:1", "sh", "-c", "id -u; stat -c %u:%g /home/owned; exit 3"]);
     assertEquals([fg.code, fg.stdout, fg.stderr], [3, "0\n1000:1000\n", ""]);
+    // the default devices: bound from the host's (mknod is refused in a user namespace)
+    const devs = await as(USER, ["run", "--rm", "--network", "none", "rl:1", "sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c && ls /dev"]);
+    assertEquals(devs.stdout.split("\n")[0], "3", devs.stderr);
+    for (const d of ["full", "null", "random", "tty", "urandom", "zero"]) assertMatch(devs.stdout, new RegExp(`^${d}$`, "m"));
     const shadow = await as(USER, ["run", "--rm", "--network", "none", "-v", "/etc/shadow:/s:ro", "-v", "/root:/r", "rl:1", "sh", "-c", "cat /s; ls /r"]);
     assertEquals(shadow.code, 1);
     assertMatch(shadow.stderr, /cat: can't open '\/s': Permission denied\nls: can't open '\/r': Permission denied/);
@@ -151,6 +155,36 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     assertEquals((await as(USER, ["stop", "-t", "0", "rl-web"])).code, 0);
     assertEquals((await as(USER, ["rm", "rl-web"])).code, 0);
     assertEquals((await as(USER, ["volume", "rm", "rl-data"])).code, 0);
+
+    // once the holder lives, the one file's sh header joins its namespaces with nsenter (no Deno started only
+    // for that); a SIGTERM to that nsenter, the process the user started, still reaches the container
+    const fgTerm = new Deno.Command("su", {
+      args: ["-", USER, "-s", "/bin/sh", "-c", `cd /tmp && exec ${BERTH} run --name rl-term --network none rl:1 sh -c 'trap "exit 7" TERM; touch /ready; sleep 60 & wait'`],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const fgDone = fgTerm.output();
+    let joiner = "";
+    for (let i = 0; i < 50 && !joiner; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const running = (await as(USER, ["exec", "rl-term", "test", "-f", "/ready"])).code === 0; // its trap is set
+      joiner = running ? (await sh(["pgrep", "-u", USER, "-f", "^nsenter -t [0-9]+ -U -m -p .* run --name rl-term"])).stdout.trim() : "";
+    }
+    if (!joiner) {
+      try {
+        fgTerm.kill("SIGKILL");
+      } catch { /* it ended already: its stderr says why */ }
+      throw new Error(`the header did not join through nsenter: ${dec.decode((await fgDone).stderr)}`);
+    }
+    Deno.kill(Number(joiner), "SIGTERM");
+    await fgDone;
+    let exited = "";
+    for (let i = 0; i < 50 && exited !== "exited 7\n"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      exited = (await as(USER, ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "rl-term"])).stdout;
+    }
+    assertEquals(exited, "exited 7\n", "the container did not get the SIGTERM");
+    assertEquals((await as(USER, ["rm", "rl-term"])).code, 0);
 
     // -it on a terminal (script(1)): the session through the user's supervisor, the exit code back
     const term = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && (sleep 1.5; printf 'echo hi-$((2+3))\\r'; sleep 1; printf 'exit 6\\r'; sleep 1) | script -qec '${BERTH} run -it --rm --network none rl:1 sh' /dev/null`]);

@@ -96,3 +96,20 @@ export function restoreNamespaces(saved: SavedNamespace[]): void {
     for (const s of saved) close(s.fd);
   }
 }
+
+let inUserNs: boolean | undefined;
+
+/**
+ * Whether this process is in a user namespace other than the host's (an ordinary user's berth, or an OCI runtime
+ * started by rootless Podman): there mknod of device nodes is refused whatever the capabilities.
+ */
+export function inUserNamespace(): boolean {
+  if (inUserNs === undefined) {
+    try {
+      inUserNs = Deno.readTextFileSync("/proc/self/uid_map").trim().split(/\s+/).join(" ") !== "0 0 4294967295";
+    } catch {
+      inUserNs = false;
+    }
+  }
+  return inUserNs;
+}

@@ -202,6 +202,19 @@ async function writeMaps(pid: number, user: RootlessUser, uids: ReturnType<typeo
   }
 }
 
+/**
+ * For a berth the one file's sh header started in the namespaces with nsenter (`BERTH_JOINED`): nsenter waits
+ * for it but passes no signal on, so its end is this berth's SIGTERM (as the Deno joiner forwards one); true
+ * when it has already ended (the command should not run).
+ */
+export function joinedByHeader(): boolean {
+  if (!Deno.env.get("BERTH_JOINED")) return false;
+  Deno.env.delete("BERTH_JOINED");
+  prctl(1 /* PR_SET_PDEATHSIG */, 15 /* SIGTERM */);
+  // nsenter is outside the PID namespace: the parent's pid reads 0 until it ends (then 1, who inherits)
+  return Deno.ppid !== 0;
+}
+
 /** The user to re-run a command for: an ordinary user's berth not yet in its user namespace. */
 export function userOutsideNamespace(): RootlessUser | undefined {
   if (Deno.env.get("BERTH_ROOTLESS")) return undefined;

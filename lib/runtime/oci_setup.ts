@@ -9,7 +9,7 @@
  * directory) at the moment of its use and reached through that fd: a symlink in an image never leads a
  * mount, a device node or a mask to a host path.
  */
-import { rootlessUser } from "../rootless/paths.ts";
+import { inUserNamespace } from "../ffi/namespaces.ts";
 import { type InitProgram, type Label, SIG_BLOCK, SYS, USR1_SET } from "./init_program.ts";
 import { processCalls } from "./process_calls.ts";
 import { CREATED_REPORT, MOUNTED_REPORT, USERNS_REPORT } from "./spawn_init.ts";
@@ -103,7 +103,7 @@ export function ociProgram(p: InitProgram, input: OciSetupInput): void {
   ociNamespaceCalls(p, input.config, { reportFd: input.reportFd, forkParent });
   const ownNet = input.config.linux?.namespaces?.some((n) => n.type === "network" && !n.path);
   // in a user namespace (the container's own, or an ordinary user's berth's) without its own network namespace
-  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: (!!userns || !!rootlessUser()) && !ownNet });
+  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: (!!userns || inUserNamespace()) && !ownNet });
   if (forkParent) {
     p.mark(forkParent);
     p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
@@ -248,8 +248,9 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   // default devices, then the config's, in the container's /dev (opened inside the rootfs)
   enter("/dev");
   p.call("umask", SYS.umask, [0]);
-  // in a user namespace mknod is refused: the host's nodes are bound onto empty files instead (runc's way)
-  const userns = !!newUserNamespace(config);
+  // in a user namespace (the container's own, or the one berth itself runs in for an ordinary user) mknod is
+  // refused: the host's nodes are bound onto empty files instead (runc's way)
+  const userns = !!newUserNamespace(config) || inUserNamespace();
   const bindDevice = (path: string) => {
     const slash = path.lastIndexOf("/");
     enter(path.slice(0, slash) || "/");

@@ -93,4 +93,49 @@ eq "no container cgroups left" "" "$(find /sys/fs/cgroup/berth -mindepth 1 -type
 eq "no container mounts left" "" "$(grep -E '/var/lib/berth/(containers|overlay)' /proc/mounts)"
 $B network rm bridge >/dev/null 2>&1
 
+# rootless: an ordinary user with subordinate ids, started (as systemd's user@.service would be) in a cgroup
+# subtree delegated to them; another without one
+echo 'rl:x:1000:1000::/home/rl:/bin/sh' >> /etc/passwd
+echo 'rl2:x:1001:1001::/home/rl2:/bin/sh' >> /etc/passwd
+printf 'rl:x:1000:\nrl2:x:1001:\n' >> /etc/group
+printf 'rl:100000:65536\nrl2:200000:65536\n' > /etc/subuid
+cp /etc/subuid /etc/subgid
+mkdir -p /home/rl /home/rl2 && chown 1000:1000 /home/rl && chown 1001:1001 /home/rl2
+chmod 700 /root && echo secret > /root/secret
+U=/sys/fs/cgroup/user-1000
+chmod 755 /berth-runtime/*/ # the one file's runtime, unpacked by root (mktemp -d: 0700), shared with the users
+mkdir -p "$U/session" && chown -R 1000:1000 "$U"
+# as USER CGROUP berth-args...: dist/berth as USER, started from CGROUP
+cat > /tmp/as.sh <<'EOF'
+echo $$ > "$2/cgroup.procs" || exit 99
+u=$1 && shift 2
+exec su -s /bin/sh -c 'cd /tmp && exec "$0" "$@"' -- "$u" "$@"
+EOF
+as() { u=$1 g=$2 && shift 2 && sh /tmp/as.sh "$u" "$g" "$B" "$@"; }
+rl() { as rl "$U/session" "$@"; }
+out=$(rl load -i /images/busybox.tar 2>&1)
+has "rootless: load as the user" "Loaded image: busybox:latest" "$out"
+eq "rootless: root in the container, the user outside" "0 1000" "$(rl $R $IMG sh -c 'id -u' 2>&1) $(stat -c %u /home/rl/.local/share/berth)"
+has "rootless: a file the user cannot read" "Permission denied" "$(rl $R -v /root:/r $IMG cat /r/secret 2>&1)"
+rid=$(rl run -d --network none -m 32m --cpus 0.5 --pids-limit 40 $IMG sleep 600 2>&1)
+rcg="$U/berth/$rid"
+eq "rootless: limits in the delegated subtree (memory.max cpu.max pids.max)" "33554432|50000 100000|40" \
+  "$(cat "$rcg/memory.max")|$(cat "$rcg/cpu.max")|$(cat "$rcg/pids.max")"
+eq "rootless: the container's own cgroup tree" "33554432" "$(rl exec "$rid" cat /sys/fs/cgroup/memory.max 2>&1)"
+rl pause "$rid" >/dev/null 2>&1
+eq "rootless: pause freezes" 1 "$(cat "$rcg/cgroup.freeze")"
+rl unpause "$rid" >/dev/null 2>&1
+rl update -m 64m "$rid" >/dev/null 2>&1
+eq "rootless: update" "67108864 0" "$(cat "$rcg/memory.max") $(cat "$rcg/cgroup.freeze")"
+has "rootless: stats" "/ 67.1MB" "$(rl stats --no-stream "$rid" 2>&1)"
+rl rm -f "$rid" >/dev/null 2>&1
+eq "rootless: its cgroup removed" "" "$(find "$U/berth" -mindepth 1 -type d 2>/dev/null)"
+rl $R -m 16m $IMG sh -c 'head -c 64m /dev/zero | tail -c 64m >/dev/null' 2>/dev/null
+eq "rootless: memory limit: OOM kill is 137" 137 $?
+eq "rootless: no warning where the subtree is delegated" "" "$(rl $R -m 16m $IMG true 2>&1)"
+out=$(as rl2 /sys/fs/cgroup load -i /images/busybox.tar 2>&1) || no "rootless: load as a user without a subtree" "$out"
+has "rootless: without a delegated subtree, a warning" "no cgroup is delegated to this user" "$(as rl2 /sys/fs/cgroup $R -m 16m $IMG true 2>&1)"
+has "rootless: ... and the container runs" "hi" "$(as rl2 /sys/fs/cgroup $R $IMG echo hi 2>&1)"
+eq "rootless: no overlay left in the user's mount namespace" 0 "$(grep -c overlay "/proc/$(cut -d' ' -f1 /tmp/berth-run-1000/userns.pid)/mounts")"
+
 echo "$pass passed, $fail failed"

@@ -10,6 +10,7 @@ import { CgroupV2 } from "./v2.ts";
 import { statLite } from "../../ffi/sys.ts";
 import { NoCgroup } from "./none.ts";
 import { rootlessUser } from "../../rootless/paths.ts";
+import { delegatedCgroup } from "../../rootless/cgroup.ts";
 
 export interface CgroupStats {
   memoryBytes?: number;
@@ -55,9 +56,15 @@ export function cgroupVersion(mountRoot = "/sys/fs/cgroup"): CgroupVersion {
   return detected;
 }
 
-/** The cgroup of container `id` (not created yet); none for an ordinary user's (see ./none.ts). */
+/**
+ * The cgroup of container `id` (not created yet). An ordinary user's is in the cgroup v2 subtree delegated to
+ * them (../../rootless/cgroup.ts), or none where there is no such subtree (./none.ts).
+ */
 export function containerCgroup(id: string, mountRoot = "/sys/fs/cgroup", version = cgroupVersion(mountRoot)): Cgroup {
-  if (rootlessUser()) return new NoCgroup(version);
+  if (rootlessUser()) {
+    const d = delegatedCgroup(mountRoot);
+    return "dir" in d ? new CgroupV2(d.dir, `berth/${id}`, true) : new NoCgroup(version, d.why);
+  }
   return version === 2 ? new CgroupV2(mountRoot, `berth/${id}`) : new CgroupV1(mountRoot, `berth/${id}`);
 }
 

@@ -7,25 +7,29 @@ import { BerthError } from "../../util/errors.ts";
 import type { Cgroup, CgroupStats } from "./cgroup.ts";
 import type { ResourceLimits } from "./limits.ts";
 
-const WHY = "rootless: no cgroup is delegated to this user (cgroup v2 with systemd's Delegate=yes is needed)";
 let warned = false;
+// the pids limit is set by default (berth's own), the device rules are the container's /dev: no warning for them
 const QUIET = ["pidsLimit", "devices", "allDevices", "deviceRules"];
 
+/** Says once, on standard error, that these limits were asked for but are not applied, and why. */
+export function warnUnapplied(limits: Partial<ResourceLimits>, why: string): void {
+  const asked = Object.entries(limits).filter(([k, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !QUIET.includes(k));
+  if (asked.length && !warned) {
+    warned = true;
+    console.error(`berth: warning: ${why}: ${asked.map(([k]) => k).join(", ")} not applied`);
+  }
+}
+
 export class NoCgroup implements Cgroup {
-  constructor(readonly version: 1 | 2) {}
+  constructor(readonly version: 1 | 2, readonly why: string) {}
   readonly procsFiles: string[] = [];
 
   create(limits: ResourceLimits): void {
-    // the pids limit is set by default (berth's own), the device rules are the container's /dev: no warning for them
-    const asked = Object.entries(limits).filter(([k, v]) => v !== undefined && !(Array.isArray(v) && !v.length) && !QUIET.includes(k));
-    if (asked.length && !warned) {
-      warned = true;
-      console.error(`berth: warning: ${WHY}: ${asked.map(([k]) => k).join(", ")} not applied`);
-    }
+    warnUnapplied(limits, this.why);
   }
 
   update(): void {
-    throw new BerthError(`update: ${WHY}`);
+    throw new BerthError(`update: ${this.why}`);
   }
 
   oomKilled(): boolean {
@@ -41,7 +45,7 @@ export class NoCgroup implements Cgroup {
   }
 
   freeze(): void {
-    throw new BerthError(`pause: ${WHY}`);
+    throw new BerthError(`pause: ${this.why}`);
   }
 
   isFrozen(): boolean {

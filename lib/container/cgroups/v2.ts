@@ -11,8 +11,20 @@ import { BerthError } from "../../util/errors.ts";
 import { DEFAULT_DEVICE_RULES, parseDeviceRule } from "./device_rules.ts";
 import { deviceFilterProgram } from "./device_filter.ts";
 import { attachDeviceProgram } from "../../ffi/bpf.ts";
+import { warnUnapplied } from "./none.ts";
 
 const CONTROLLERS = ["memory", "cpu", "pids", "io", "cpuset"];
+const CONTROLLER_OF: Partial<Record<keyof ResourceLimits, string>> = {
+  memory: "memory",
+  memorySwap: "memory",
+  cpus: "cpu",
+  cpuShares: "cpu",
+  cpusetCpus: "cpuset",
+  cpusetMems: "cpuset",
+  pidsLimit: "pids",
+  blkioWeight: "io",
+  deviceIo: "io",
+};
 
 /** io.stat's lines ("8:0 rbytes=1 wbytes=2 …"), summed over the devices. */
 function ioBytes(text: string | undefined): { blockRead?: number; blockWrite?: number } {
@@ -29,7 +41,12 @@ export class CgroupV2 implements Cgroup {
   readonly version = 2;
   readonly dir: string;
 
-  constructor(readonly mountRoot: string, readonly path: string) {
+  /**
+   * `mountRoot` is where berth may start handing controllers down: the hierarchy's root for root, the
+   * subtree delegated to an ordinary user for theirs (`delegated`: no device program, which needs
+   * capabilities of the host's; the user namespace keeps device nodes closed instead).
+   */
+  constructor(readonly mountRoot: string, readonly path: string, readonly delegated = false) {
     this.dir = `${mountRoot}/${path}`;
   }
 
@@ -52,13 +69,32 @@ export class CgroupV2 implements Cgroup {
     }
     Deno.mkdirSync(this.dir);
     try {
-      this.#limit(limits);
+      this.#limit(this.delegated ? this.#available(limits) : limits);
     } catch (e) {
       try {
         Deno.removeSync(this.dir);
       } catch { /* the error that matters is e */ }
       throw e;
     }
+  }
+
+  /** The limits whose controllers the delegated subtree has; a warning names the others. */
+  #available(limits: ResourceLimits): ResourceLimits {
+    const have = readValue(`${this.dir}/cgroup.controllers`)?.split(" ") ?? [];
+    const kept: ResourceLimits = { allDevices: true };
+    const dropped: Partial<ResourceLimits> = {};
+    const missing = new Set<string>();
+    for (const [key, value] of Object.entries(limits) as Array<[keyof ResourceLimits, unknown]>) {
+      const controller = CONTROLLER_OF[key];
+      if (!controller) continue; // device rules: the user namespace's
+      if (have.includes(controller)) Object.assign(kept, { [key]: value });
+      else {
+        Object.assign(dropped, { [key]: value });
+        missing.add(controller);
+      }
+    }
+    warnUnapplied(dropped, `rootless: the ${[...missing].join(", ")} controller${missing.size > 1 ? "s are" : " is"} not delegated to this user (${this.mountRoot})`);
+    return kept;
   }
 
   #limit(limits: ResourceLimits): void {
