@@ -87,6 +87,34 @@ try {
     }
   }
 
+  // rootless (issue 16): an ordinary user made here, with subordinate ids; berth and podman as that user,
+  // both with --network none, against root's berth with the same flags (setpriv: no su, no login, ~1 ms)
+  commands.push(["berth run --rm --network none", `${BERTH} --root ${berthRoot} run --rm --network none ${image} true`]);
+  if (await have("setpriv") && await have("newuidmap")) {
+    const user = "berthbench";
+    await run("sh", ["-c", `id ${user} >/dev/null 2>&1 || useradd -m -s /bin/sh ${user}`]);
+    const uid = (await run("id", ["-u", user])).trim();
+    cleanups.push(() => run("sh", ["-c", `pkill -KILL -u ${user}; sleep 0.3; userdel -r -f ${user} 2>/dev/null; sed -i '/^${user}:/d' /etc/subuid /etc/subgid; rm -rf /tmp/berth-run-${uid} /tmp/podman-run-${uid} /tmp/containers-user-${uid}`]).catch(() => {}));
+    for (const f of ["/etc/subuid", "/etc/subgid"]) {
+      if (!(await Deno.readTextFile(f)).split("\n").some((l) => l.startsWith(`${user}:`))) await Deno.writeTextFile(f, `${user}:1100000:65536\n`, { append: true });
+    }
+    const as = `setpriv --reuid=${uid} --regid=${uid} --clear-groups env -u XDG_RUNTIME_DIR HOME=/home/${user}`;
+    await run("sh", ["-c", `cd /tmp && ${as} ${BERTH} pull -q ${image}`]);
+    commands.push(["rootless berth run --rm --network none", `${as} ${BERTH} run --rm --network none ${image} true`]);
+    if (await have("podman")) {
+      const conf = join(work, "containers.conf");
+      await Deno.chmod(work, 0o755);
+      await Deno.writeTextFile(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "runc"\n');
+      const pod = `${as} CONTAINERS_CONF=${conf} podman`;
+      try {
+        await run("sh", ["-c", `cd /tmp && ${pod} pull -q --tls-verify=false ${image}`]);
+        commands.push(["rootless podman run --rm --network none", `${pod} run --rm --network none ${image} true`]);
+      } catch (err) {
+        console.error(`rootless podman skipped: ${(err as Error).message}`);
+      }
+    }
+  }
+
   const json = join(work, "startup.json");
   const hf = ["hyperfine", "-N", "--warmup", "5", "-r", String(RUNS), "--export-json", json,
     ...commands.flatMap(([name, cmd]) => ["-n", name, cmd])];
@@ -104,6 +132,9 @@ try {
     const ms = (x: number) => (x * 1000).toFixed(1);
     console.log(`| \`${r.command}\` | ${ms(r.median)} | ${ms(r.mean)} | ${ms(r.min)} | ${runc ? (r.median / runc).toFixed(2) + "×" : "–"} |`);
   }
+  const median = (name: string) => results.find((r) => r.command === name)?.median;
+  const rootful = median("berth run --rm --network none"), rootless = median("rootless berth run --rm --network none");
+  if (rootful && rootless) console.log(`\nrootless berth / root's berth (both --network none): ${(rootless / rootful).toFixed(2)}×`);
 } finally {
   for (const c of cleanups) await c();
   await reg.stop();

@@ -219,6 +219,12 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
       const pulled = await as(USER, ["pull", "-q", `${reg.host}/rl:1`]);
       assertEquals(pulled.code, 0, pulled.stderr);
       assertEquals((await as(USER, ["run", "--rm", "--network", "none", `${reg.host}/rl:1`, "cat", "/home/owned"])).stdout, "app's\n");
+      // push as the user: the layer's owners are the image's (1000), not the host ids they were kept under
+      assertEquals((await as(USER, ["tag", "rl:2", `${reg.host}/rl:2`])).code, 0);
+      const pushed = await as(USER, ["push", "-q", `${reg.host}/rl:2`]);
+      assertEquals(pushed.code, 0, pushed.stderr);
+      assertEquals((await berth(root, ["pull", "-q", `${reg.host}/rl:2`])).code, 0);
+      assertEquals((await berth(root, ["run", "--rm", "--network", "none", `${reg.host}/rl:2`, "stat", "-c", "%u:%g %n", "/b", "/home/owned"])).stdout, "1000:1000 /b\n1000:1000 /home/owned\n");
     } finally {
       await reg.stop();
     }
