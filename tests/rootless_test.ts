@@ -102,6 +102,22 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     const devs = await as(USER, ["run", "--rm", "--network", "none", "rl:1", "sh", "-c", "echo x > /dev/null && head -c 3 /dev/zero | wc -c && ls /dev"]);
     assertEquals(devs.stdout.split("\n")[0], "3", devs.stderr);
     for (const d of ["full", "null", "random", "tty", "urandom", "zero"]) assertMatch(devs.stdout, new RegExp(`^${d}$`, "m"));
+    // whiteouts and opaque directories — a loaded image's (root's build) and a RUN's as the user — in overlay
+    // (user.* xattrs in the user namespace) and in the copy of the layers (BERTH_STORAGE=copy, as on kernels
+    // before 5.11, whose overlayfs does not work in user namespaces)
+    Deno.writeTextFileSync(`${ctx}/Dockerfile.wh`, "FROM rl:1\nRUN mkdir -p /d && touch /d/a /gone\nRUN rm -rf /d /gone && mkdir /d && touch /d/b\n");
+    assertEquals((await berth(root, ["build", "-q", "--network", "none", "-f", `${ctx}/Dockerfile.wh`, "-t", "rl:wh", ctx])).code, 0);
+    assertEquals((await berth(root, ["save", "-o", `${ctx}/wh.tar`, "rl:wh"])).code, 0);
+    Deno.chmodSync(`${ctx}/wh.tar`, 0o644);
+    assertEquals((await as(USER, ["load", "-q", "-i", `${ctx}/wh.tar`])).code, 0);
+    const look = ["sh", "-c", "ls /d; test -e /gone || echo gone"];
+    assertEquals((await as(USER, ["run", "--rm", "--network", "none", "rl:wh", ...look])).stdout, "b\ngone\n");
+    Deno.writeTextFileSync(`${ctx}/Dockerfile.wh2`, "FROM rl:wh\nRUN rm -rf /d && mkdir /d && touch /d/c\n");
+    const wh2 = await as(USER, ["build", "-q", "--network", "none", "-f", `${ctx}/Dockerfile.wh2`, "-t", "rl:wh2", ctx]);
+    assertEquals(wh2.code, 0, wh2.stderr);
+    assertEquals((await as(USER, ["run", "--rm", "--network", "none", "rl:wh2", ...look])).stdout, "c\ngone\n");
+    const copied = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && BERTH_STORAGE=copy ${BERTH} run --rm --network none rl:wh2 sh -c 'ls /d; test -e /gone || echo gone; grep -c " / overlay " /proc/mounts'`]);
+    assertEquals([copied.stdout, copied.stderr], ["c\ngone\n0\n", ""]);
     const shadow = await as(USER, ["run", "--rm", "--network", "none", "-v", "/etc/shadow:/s:ro", "-v", "/root:/r", "rl:1", "sh", "-c", "cat /s; ls /r"]);
     assertEquals(shadow.code, 1);
     assertMatch(shadow.stderr, /cat: can't open '\/s': Permission denied\nls: can't open '\/r': Permission denied/);
@@ -200,7 +216,7 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
       }
       assertEquals(ping, "OK");
       const images = JSON.parse((await sh(["curl", "-s", "--unix-socket", `/tmp/berth-run-${uid}/berth.sock`, "http://berth/images/json"])).stdout);
-      assertEquals(images.map((i: { RepoTags: string[] }) => i.RepoTags).flat(), ["rl:1"]);
+      assertEquals(images.map((i: { RepoTags: string[] }) => i.RepoTags).flat().sort(), ["rl:1", "rl:wh", "rl:wh2"]);
     } finally {
       await sh(["pkill", "-TERM", "-u", USER, "-f", "system service"]);
       await svc.status;

@@ -1,8 +1,9 @@
 /**
  * The container's root filesystem: the image's unpacked layers as overlayfs lower dirs (read-only,
  * shared by every container of the image) and a per-container upper dir that takes its changes.
- * Where overlayfs is unavailable (or BERTH_STORAGE=copy), the layers are copied into a private
- * directory instead: slower, same result.
+ * Where overlayfs is unavailable (or BERTH_STORAGE=copy) — also an ordinary user's on a kernel before 5.11,
+ * which has no overlayfs in user namespaces — the layers are copied into a private directory instead:
+ * slower, same result.
  *
  * ```
  * ROOT/containers/ID/upper   the container's changes        ROOT/containers/ID/merged  the mount point
@@ -13,8 +14,10 @@ import { join } from "../util/path.ts";
 import * as libc from "../ffi/libc.ts";
 import { ErrnoError } from "../ffi/sys.ts";
 import { copyEntry } from "./copy_tree.ts";
-import { MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
+import { inUserNamespace, MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
+import { debug } from "../util/log.ts";
+import { opaqueXattr } from "../image/overlay_xattr.ts";
 
 // mount(2) passes options in one page; leave room for upperdir and workdir
 const MAX_OPTIONS = 3800;
@@ -42,14 +45,19 @@ export function mountRootfs(dir: string, layers: string[], disposable = false): 
   }
   // volatile: no syncs of the upper dir, for containers that are deleted when they exit (--rm): an
   // unmount then costs nothing instead of a flush of the whole filesystem
-  const options = `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${work}${disposable ? ",volatile" : ""}`;
+  // in a user namespace overlayfs keeps its marks in user.* xattrs (userxattr, kernel ≥ 5.11): see overlay_xattr.ts
+  const userns = inUserNamespace();
+  const options = `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${work}${disposable ? ",volatile" : ""}${userns ? ",userxattr" : ""}`;
   if (options.length > MAX_OPTIONS) {
     throw new BerthError(`the image has too many layers (${layers.length}) for one overlay mount`);
   }
   try {
     mount("overlay", merged, "overlay", 0, options);
   } catch (err) {
-    if (err instanceof ErrnoError && err.code === 19 /* ENODEV: no overlayfs */) {
+    // ENODEV: no overlayfs; in a user namespace, EPERM or EINVAL: a kernel before 5.11 (no overlay there, or
+    // no userxattr): the copy, as rootless Podman's vfs driver
+    if (err instanceof ErrnoError && (err.code === 19 || (userns && (err.code === 1 || err.code === 22)))) {
+      debug(`rootfs: overlay refused (${messageOf(err)}): copying the layers`);
       return copyRootfs(layers, merged);
     }
     throw new BerthError(`cannot mount the container's root filesystem: ${messageOf(err)}`);
@@ -82,7 +90,7 @@ function applyLayerCopy(src: string, dst: string): void {
       continue;
     }
     if (st.isDirectory) {
-      const opaque = new TextDecoder().decode(libc.lgetxattr(s, "trusted.overlay.opaque") ?? new Uint8Array()) === "y";
+      const opaque = new TextDecoder().decode(libc.lgetxattr(s, opaqueXattr()) ?? new Uint8Array()) === "y";
       if (existing && (!existing.isDirectory || opaque)) Deno.removeSync(d, { recursive: true });
       if (!existing || !existing.isDirectory || opaque) Deno.mkdirSync(d);
       applyLayerCopy(s, d);

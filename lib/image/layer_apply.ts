@@ -23,6 +23,7 @@ import {
   tryOpenInRoot,
 } from "../ffi/dir_fd.ts";
 import type { TarEntry, TarHandler } from "./tar_reader.ts";
+import { opaqueXattr } from "./overlay_xattr.ts";
 
 export class LayerEscapeError extends Error {
   constructor(name: string, why: string) {
@@ -136,7 +137,7 @@ export class LayerApplier implements TarHandler {
     const base = parts[parts.length - 1];
     const parent = this.#resolveDir(parts.slice(0, -1), e.name);
     if (base === OPAQUE) {
-      libc.lsetxattr(parent, "trusted.overlay.opaque", enc.encode("y"));
+      libc.lsetxattr(parent, opaqueXattr(), enc.encode("y"));
       return;
     }
     if (base.startsWith(WHITEOUT)) {

@@ -1,6 +1,6 @@
 /**
  * A directory in overlayfs form (a container's upper dir: whiteouts as char 0:0, opaque dirs by
- * `trusted.overlay.opaque=y`) written as an OCI layer tar: `.wh.NAME` for a whiteout, `DIR/.wh..wh..opq`
+ * `trusted.overlay.opaque=y`, or `user.` in a user namespace: overlay_xattr.ts) written as an OCI layer tar: `.wh.NAME` for a whiteout, `DIR/.wh..wh..opq`
  * for an opaque directory, everything else as it is (see flatten.ts's writeEntryAt). The walk goes from
  * directory fds without following symlinks: the container may still be changing the directory.
  */
