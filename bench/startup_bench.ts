@@ -101,6 +101,8 @@ try {
     const as = `setpriv --reuid=${uid} --regid=${uid} --clear-groups env -u XDG_RUNTIME_DIR HOME=/home/${user}`;
     await run("sh", ["-c", `cd /tmp && ${as} ${BERTH} pull -q ${image}`]);
     commands.push(["rootless berth run --rm --network none", `${as} ${BERTH} run --rm --network none ${image} true`]);
+    // and with each one's default network: slirp4netns (a process per container) against root's bridge
+    commands.push(["rootless berth run --rm", `${as} ${BERTH} run --rm ${image} true`]);
     if (await have("podman")) {
       const conf = join(work, "containers.conf");
       await Deno.chmod(work, 0o755);
@@ -135,6 +137,8 @@ try {
   const median = (name: string) => results.find((r) => r.command === name)?.median;
   const rootful = median("berth run --rm --network none"), rootless = median("rootless berth run --rm --network none");
   if (rootful && rootless) console.log(`\nrootless berth / root's berth (both --network none): ${(rootless / rootful).toFixed(2)}×`);
+  const bridge = median("berth run --rm"), slirp = median("rootless berth run --rm");
+  if (bridge && slirp) console.log(`rootless berth / root's berth (each one's default network): ${(slirp / bridge).toFixed(2)}×`);
 } finally {
   for (const c of cleanups) await c();
   await reg.stop();

@@ -149,6 +149,17 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     assertEquals((await as(USER, ["ps", "--format", "{{.Ports}}", "--filter", "name=rl-httpd"])).stdout, `127.0.0.1:${port}->80/tcp\n`);
     assertEquals((await as(USER, ["rm", "-f", "rl-httpd"])).code, 0);
     assertEquals((await sh(["pgrep", "-u", USER, "slirp4netns"])).stdout, "", "slirp4netns outlived its container");
+    // a host port that is taken: Docker's message, and nothing of the container's network left running
+    const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const busy = await as(USER, ["run", "--rm", "-p", `127.0.0.1:${(taken.addr as Deno.NetAddr).port}:80`, "rl:1", "true"]);
+      assertEquals(busy.code, 125);
+      assertMatch(busy.stderr, /Bind for 127\.0\.0\.1:\d+ failed: port is already allocated/);
+    } finally {
+      taken.close();
+    }
+    assertEquals((await sh(["pgrep", "-u", USER, "slirp4netns"])).stdout, "", "slirp4netns outlived a failed start");
+    assertEquals((await as(USER, ["ps", "-aq"])).stdout, "", "a failed --rm start left its container");
     // /dev/net/tun closed to users: said so, with the way out
     Deno.chmodSync("/dev/net/tun", 0o600);
     try {

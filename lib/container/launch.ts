@@ -191,6 +191,7 @@ export async function launch(plan: LaunchPlan): Promise<RunningContainer> {
       keepFds: 0,
     };
     debug("config built");
+    await slirp?.ready; // configured meanwhile: the command runs with its network up
     init.start((p) => ociProgram(p, setup));
     debug("program sent");
     const started: ContainerState = {

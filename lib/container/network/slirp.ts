@@ -11,10 +11,12 @@
  * @example
  * ```ts
  * const net = await startSlirp(id, [{ hostIp: "", hostPort: 8080, containerPort: 80, protocol: "tcp" }]);
+ * await net.ready;
  * // … the container joins net.netns …
  * await net.stop();
  * ```
  */
+import { debug } from "../../util/log.ts";
 import { BerthError, messageOf } from "../../util/errors.ts";
 import * as libc from "../../ffi/fd.ts";
 import { spawnInit } from "../../runtime/spawn_init.ts";
@@ -30,8 +32,13 @@ export const SLIRP = { ip: "10.0.2.100", gateway: "10.0.2.2", dns: "10.0.2.3" };
 export interface SlirpNetwork {
   /** the path the container's stub joins */
   netns: string;
-  /** published ports with the host ports chosen */
+  /** published ports with the host ports chosen (once `ready`) */
   ports: PortSpec[];
+  /**
+   * resolves when slirp4netns has configured the namespace and forwards the ports; rejects with why not. The
+   * container may join the namespace before; its command must not run before (it could find no route).
+   */
+  ready: Promise<void>;
   /** once the container's process has joined: berth's fd of the namespace is closed */
   joined(): void;
   /** stops slirp4netns (the container has exited) */
@@ -53,6 +60,7 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
   const api = `${user ? userPaths(user).runtime : "/run"}/slirp-${id.slice(0, 12)}.sock`;
   try {
     await sleeper.ready;
+    debug("slirp: namespace made");
     nsFd = libc.openFd(`/proc/${sleeper.pid}/ns/net`, libc.O_RDONLY | libc.O_CLOEXEC);
     try {
       slirp = new Deno.Command("slirp4netns", {
@@ -65,13 +73,19 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
       if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
       throw err;
     }
-    await configured(sleeper.pid, slirp);
-    const chosen = await forwardPorts(api, ports);
+    debug("slirp: slirp4netns spawned");
     const fd = nsFd;
     const proc = slirp;
-    return {
+    const net: SlirpNetwork = {
       netns: `/proc/${Deno.pid}/fd/${fd}`,
-      ports: chosen,
+      ports: [],
+      // slirp4netns configures the namespace while berth goes on with the container's setup
+      ready: configured(sleeper.pid, proc).then(async () => {
+        debug("slirp: configured");
+        net.ports = await forwardPorts(api, ports);
+      }).catch((err) => {
+        throw err instanceof BerthError ? err : new BerthError(`rootless: slirp4netns: ${messageOf(err)}`);
+      }).finally(() => sleeper.abort()), // slirp4netns has opened the namespace by its pid: berth's fd holds it now
       joined: () => {
         if (nsFd >= 0) libc.closeFd(nsFd);
         nsFd = -1;
@@ -79,21 +93,25 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
       stop: async () => {
         if (nsFd >= 0) libc.closeFd(nsFd);
         nsFd = -1;
+        // SIGKILL: slirp4netns keeps nothing worth a clean exit, and a SIGTERM's costs ~25 ms of the
+        // container's teardown; Deno reaps it (its status is not waited for here)
         try {
-          proc.kill("SIGTERM");
+          proc.kill("SIGKILL");
         } catch { /* gone */ }
-        await proc.status.catch(() => {});
+        proc.status.catch(() => {});
+        await net.ready.catch(() => {});
         await Deno.remove(api).catch(() => {});
       },
     };
+    net.ready.catch(() => {}); // awaited by the launch; a failure before then is its to report
+    return net;
   } catch (err) {
     if (nsFd >= 0) libc.closeFd(nsFd);
     try {
       slirp?.kill("SIGKILL");
     } catch { /* gone */ }
+    sleeper.abort();
     throw err instanceof BerthError ? err : new BerthError(`rootless: slirp4netns: ${messageOf(err)}`);
-  } finally {
-    sleeper.abort(); // the namespace is held by berth's fd (and the container) from here
   }
 }
 
@@ -102,7 +120,8 @@ async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> 
   let ended = false;
   const status = slirp.status.then((s) => (ended = true, s));
   const t0 = performance.now();
-  for (let wait = 1; ; wait = Math.min(wait * 2, 20)) {
+  // polled every 2 ms: slirp4netns is ready in 10–30 ms, and each poll is one small read
+  for (const wait = 2; ;) {
     try {
       // /proc/PID/net is PID's network namespace: the default route is 00000000 on tap0
       if (/^tap0\s+00000000\s/m.test(Deno.readTextFileSync(`/proc/${pid}/net/route`))) return;
