@@ -17,7 +17,7 @@ import { copyEntry } from "./copy_tree.ts";
 import { inUserNamespace, MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
-import { opaqueXattr } from "../image/overlay_xattr.ts";
+import { hasOpaqueMark } from "../image/overlay_xattr.ts";
 
 // mount(2) passes options in one page; leave room for upperdir and workdir
 const MAX_OPTIONS = 3800;
@@ -90,7 +90,7 @@ function applyLayerCopy(src: string, dst: string): void {
       continue;
     }
     if (st.isDirectory) {
-      const opaque = new TextDecoder().decode(libc.lgetxattr(s, opaqueXattr()) ?? new Uint8Array()) === "y";
+      const opaque = hasOpaqueMark(s);
       if (existing && (!existing.isDirectory || opaque)) Deno.removeSync(d, { recursive: true });
       if (!existing || !existing.isDirectory || opaque) Deno.mkdirSync(d);
       applyLayerCopy(s, d);

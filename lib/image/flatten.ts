@@ -39,7 +39,7 @@ import {
 import { devNumbers } from "../ffi/sys.ts";
 import type { TarEntryType } from "./tar_reader.ts";
 import type { TarWriteEntry, TarWriter } from "./tar_writer.ts";
-import { opaqueXattr } from "./overlay_xattr.ts";
+import { hasOpaqueMark } from "./overlay_xattr.ts";
 
 interface Found {
   dirFd: number;
@@ -52,8 +52,7 @@ export const isWhiteoutStat = (st: Stat) => (st.mode & S_IFMT) === S_IFCHR && st
 
 /** Whether `name` in `dirFd` carries overlay's opaque mark. */
 export function isOpaqueAt(dirFd: number, name: string): boolean {
-  const v = libc.lgetxattr(fdPath(dirFd, name), opaqueXattr());
-  return v !== null && v.length === 1 && v[0] === 0x79;
+  return hasOpaqueMark(fdPath(dirFd, name));
 }
 
 function typeOf(mode: number): TarEntryType | null {

@@ -18,6 +18,7 @@
  * ```
  */
 import { statLite } from "../ffi/sys.ts";
+import { readValue } from "../container/cgroups/fs.ts";
 
 export type Delegation = { dir: string } | { why: string };
 
@@ -49,22 +50,8 @@ function find(mountRoot: string, procCgroup: string): Delegation {
   }
   if (!top) return { why: `${NOT_DELEGATED}; berth's namespaces were made in ${path}, which is not the user's` };
   // cgroup v2 gives controllers only to the children of a cgroup without processes of its own
-  let procs = "";
-  try {
-    procs = Deno.readTextFileSync(`${top}/cgroup.procs`).trim();
-  } catch { /* read below as empty */ }
-  const enabled = readWords(`${top}/cgroup.subtree_control`);
-  if (procs && !enabled.length) {
+  if (readValue(`${top}/cgroup.procs`) && !readValue(`${top}/cgroup.subtree_control`)) {
     return { why: `rootless: the delegated cgroup ${top.slice(mountRoot.length)} holds processes of its own, so it cannot hand controllers down: start berth from a child cgroup of it` };
   }
   return { dir: top };
-}
-
-/** The words of a cgroup file ("memory pids"), none when it is missing. */
-export function readWords(file: string): string[] {
-  try {
-    return Deno.readTextFileSync(file).trim().split(/\s+/).filter(Boolean);
-  } catch {
-    return [];
-  }
 }
