@@ -29,7 +29,6 @@ import type { Stdio } from "./stdio.ts";
 import { createVolume } from "./volumes.ts";
 import { claimName, createRecord, findContainer, makeContainerDir, newContainerId, randomName } from "./state.ts";
 import { DEFAULT_NETWORK, readNetwork } from "./network/networks.ts";
-import { rootlessUser } from "../rootless/paths.ts";
 
 
 export interface RunOptions extends ProcessFlags {
@@ -371,10 +370,6 @@ function checkNetwork(opts: RunOptions): string {
   const userNetwork = !["none", "host", DEFAULT_NETWORK].includes(net) && !net.startsWith("container:");
   if (opts.ip && !userNetwork) throw new UsageError("user specified IP address is supported on user defined networks only");
   if (opts.networkAliases?.length && !userNetwork) throw new UsageError("network-scoped aliases are supported for user-defined networks only");
-  // an ordinary user's default network is slirp4netns; networks of their own need a bridge on the host
-  if (rootlessUser() && userNetwork) {
-    throw new UsageError(`rootless: network ${net}: user-defined networks need root (a bridge on the host): use the default network (slirp4netns), none or host`);
-  }
   if (net.startsWith("container:")) {
     const other = findContainer(opts.root, net.slice(10));
     if (!other) throw new NotFoundError(`No such container: ${net.slice(10)}`);

@@ -138,6 +138,14 @@ export class Netlink {
     return new Netlink(fd, inet);
   }
 
+  /**
+   * A Netlink over sockets made elsewhere — in a network namespace berth's thread could not visit and come back
+   * from (an ordinary user's: ../container/network/netns_sockets.ts). It owns them: `close` closes them.
+   */
+  static adopt(fd: number, inet: number): Netlink {
+    return new Netlink(fd, inet);
+  }
+
   close(): void {
     trySys(3 /* close */, this.fd);
     trySys(3, this.inet);

@@ -1,6 +1,7 @@
 /**
  * A container's place on a bridge network, made before its process runs: a new network namespace
- * (unshared on the JS thread for an instant, kept as an fd), a veth pair whose far end is born in it
+ * (unshared on the JS thread for an instant, or by a stub for an ordinary user: see net_host.ts; kept as an
+ * fd), a veth pair whose far end is born in it
  * as `eth0`, the leased address, `lo` and `eth0` up, and the default route via the bridge. The init
  * stub then joins that namespace (setns) instead of making its own, so the container starts with its
  * network ready. The pair vanishes with the namespace when the container's last process exits.
@@ -8,8 +9,8 @@
  */
 import { randomHexId } from "../../util/random_id.ts";
 import { closeFd, O_CLOEXEC, openFd } from "../../ffi/fd.ts";
-import { Netlink } from "../../ffi/netlink.ts";
-import { CLONE_NEWNET, setns, unshare } from "../../ffi/namespaces.ts";
+import type { Netlink } from "../../ffi/netlink.ts";
+import { netHost } from "./net_host.ts";
 import { lease, release } from "./networks.ts";
 import { publishPorts, unpublishPorts } from "./ports.ts";
 import type { PortSpec } from "../spec.ts";
@@ -41,37 +42,16 @@ function macFor(ip: string): Uint8Array {
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(":");
 
-/** A new network namespace, and a netlink socket inside it, without moving berth: setns back at once. */
-function newNetns(): { fd: number; inner: Netlink } {
-  const saved = openFd("/proc/thread-self/ns/net", O_CLOEXEC);
-  let fd = -1;
-  let inner: Netlink | undefined;
-  try {
-    unshare(CLONE_NEWNET);
-    try {
-      fd = openFd("/proc/thread-self/ns/net", O_CLOEXEC);
-      inner = Netlink.open();
-    } finally {
-      setns(saved, CLONE_NEWNET);
-    }
-  } catch (err) {
-    if (fd >= 0) closeFd(fd);
-    throw err;
-  } finally {
-    closeFd(saved);
-  }
-  return { fd, inner: inner! };
-}
-
 /** Leases an address on `network` and builds the container's namespace around it. */
 export async function attachEndpoint(root: string, id: string, network: string, wantedIp?: string, ports: PortSpec[] = []): Promise<Endpoint> {
   const l = await lease(root, network, id, wantedIp);
+  const where = await netHost(); // after the lease, which keeps a user's namespace from ending meanwhile
   const veth = `vb${id.slice(0, 11)}`;
-  let ns: ReturnType<typeof newNetns> | undefined;
+  let ns: { fd: number; inner: Netlink } | undefined;
   try {
-    ns = newNetns();
+    ns = await where.newNetns();
     const mac = macFor(l.ip);
-    const outer = Netlink.open();
+    const outer = where.netlink();
     try {
       const stale = outer.index(veth); // left by a container of this id whose namespace lives on
       if (stale) outer.deleteLink(stale);
@@ -111,41 +91,25 @@ export async function attachEndpoint(root: string, id: string, network: string, 
   }
 }
 
-/** A netlink socket in the network namespace at `nsPath` (the JS thread visits it for an instant). */
-function netlinkIn(nsPath: string): Netlink {
-  const saved = openFd("/proc/thread-self/ns/net", O_CLOEXEC);
-  const target = openFd(nsPath, O_CLOEXEC);
-  try {
-    setns(target, CLONE_NEWNET);
-    try {
-      return Netlink.open();
-    } finally {
-      setns(saved, CLONE_NEWNET);
-    }
-  } finally {
-    closeFd(target);
-    closeFd(saved);
-  }
-}
-
 /**
  * `network connect`: running container `id` (its first process `pid`) gets an interface `ifname` on
  * `network`, with a leased address; its default route stays on its first network, as with Docker.
  */
 export async function connectEndpoint(root: string, id: string, pid: number, network: string, ifname: string, ip?: string): Promise<EndpointState> {
   const l = await lease(root, network, id, ip);
+  const where = await netHost();
   const veth = `vc${id.slice(0, 8)}${ifname.slice(3)}`.slice(0, 15);
   const nsFd = openFd(`/proc/${pid}/ns/net`, O_CLOEXEC);
   try {
     const mac = macFor(l.ip);
-    const outer = Netlink.open();
+    const outer = where.netlink();
     try {
       outer.createVeth(veth, ifname, nsFd, mac, l.network.mtu);
       outer.setMasterUp(outer.index(veth), outer.index(l.network.bridge));
     } finally {
       outer.close();
     }
-    const inner = netlinkIn(`/proc/${pid}/ns/net`);
+    const inner = await where.netlinkAt(`/proc/${pid}/ns/net`);
     try {
       const idx = inner.index(ifname);
       inner.addAddress(idx, l.ip, l.prefix);
@@ -164,7 +128,7 @@ export async function connectEndpoint(root: string, id: string, pid: number, net
 
 /** `network disconnect` of a running container: its interface on that network goes, and the lease. */
 export async function disconnectEndpoint(root: string, id: string, ep: EndpointState): Promise<void> {
-  const outer = Netlink.open();
+  const outer = (await netHost()).netlink();
   try {
     const idx = outer.index(ep.veth); // deleting one end of a veth pair deletes both
     if (idx) outer.deleteLink(idx);

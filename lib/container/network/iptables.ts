@@ -6,6 +6,7 @@
  * what it belongs to (`berth:net:ID`, `berth:ctr:ID`), by which it is found again and deleted.
  */
 import { BerthError } from "../../util/errors.ts";
+import { netHost } from "./net_host.ts";
 
 export interface Rule {
   table: "filter" | "nat";
@@ -16,10 +17,12 @@ export interface Rule {
 
 const quote = (a: string) => (/^[\w@%+=:,./!-]+$/.test(a) ? a : `"${a.replace(/(["\\])/g, "\\$1")}"`);
 
-async function run(cmd: string, args: string[], input?: string): Promise<{ ok: boolean; out: string; err: string }> {
+async function run(tool: string, argv: string[], input?: string): Promise<{ ok: boolean; out: string; err: string }> {
+  // in the namespace berth's bridges are in (an ordinary user's own: through nsenter)
+  const { cmd, args, env } = (await netHost()).command(tool, argv);
   let child;
   try {
-    child = new Deno.Command(cmd, { args, stdin: input === undefined ? "null" : "piped", stdout: "piped", stderr: "piped" }).spawn();
+    child = new Deno.Command(cmd, { args, env, stdin: input === undefined ? "null" : "piped", stdout: "piped", stderr: "piped" }).spawn();
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       throw new BerthError(`${cmd} not found: bridge networks need iptables (apt-get install iptables), or use --network none|host`);
@@ -97,17 +100,17 @@ export async function addRules(tag: string, rules: Rule[], what: string, check?:
   await restore(lines, what);
 }
 
+/** The rules tagged `tag` (`-A CHAIN …` lines), by table. */
+export async function listRules(tag: string): Promise<Record<"filter" | "nat", string[]>> {
+  const existing = await listBerthRules();
+  const tagged = (l: string) => l.startsWith("-A ") && (l.includes(`--comment ${tag} `) || l.endsWith(`--comment ${tag}`) || l.includes(`"${tag}"`));
+  return { filter: existing.filter.filter(tagged), nat: existing.nat.filter(tagged) };
+}
+
 /** Deletes every rule tagged `tag`. */
 export async function removeRules(tag: string): Promise<void> {
-  const existing = await listBerthRules();
-  const del: Record<"filter" | "nat", string[]> = { filter: [], nat: [] };
-  for (const table of ["filter", "nat"] as const) {
-    for (const l of existing[table]) {
-      if (l.startsWith("-A ") && (l.includes(`--comment ${tag} `) || l.endsWith(`--comment ${tag}`) || l.includes(`"${tag}"`))) {
-        del[table].push(l.replace(/^-A /, "-D "));
-      }
-    }
-  }
+  const tagged = await listRules(tag);
+  const del = { filter: tagged.filter.map((l) => l.replace(/^-A /, "-D ")), nat: tagged.nat.map((l) => l.replace(/^-A /, "-D ")) };
   await restore(del, `remove ${tag} rules`);
 }
 

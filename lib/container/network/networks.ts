@@ -19,9 +19,12 @@ import { MAX_NAME, shortened } from "../state.ts";
 import { BerthError, ConflictError, InvalidArgumentError, NotFoundError } from "../../util/errors.ts";
 import { withLock, withLockSync } from "../../util/lock.ts";
 import { readJsonSync, tempNameFor } from "../../util/atomic_write.ts";
-import { Netlink } from "../../ffi/netlink.ts";
+import type { Netlink } from "../../ffi/netlink.ts";
 import { statLite } from "../../ffi/sys.ts";
 import { addRules, pruneChains, removeRules, type Rule } from "./iptables.ts";
+import { netHost, preparedNetHost } from "./net_host.ts";
+import { stopUserNetns, USER_NETNS } from "../../rootless/network.ts";
+import { rootlessUser } from "../../rootless/paths.ts";
 
 export const DEFAULT_NETWORK = "bridge";
 
@@ -137,7 +140,12 @@ export async function withNetworkLock<T>(root: string, fn: () => Promise<T> | T)
   Deno.mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
   inProcess++;
   try {
-    return await withLock(join(networksDir(root), ".lock"), fn);
+    return await withLock(join(networksDir(root), ".lock"), async () => {
+      // an ordinary user's networks are in their own namespace: found (or made) under the lock, which its end
+      // (removeLocked) holds too
+      await netHost();
+      return await fn();
+    });
   } finally {
     inProcess--;
   }
@@ -198,8 +206,15 @@ function hostRoutes(): Array<{ base: number; prefix: number }> {
   return out;
 }
 
+/** Networks a new one must not overlap: the host's routes, and for a user slirp4netns's network as well. */
+function takenRoutes(): Array<{ base: number; prefix: number; what: string }> {
+  const routes = hostRoutes().map((r) => ({ ...r, what: "a route of the host" }));
+  if (preparedNetHost().user) routes.push({ ...parseSubnet(USER_NETNS.subnet), what: "slirp4netns's network" });
+  return routes;
+}
+
 function freeSubnet(root: string): string {
-  const taken = [...hostRoutes(), ...listNetworks(root).map((n) => parseSubnet(n.subnet))];
+  const taken = [...takenRoutes(), ...listNetworks(root).map((n) => parseSubnet(n.subnet))];
   const candidates: string[] = [];
   for (let b = 88; b < 256; b++) candidates.push(`10.${b}.0.0/16`);
   for (let b = 17; b < 32; b++) candidates.push(`172.${b}.0.0/16`);
@@ -255,7 +270,8 @@ function sysctl(path: string, value: string): void {
 }
 
 async function bringUp(n: NetworkRecord): Promise<void> {
-  const nl = Netlink.open();
+  const where = await netHost();
+  const nl = where.netlink();
   try {
     if (!nl.index(n.bridge)) {
       nl.createBridge(n.bridge);
@@ -267,8 +283,11 @@ async function bringUp(n: NetworkRecord): Promise<void> {
   } finally {
     nl.close();
   }
-  sysctl("/proc/sys/net/ipv4/ip_forward", "1"); // as Docker does: containers reach the outside
-  sysctl(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");
+  // (a user's namespace forwards from its making on, and its published ports arrive on tap0, not on 127.0.0.1)
+  if (!where.user) {
+    sysctl("/proc/sys/net/ipv4/ip_forward", "1"); // as Docker does: containers reach the outside
+    sysctl(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");
+  }
   await removeRules(tagOf(n));
   await addRules(tagOf(n), networkRules(n), `network ${n.name}`);
 }
@@ -276,7 +295,7 @@ async function bringUp(n: NetworkRecord): Promise<void> {
 async function bringDown(n: NetworkRecord): Promise<void> {
   await removeRules(tagOf(n));
   await pruneChains();
-  const nl = Netlink.open();
+  const nl = (await netHost()).netlink();
   try {
     const idx = nl.index(n.bridge);
     if (idx) nl.deleteLink(idx);
@@ -309,7 +328,7 @@ async function createLocked(root: string, name: string, opts: NetworkOptions, au
   if (subnet) {
     const s = parseSubnet(subnet);
     subnet = `${intToIp(s.base)}/${s.prefix}`;
-    const clash = [...listNetworks(root).map((n) => ({ ...parseSubnet(n.subnet), what: `network ${n.name}` })), ...hostRoutes().map((r) => ({ ...r, what: "a route of the host" }))]
+    const clash = [...listNetworks(root).map((n) => ({ ...parseSubnet(n.subnet), what: `network ${n.name}` })), ...takenRoutes()]
       .find((t) => overlaps(t, s));
     if (clash) throw new BerthError(`subnet ${subnet} overlaps with ${clash.what}`);
   } else subnet = freeSubnet(root);
@@ -322,7 +341,7 @@ async function createLocked(root: string, name: string, opts: NetworkOptions, au
     ipRange = `${intToIp(r.base)}/${r.prefix}`;
     if (r.prefix < s.prefix || !overlaps(r, s)) throw new BerthError(`ip range ${opts.ipRange} is not within subnet ${subnet}`);
   }
-  const nl = Netlink.open();
+  const nl = preparedNetHost().netlink();
   let bridge;
   try {
     if (bridgeOpts.bridge && (nl.index(bridgeOpts.bridge) || listNetworks(root).some((n) => n.bridge === bridgeOpts.bridge))) {
@@ -394,6 +413,9 @@ async function removeLocked(root: string, n: NetworkRecord): Promise<void> {
   try {
     Deno.removeSync(leaseDir(root, n.name), { recursive: true });
   } catch { /* gone */ }
+  // an ordinary user's last network: their network namespace and its slirp4netns go too
+  const user = rootlessUser();
+  if (user && !listNetworks(root).length) await stopUserNetns(user);
 }
 
 export interface Lease {
@@ -411,6 +433,7 @@ export async function lease(root: string, name: string, id: string, wanted?: str
   // the common case — the network and its bridge are there — under a synchronous lock: no thread-pool
   // round trips on a container's start-up path. Not while this process holds or awaits the lock
   // already (the supervisor starts containers side by side): blocking the JS thread on it would deadlock.
+  await netHost();
   Deno.mkdirSync(networksDir(root), { recursive: true, mode: 0o700 });
   const fast = inProcess > 0 ? undefined : withLockSync(join(networksDir(root), ".lock"), () => {
     const n = readNetwork(root, name);
@@ -429,7 +452,7 @@ export async function lease(root: string, name: string, id: string, wanted?: str
 }
 
 function bridgePresent(n: NetworkRecord): boolean {
-  const nl = Netlink.open();
+  const nl = preparedNetHost().netlink();
   try {
     return nl.index(n.bridge) > 0;
   } finally {

@@ -11,7 +11,9 @@
 import { BerthError, ConflictError, UsageError } from "../../util/errors.ts";
 import { errno, trySys } from "../../ffi/sys.ts";
 import type { PortSpec } from "../spec.ts";
-import { addRules, publishedPorts, removeRules, type Rule } from "./iptables.ts";
+import { addRules, listRules, publishedPorts, removeRules, type Rule } from "./iptables.ts";
+import { netHost } from "./net_host.ts";
+import { addHostForward, slirpRequest } from "./slirp.ts";
 
 /** `[HOSTIP:][HOSTPORT:]CTRPORT[/tcp|udp]`; a range is not supported. */
 export function parsePublish(s: string): PortSpec {
@@ -78,12 +80,15 @@ export const portsTag = (id: string) => `berth:ctr:${id.slice(0, 12)}`;
  */
 export async function publishPorts(id: string, ip: string, bridge: string, ports: PortSpec[]): Promise<PortSpec[]> {
   if (!ports.length) return [];
+  const where = await netHost();
   const chosen = ports.map((p) => ({ ...p, hostPort: probeHostPort(p.protocol, p.hostIp, p.hostPort) }));
   const rules: Rule[] = [];
   for (const p of chosen) {
     const proto = ["-p", p.protocol];
+    // a user's: slirp4netns listens on the host's address and delivers to the namespace's own on the same port
+    const to = where.user ? [] : p.hostIp ? ["-d", p.hostIp] : [];
     rules.push(
-      { table: "nat", chain: "BERTH-DNAT", spec: [...(p.hostIp ? ["-d", p.hostIp] : []), ...proto, "--dport", String(p.hostPort), "-j", "DNAT", "--to-destination", `${ip}:${p.containerPort}`] },
+      { table: "nat", chain: "BERTH-DNAT", spec: [...to, ...proto, "--dport", String(p.hostPort), "-j", "DNAT", "--to-destination", `${ip}:${p.containerPort}`] },
       { table: "nat", chain: "BERTH-POSTROUTING", spec: ["-s", ip, "-d", ip, ...proto, "--dport", String(p.containerPort), "-j", "MASQUERADE"] },
       { table: "filter", chain: "BERTH-FORWARD", spec: ["-d", ip, "-o", bridge, ...proto, "--dport", String(p.containerPort), "-j", "ACCEPT"] },
     );
@@ -97,10 +102,29 @@ export async function publishPorts(id: string, ip: string, bridge: string, ports
     }
     if (new Set(chosen.map((p) => `${p.protocol}/${p.hostPort}`)).size !== chosen.length) throw new BerthError("a host port is published twice");
   });
+  if (where.user) {
+    try {
+      for (const p of chosen) await addHostForward(where.user.api, p.protocol, p.hostIp, p.hostPort, p.hostPort);
+    } catch (err) {
+      await unpublishPorts(id).catch(() => {});
+      throw err;
+    }
+  }
   return chosen;
 }
 
 export async function unpublishPorts(id: string): Promise<void> {
+  const where = await netHost();
+  if (where.user) {
+    // the host forwards of the container's DNAT rules (the rules say which ports: they outlive a crash of berth)
+    const ports = new Set((await listRules(portsTag(id))).nat.map((l) => l.match(/^-A BERTH-DNAT .*-p (tcp|udp) .*--dport (\d+)/)).filter((m) => !!m).map((m) => `${m[1]}/${m[2]}`));
+    if (ports.size) {
+      const listed = await slirpRequest(where.user.api, { execute: "list_hostfwd" });
+      for (const e of listed.entries ?? listed.return?.entries ?? []) {
+        if (ports.has(`${e.proto}/${e.guest_port}`)) await slirpRequest(where.user.api, { execute: "remove_hostfwd", arguments: { id: e.id } });
+      }
+    }
+  }
   await removeRules(portsTag(id));
 }
 

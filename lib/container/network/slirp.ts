@@ -116,7 +116,7 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
 }
 
 /** Waits until the namespace has its default route (slirp4netns configured tap0); its error if it died. */
-async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> {
+export async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> {
   let ended = false;
   const status = slirp.status.then((s) => (ended = true, s));
   const t0 = performance.now();
@@ -127,8 +127,11 @@ async function configured(pid: number, slirp: Deno.ChildProcess): Promise<void> 
       if (/^tap0\s+00000000\s/m.test(Deno.readTextFileSync(`/proc/${pid}/net/route`))) return;
     } catch { /* not yet */ }
     if (ended) {
-      await status;
-      const why = (await new Response(slirp.stderr).text()).trim().split("\n").pop();
+      const { code } = await status;
+      let why = `exit code ${code}`;
+      try {
+        why = (await new Response(slirp.stderr).text()).trim().split("\n").pop() || why;
+      } catch { /* its stderr is not berth's to read */ }
       throw new BerthError(`rootless: slirp4netns failed: ${why}`);
     }
     if (performance.now() - t0 > 5000) throw new BerthError("rootless: slirp4netns did not configure the network in 5 s");
@@ -141,25 +144,48 @@ async function forwardPorts(api: string, ports: PortSpec[]): Promise<PortSpec[]>
   const out: PortSpec[] = [];
   for (const p of ports) {
     const hostPort = probeHostPort(p.protocol, p.hostIp, p.hostPort);
-    const req = { execute: "add_hostfwd", arguments: { proto: p.protocol, host_addr: p.hostIp || "0.0.0.0", host_port: hostPort, guest_port: p.containerPort } };
-    const conn = await connectApi(api);
-    try {
-      await conn.write(new TextEncoder().encode(JSON.stringify(req)));
-      await conn.closeWrite();
-      const reply = JSON.parse(await new Response(conn.readable).text()) as { error?: { desc?: string } };
-      if (reply.error) throw new BerthError(`Bind for ${p.hostIp || "0.0.0.0"}:${hostPort} failed: ${reply.error.desc ?? "slirp4netns refused it"}`);
-    } finally {
-      try {
-        conn.close();
-      } catch { /* closed by the read */ }
-    }
+    await addHostForward(api, p.protocol, p.hostIp, hostPort, p.containerPort);
     out.push({ ...p, hostPort });
   }
   return out;
 }
 
+/** One host forward of the slirp4netns at `api`: HOSTIP:HOSTPORT on the host to GUESTPORT in its namespace. */
+export async function addHostForward(api: string, proto: "tcp" | "udp", hostIp: string, hostPort: number, guestPort: number): Promise<void> {
+  const reply = await slirpRequest(api, { execute: "add_hostfwd", arguments: { proto, host_addr: hostIp || "0.0.0.0", host_port: hostPort, guest_port: guestPort } });
+  if (reply.error) throw new BerthError(`Bind for ${hostIp || "0.0.0.0"}:${hostPort} failed: ${reply.error.desc ?? "slirp4netns refused it"}`);
+}
+
+interface HostForward {
+  id: number;
+  proto: string;
+  host_port: number;
+  guest_port: number;
+}
+
+export interface SlirpReply {
+  return?: { id?: number; entries?: HostForward[] };
+  /** list_hostfwd's answer (slirp4netns 1.2 does not wrap it in `return`) */
+  entries?: HostForward[];
+  error?: { desc?: string };
+}
+
+/** One request to slirp4netns's API socket (one JSON object per connection) and its reply. */
+export async function slirpRequest(api: string, req: Record<string, unknown>): Promise<SlirpReply> {
+  const conn = await connectApi(api);
+  try {
+    await conn.write(new TextEncoder().encode(JSON.stringify(req)));
+    await conn.closeWrite();
+    return JSON.parse(await new Response(conn.readable).text()) as SlirpReply;
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the read */ }
+  }
+}
+
 /** slirp4netns opens /dev/net/tun as berth's user: refused unless the device is open to everyone. */
-function checkTun(): void {
+export function checkTun(): void {
   try {
     Deno.openSync("/dev/net/tun", { read: true, write: true }).close();
   } catch (err) {

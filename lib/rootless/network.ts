@@ -1,0 +1,134 @@
+/**
+ * An ordinary user's own network namespace, where their user-defined networks live, as Podman's
+ * "rootless-netns": berth's bridges, veths and iptables rules cannot be made in the host's namespace by a user,
+ * but can in a namespace of the user's namespace. It is held by a sleeping stub and reaches the outside through
+ * one slirp4netns (tap0, 10.0.2.100; its gateway 10.0.2.2 and DNS 10.0.2.3), whose host forwards carry the
+ * user's published ports into it, where berth's DNAT rules take them on to the containers.
+ *
+ * Made on the first need and kept (as the user namespace's holder is) while both processes live; one that lost
+ * either is made anew, and the networks' bridges come back on their next use.
+ *
+ * @example
+ * ```ts
+ * const ns = await userNetns(user);
+ * // /proc/${ns.pid}/ns/net is the namespace; ns.api is its slirp4netns's API socket
+ * ```
+ */
+import { BerthError, messageOf } from "../util/errors.ts";
+import { withLock } from "../util/lock.ts";
+import { procStat } from "../util/proc_stat.ts";
+import { writeFileAtomicSync } from "../util/atomic_write.ts";
+import { spawnInit } from "../runtime/spawn_init.ts";
+import { SYS } from "../runtime/init_program.ts";
+import { CLONE_NEWNET } from "../ffi/namespaces.ts";
+import { checkTun, configured } from "../container/network/slirp.ts";
+import { debug } from "../util/log.ts";
+import { type RootlessUser, userPaths } from "./paths.ts";
+
+export interface UserNetns {
+  /** the holder: its /proc/PID/ns/net is the namespace */
+  pid: number;
+  /** its start time (a pid alone could be another process's by now) */
+  startTime: number;
+  /** slirp4netns's API socket (host forwards) */
+  api: string;
+}
+
+/** the user's network namespace's addresses on slirp4netns's network (its host forwards arrive at `ip`) */
+export const USER_NETNS = { ip: "10.0.2.100", subnet: "10.0.2.0/24" };
+
+/** Whether `ns`'s holder still lives (a long-lived berth, the supervisor, checks before it uses the namespace). */
+export function netnsAlive(ns: UserNetns): boolean {
+  return ALIVE(ns.pid, ns.startTime);
+}
+
+const ALIVE = (pid: number, start: number) => {
+  const s = procStat(pid);
+  return !!s && s.startTime === start && s.state !== "Z";
+};
+
+/** The user's network namespace, made first if there is none (or only part of one). */
+export async function userNetns(user: RootlessUser): Promise<UserNetns> {
+  const runtime = userPaths(user).runtime;
+  const record = `${runtime}/netns.pid`;
+  const api = `${runtime}/netns-slirp.sock`;
+  return await withLock(`${runtime}/netns.lock`, async () => {
+    let ids: number[] = [];
+    try {
+      ids = Deno.readTextFileSync(record).trim().split(" ").map(Number);
+    } catch { /* none yet */ }
+    const [holder, holderStart, slirp, slirpStart] = ids;
+    if (ids.length === 4 && ALIVE(holder, holderStart) && ALIVE(slirp, slirpStart)) return { pid: holder, startTime: holderStart, api };
+    // a half: the other goes too (a namespace without its way out, or a slirp4netns for a namespace that is gone)
+    await removeNetns(runtime, ids);
+    const made = await makeNetns(api);
+    writeFileAtomicSync(record, `${made.holder.pid} ${made.holder.start} ${made.slirp.pid} ${made.slirp.start}\n`, 0o600);
+    return { pid: made.holder.pid, startTime: made.holder.start, api };
+  });
+}
+
+/** Ends the user's network namespace, if there is one (their last network is gone: nothing is left running). */
+export async function stopUserNetns(user: RootlessUser): Promise<void> {
+  const runtime = userPaths(user).runtime;
+  await withLock(`${runtime}/netns.lock`, async () => {
+    try {
+      await removeNetns(runtime, Deno.readTextFileSync(`${runtime}/netns.pid`).trim().split(" ").map(Number));
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  });
+}
+
+async function removeNetns(runtime: string, [holder, holderStart, slirp, slirpStart]: number[]): Promise<void> {
+  for (const [pid, start] of [[holder, holderStart], [slirp, slirpStart]]) {
+    if (pid && ALIVE(pid, start)) Deno.kill(pid, "SIGKILL");
+  }
+  await Deno.remove(`${runtime}/netns-slirp.sock`).catch(() => {});
+  await Deno.remove(`${runtime}/netns.pid`).catch(() => {});
+}
+
+async function makeNetns(api: string): Promise<{ holder: { pid: number; start: number }; slirp: { pid: number; start: number } }> {
+  checkTun();
+  // it outlives the command: reaped by this berth if it ends first (berth exits without waiting for it), else by
+  // the user namespace's pid 1; as slirp4netns is
+  const stub = spawnInit(() => {}, {}, "inherit");
+  stub.start((p) => {
+    p.call("own session", SYS.setsid, []); // no terminal's signals
+    p.call("unshare the network namespace", SYS.unshare, [CLONE_NEWNET]);
+    // the namespace routes between its bridges and tap0 (a new namespace starts with forwarding off)
+    p.call("open ip_forward", SYS.open, ["/proc/sys/net/ipv4/ip_forward", 1 /* O_WRONLY */, 0]);
+    p.call("write 1 to it", SYS.write, [0, "1", 1], { previousResult: true });
+    // nothing of the command's: its stdio (a caller's pipe would never end) and the report pipe (its end is the go)
+    p.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0]);
+    for (const fd of [0, 1, 2]) p.call(`/dev/null on fd ${fd}`, SYS.dup2, [0, fd], { previousResult: true });
+    p.call("close the rest", SYS.close_range, [3, 0xffffffff, 0]);
+    p.sleepForever();
+  });
+  let slirp: Deno.ChildProcess | undefined;
+  try {
+    await stub.ready;
+    debug("user netns: made");
+    try {
+      slirp = new Deno.Command("slirp4netns", {
+        args: ["--configure", "--mtu=65520", "--disable-host-loopback", "--api-socket", api, String(stub.pid), "tap0"],
+        stdin: "null",
+        stdout: "null",
+        stderr: "null", // a pipe would end with this command, and its next warning would be its SIGPIPE
+        detached: true, // its own session: it outlives the command, and no Ctrl-C of it reaches it
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
+      throw err;
+    }
+    await configured(stub.pid, slirp);
+    const holder = procStat(stub.pid), s = procStat(slirp.pid);
+    if (!holder || !s) throw new BerthError("rootless: the network namespace's processes died at once");
+    return { holder: { pid: stub.pid, start: holder.startTime }, slirp: { pid: slirp.pid, start: s.startTime } };
+  } catch (err) {
+    try {
+      slirp?.kill("SIGKILL");
+    } catch { /* gone */ }
+    stub.abort();
+    throw err instanceof BerthError ? err : new BerthError(`rootless: the user's network namespace: ${messageOf(err)}`);
+  }
+}
