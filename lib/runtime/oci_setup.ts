@@ -78,6 +78,8 @@ export interface OciSetupInput {
   forkParent?: Label;
   /** a user namespace without a network namespace of its own: /sys is bound from the host, not mounted */
   sysfsByBind?: boolean;
+  /** the process is in a user namespace — the container's own, or the one berth runs in for an ordinary user */
+  inUserNamespace?: boolean;
 }
 
 /** oom_score_adj and rlimits, set on the process itself (inherited by its children and across execve). */
@@ -102,8 +104,8 @@ export function ociProgram(p: InitProgram, input: OciSetupInput): void {
   const forkParent = userns?.pid ? p.label() : undefined;
   ociNamespaceCalls(p, input.config, { reportFd: input.reportFd, forkParent });
   const ownNet = input.config.linux?.namespaces?.some((n) => n.type === "network" && !n.path);
-  // in a user namespace (the container's own, or an ordinary user's berth's) without its own network namespace
-  ociSetupProgram(p, { ...input, forkParent, sysfsByBind: (!!userns || inUserNamespace()) && !ownNet });
+  const inUserns = !!userns || inUserNamespace();
+  ociSetupProgram(p, { ...input, forkParent, inUserNamespace: inUserns, sysfsByBind: inUserns && !ownNet });
   if (forkParent) {
     p.mark(forkParent);
     p.call("wait to be let go", SYS.rt_sigtimedwait, [USR1_SET, null, null, 8]);
@@ -250,7 +252,7 @@ export function ociSetupProgram(p: InitProgram, input: OciSetupInput): void {
   p.call("umask", SYS.umask, [0]);
   // in a user namespace (the container's own, or the one berth itself runs in for an ordinary user) mknod is
   // refused: the host's nodes are bound onto empty files instead (runc's way)
-  const userns = !!newUserNamespace(config) || inUserNamespace();
+  const userns = input.inUserNamespace ?? (!!newUserNamespace(config) || inUserNamespace());
   const bindDevice = (path: string) => {
     const slash = path.lastIndexOf("/");
     enter(path.slice(0, slash) || "/");
