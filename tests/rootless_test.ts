@@ -90,6 +90,19 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     assertEquals((await as(USER, ["run", "--rm", "--network", "none", "rl:wh2", ...look])).stdout, "c\ngone\n");
     const copied = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && BERTH_STORAGE=copy ${BERTH} run --rm --network none rl:wh2 sh -c 'ls /d; test -e /gone || echo gone; grep -c " / overlay " /proc/mounts'`]);
     assertEquals([copied.stdout, copied.stderr], ["c\ngone\n0\n", ""]);
+    // the switch itself, on a kernel's real refusal: storage on an overlayfs (berth in a container), which overlay
+    // refuses as an upper layer (EINVAL), so each container gets the copy without being asked
+    // (mounted in the user's own mount namespace: one of root's made now would not reach it)
+    const ov = `/home/${USER}/ov`;
+    const mounted = await as(USER, ["unshare", "sh", "-c", `mkdir -p ${ov}/l ${ov}/u ${ov}/w ${ov}/m && mount -t overlay overlay -o lowerdir=${ov}/l,upperdir=${ov}/u,workdir=${ov}/w ${ov}/m`]);
+    assertEquals(mounted.code, 0, mounted.stderr);
+    try {
+      const onOverlay = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && export XDG_DATA_HOME=${ov}/m && ${BERTH} load -q -i ${ctx}/rl.tar >/dev/null && ${BERTH} --debug run --rm --network none rl:1 cat /home/owned`]);
+      assertEquals(onOverlay.stdout, "app's\n", onOverlay.stderr);
+      assertMatch(onOverlay.stderr, /rootfs: overlay refused \(mount .*: Invalid argument\): copying the layers/);
+    } finally {
+      await as(USER, ["unshare", "umount", "-l", `${ov}/m`]);
+    }
     const shadow = await as(USER, ["run", "--rm", "--network", "none", "-v", "/etc/shadow:/s:ro", "-v", "/root:/r", "rl:1", "sh", "-c", "cat /s; ls /r"]);
     assertEquals(shadow.code, 1);
     assertMatch(shadow.stderr, /cat: can't open '\/s': Permission denied\nls: can't open '\/r': Permission denied/);
