@@ -41,6 +41,24 @@ export async function readAsync(fd: number, buf: Uint8Array<ArrayBuffer>): Promi
   }
 }
 
+/** one read buffer for every {@link readChunk}: an idle reader (a detached container's quiet pipe) holds none */
+const scratch = new Uint8Array(65536);
+
+/**
+ * What one read gets once `fd` is readable (empty at the end), in an array of its own size: the read and the
+ * copy out of the shared buffer happen in one synchronous step, so readers never see each other's bytes.
+ */
+export async function readChunk(fd: number): Promise<Uint8Array<ArrayBuffer>> {
+  for (;;) {
+    await whenReadable(fd);
+    try {
+      return scratch.slice(0, sys("read", NR.read, fd, scratch, scratch.length));
+    } catch (err) {
+      if (!(err instanceof ErrnoError) || err.code !== EAGAIN) throw err;
+    }
+  }
+}
+
 /** Everything read from `fd` until its end, as text; `fd` is closed afterwards (a child's stderr pipe). */
 export async function readAllText(fd: number): Promise<string> {
   const chunks: Uint8Array[] = [];
@@ -76,12 +94,12 @@ export function fdReadable(fd: number): ReadableStream<Uint8Array> {
   };
   return new ReadableStream({
     async pull(controller) {
-      const buf = new Uint8Array(65536);
-      const n = await readAsync(fd, buf).catch(() => 0);
-      if (n <= 0) {
+      // a stream is pulled as soon as it is made: a buffer of its own would wait, idle, for as long as the fd
+      const chunk = await readChunk(fd).catch(() => new Uint8Array());
+      if (!chunk.length) {
         closeOnce();
         controller.close();
-      } else controller.enqueue(buf.subarray(0, n));
+      } else controller.enqueue(chunk);
     },
     cancel: closeOnce,
   });

@@ -137,6 +137,9 @@ export function spawnInit(
     throw new SetupError(step, Number(v.getBigUint64(8, true)));
   })();
   ready.catch(() => {}); // the caller awaits it; no unhandled rejection meanwhile
+  // the setup program is only wanted to name a failed step: not kept for the container's life (a detached
+  // container's supervisor would hold every one of them)
+  ready.finally(() => (part2 = undefined)).catch(() => {});
   let writeOpen = true;
   const closeWrite = () => {
     if (writeOpen) {
