@@ -3,9 +3,8 @@
  * `lib/` and `mod.ts`.
  */
 import "./lib/image/pull_worker.ts"; // starts itself when this bundle is loaded as a layer worker
-import { type Command, commandHelp, invoke, out } from "./lib/cli/command.ts";
-import { parseGlobal } from "./lib/cli/global.ts";
-import { generalHelp } from "./lib/cli/help.ts";
+import type { Command } from "./lib/cli/command.ts";
+import { codeCacheTurn, runCommandLine } from "./lib/cli/command_line.ts";
 import { runcMain } from "./lib/runc/main.ts";
 import { createCommand } from "./lib/cli/create.ts";
 import { attachCommand } from "./lib/cli/attach.ts";
@@ -24,7 +23,7 @@ import { versionCommand } from "./lib/cli/version.ts";
 import { portCommand } from "./lib/cli/port.ts";
 import { eventsCommand } from "./lib/cli/events.ts";
 import { imageCommand } from "./lib/cli/image.ts";
-import { CONTAINER_VERBS, containerCommand } from "./lib/cli/container.ts";
+import { containerCommand } from "./lib/cli/container.ts";
 import { restartCommand } from "./lib/cli/restart.ts";
 import { rmCommand } from "./lib/cli/rm.ts";
 import { startCommand } from "./lib/cli/start.ts";
@@ -52,11 +51,7 @@ import { pushCommand } from "./lib/cli/push.ts";
 import { volumeCommand } from "./lib/cli/volume.ts";
 import { systemCommand } from "./lib/cli/system.ts";
 import { unshareCommand } from "./lib/cli/unshare.ts";
-import { joinedByHeader, runInUserNamespace, userOutsideNamespace } from "./lib/rootless/userns.ts";
 import { setWorkerEntry } from "./lib/image/worker_pool.ts";
-import { BerthError, userMessage } from "./lib/util/errors.ts";
-import { setDebug } from "./lib/util/log.ts";
-import { VERSION } from "./lib/version.ts";
 import { fastExit } from "./lib/ffi/sys.ts";
 
 const commands: Record<string, Command> = {
@@ -124,39 +119,9 @@ export async function main(argv: string[]): Promise<number> {
   // the OCI runtime has runc's command line, not berth's: `berth-runc …` or `berth runtime …`
   if (calledAsRuntime()) return await runcMain(argv);
   if (argv[0] === "runtime") return await runcMain(argv.slice(1));
-  try {
-    const { global, command, rest, version, help } = parseGlobal(argv);
-    setDebug(global.debug);
-    if (version) {
-      out(`berth version ${VERSION}`);
-      return 0;
-    }
-    if (!command || help || command === "help") {
-      const topic = command === "help" ? rest[0] : undefined;
-      out(topic && commands[topic] ? commandHelp(commands[topic]) : generalHelp(commands));
-      return command || help ? 0 : 1;
-    }
-    // an ordinary user's berth works in its own user namespace (lib/rootless/userns.ts)
-    if (joinedByHeader()) return 143;
-    const user = userOutsideNamespace();
-    if (user) return await runInUserNamespace(argv, user);
-    // `berth container CMD …` is `berth CMD …`, as `docker container CMD` is `docker CMD` (ls is ps)
-    const [name, args] = command === "container" && CONTAINER_VERBS[rest[0]] && rest[0] !== "inspect" ? [CONTAINER_VERBS[rest[0]], rest.slice(1)] : [command, rest];
-    const cmd = commands[name];
-    if (!cmd) throw new BerthError(`'${name}' is not a berth command.\nSee 'berth --help'.`);
-    exitFast = !!cmd.fastExit;
-    return await invoke(cmd, global, args);
-  } catch (err) {
-    if (err instanceof BerthError) {
-      console.error(`berth: ${err.message}`);
-      return err.exitCode;
-    }
-    // the reader of our output went away (`berth images | head -1`): end quietly, as a pipe's writer does
-    if (err instanceof Deno.errors.BrokenPipe) return 141;
-    if (Deno.env.get("BERTH_DEBUG") === "1") console.error(err);
-    console.error(`berth: ${userMessage(err)}`);
-    return 125;
-  }
+  const { code, fastExit } = await runCommandLine(argv, commands);
+  exitFast = fastExit;
+  return code;
 }
 
 // In a Worker this same file is only the layer worker's carrier (see the import above).
@@ -166,5 +131,6 @@ if (import.meta.main && !("WorkerGlobalScope" in globalThis)) {
   // `run` writes everything synchronously: it leaves without Deno's teardown of threads and isolates
   // (~5 ms, a tenth of a container's start-up)
   if (exitFast) fastExit(code);
+  await codeCacheTurn();
   Deno.exit(code);
 }

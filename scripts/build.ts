@@ -3,7 +3,8 @@
  *
  * - With a denort runtime (`DENORT_BIN`, or `deno compile` able to fetch one) it is `deno compile`'s output.
  * - Otherwise (this offline environment) it is a self-extracting file: a short POSIX sh header, then a
- *   gzip'd tar of the Deno runtime and berth's bundled JavaScript. The first run unpacks them once into
+ *   gzip'd tar of the Deno runtime and berth's bundled JavaScript (the whole berth, the OCI runtime's command
+ *   line, and `run` alone: the header picks one). The first run unpacks them once into
  *   a cache directory named by the payload's hash; every run then `exec`s Deno on the bundle (the
  *   header costs ~1 ms). Either way the file is the whole program.
  */
@@ -29,15 +30,18 @@ if (denort) {
   Deno.exit(0);
 }
 
-// Self-extracting build: payload = tar.gz of { deno, berth.js, runc.js } — runc.js is the OCI runtime's
+// Self-extracting build: payload = tar.gz of { deno, berth.js, runc.js, run.js } — runc.js is the OCI runtime's
 // own, smaller bundle (lib/runc/entry.ts), which the header picks for `berth-runc …` and `berth runtime …`
 await run(deno, ["bundle", "--quiet", "--platform", "deno", "--no-lock", "-o", `${dist}/runc.js`, "lib/runc/entry.ts"]);
+// and `berth run`'s (run_main.ts): about half of berth.js, so half of V8's compile at every container start
+await run(deno, ["bundle", "--quiet", "--platform", "deno", "--no-lock", "-o", `${dist}/run.js`, "run_main.ts"]);
 const stage = await Deno.makeTempDir({ prefix: "berth-build-" });
 try {
   await Deno.copyFile(deno, `${stage}/deno`);
   await Deno.copyFile(`${dist}/berth.js`, `${stage}/berth.js`);
   await Deno.copyFile(`${dist}/runc.js`, `${stage}/runc.js`);
-  await run("tar", ["-C", stage, "-cf", `${stage}/payload.tar`, "deno", "berth.js", "runc.js"]);
+  await Deno.copyFile(`${dist}/run.js`, `${stage}/run.js`);
+  await run("tar", ["-C", stage, "-cf", `${stage}/payload.tar`, "deno", "berth.js", "runc.js", "run.js"]);
   await run("gzip", ["-6", "-n", `${stage}/payload.tar`]);
   const payload = await Deno.readFile(`${stage}/payload.tar.gz`);
   const hash = createHash("sha256").update(payload).digest("hex").slice(0, 16);
@@ -55,12 +59,18 @@ if [ ! -f "$d/ok" ]; then
   fi
 fi
 case "$0" in /*) self="$0" ;; *) self="$PWD/$0" ;; esac # berth re-executes itself (the supervisor)
-js=berth.js # the OCI runtime's command line loads its own bundle
+js=berth.js # the OCI runtime's command line loads its own bundle, and \`run\` one of only what it needs
 case "$self" in */berth-runc) js=runc.js ;; *) if [ "$1" = runtime ]; then js=runc.js; shift; fi ;; esac
+if [ $js = berth.js ]; then
+  v=; for a in "$@"; do
+    if [ -n "$v" ]; then v=; continue; fi
+    case $a in --root|--insecure-registry) v=1 ;; --root=*|--insecure-registry=*|--debug|-D) ;; run) js=run.js; break ;; *) break ;; esac
+  done
+fi
 export BERTH_SELF="$self" DENO_DIR="$d/cache" DENO_NO_UPDATE_CHECK=1
 # an ordinary user whose namespaces' holder lives (lib/rootless/userns.ts): nsenter joins them, without a Deno
 # started only to do that; uid and gid stay (--preserve-credentials): the user is root in the namespace
-if [ -z "$BERTH_ROOTLESS" ] && [ $js = berth.js ] && command -v nsenter >/dev/null; then
+if [ -z "$BERTH_ROOTLESS" ] && [ $js != runc.js ] && command -v nsenter >/dev/null; then
   while read -r k r _; do case $k in Uid:) u=$r ;; Gid:) g=$r ;; esac; done </proc/self/status
   case $XDG_RUNTIME_DIR in /*) rt=$XDG_RUNTIME_DIR/berth ;; *) rt=/tmp/berth-run-$u ;; esac
   live() { read -r s <"/proc/$1/stat" || return 1; h=$2 s=\${s##*) }; set -- $s; [ "$1" != Z ] && [ "\${20}" = "$h" ]; }
