@@ -100,6 +100,23 @@ Deno.test("hostile layer: metadata of a directory later replaced by a symlink to
   });
 });
 
+Deno.test("hostile layer: overlay's own xattrs (trusted.overlay.* and, for a user's userxattr mounts, user.overlay.*) are never taken from an image", PROC, async () => {
+  await withRegistry(async (reg, root) => {
+    const x = (v: string) => new TextEncoder().encode(v);
+    const layer = await tarEntries([
+      { name: "d/", type: "dir", mode: 0o755, xattrs: new Map([["trusted.overlay.opaque", x("y")], ["user.overlay.opaque", x("y")], ["user.overlay.redirect", x("/etc")], ["user.kept", x("1")]]) },
+      { name: "d/f", type: "file", mode: 0o644, data: "", xattrs: new Map([["user.overlay.whiteout", x("y")], ["trusted.overlay.metacopy", x("")], ["user.kept", x("2")]]) },
+    ]);
+    const img = buildImage({ layers: [layer] });
+    await pushImage(reg.url, "ovx", "latest", img);
+    const r = await berth(root, ["pull", `${reg.host}/ovx`]);
+    assertEquals(r.code, 0, r.stderr);
+    const layerDir = join(root, "layers/sha256", img.diffIds[0].slice(7));
+    assertEquals(xattrNames(join(layerDir, "d")), ['user.kept="1"']);
+    assertEquals(xattrNames(join(layerDir, "d/f")), ['user.kept="2"']);
+  });
+});
+
 Deno.test("hostile container: cp out gives symlinks as symlinks, never the host file they name", PROC, withHost(async (host) => {
   const { base } = await runImages();
   Deno.writeTextFileSync(join(host, "secret"), "HOST SECRET\n");

@@ -100,6 +100,9 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
       const onOverlay = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && export XDG_DATA_HOME=${ov}/m && ${BERTH} load -q -i ${ctx}/rl.tar >/dev/null && ${BERTH} --debug run --rm --network none rl:1 cat /home/owned`]);
       assertEquals(onOverlay.stdout, "app's\n", onOverlay.stderr);
       assertMatch(onOverlay.stderr, /rootfs: overlay refused \(mount .*: Invalid argument\): copying the layers/);
+      // whiteouts there: the kernel refuses a user's 0:0 device on an overlayfs, so they take overlay's xattr form
+      const wh = await sh(["su", "-", USER, "-s", "/bin/sh", "-c", `cd /tmp && export XDG_DATA_HOME=${ov}/m && ${BERTH} load -q -i ${ctx}/wh.tar >/dev/null && ${BERTH} run --rm --network none rl:wh sh -c 'ls /d; test -e /gone || echo gone'`]);
+      assertEquals([wh.stdout, wh.stderr], ["b\ngone\n", ""]);
     } finally {
       await as(USER, ["unshare", "umount", "-l", `${ov}/m`]);
     }

@@ -5,7 +5,7 @@
  * a temporary mount of its rootfs. Container paths are resolved inside its root, so a symlink in the
  * container never leads berth to a host file.
  */
-import { isWhiteoutStat, openSubdir, writeFlattened, writeTreeAt } from "../image/flatten.ts";
+import { isWhiteoutAt, openSubdir, writeFlattened, writeTreeAt } from "../image/flatten.ts";
 import { LayerApplier } from "../image/layer_apply.ts";
 import { writeTarArchive } from "../image/output_file.ts";
 import { TarParser } from "../image/tar_reader.ts";
@@ -306,7 +306,7 @@ export async function diffContainer(root: string, ref: string): Promise<string[]
           closeQuietly(fd);
         }
       };
-      if (isWhiteoutStat(st)) {
+      if (isWhiteoutAt(dirFd, name, st)) {
         out.push(`D ${path}`);
         changed = true;
       } else if (isDirMode(st.mode) && inLower(path)) {

@@ -17,7 +17,7 @@ import { copyEntry } from "./copy_tree.ts";
 import { inUserNamespace, MNT_DETACH, mount, MS_BIND, umount2 } from "../ffi/namespaces.ts";
 import { BerthError, messageOf } from "../util/errors.ts";
 import { debug } from "../util/log.ts";
-import { hasOpaqueMark } from "../image/overlay_xattr.ts";
+import { hasOpaqueMark, isWhiteout } from "../image/overlay_xattr.ts";
 
 // mount(2) passes options in one page; leave room for upperdir and workdir
 const MAX_OPTIONS = 3800;
@@ -72,7 +72,7 @@ function copyRootfs(layers: string[], merged: string): string {
   return merged;
 }
 
-/** Copies an overlay-form layer over `dst`: char 0:0 files delete, opaque dirs replace. */
+/** Copies an overlay-form layer over `dst`: whiteouts delete, opaque dirs replace. */
 function applyLayerCopy(src: string, dst: string): void {
   for (const e of Deno.readDirSync(src)) {
     const s = `${src}/${e.name}`;
@@ -85,7 +85,7 @@ function applyLayerCopy(src: string, dst: string): void {
         return null;
       }
     })();
-    if (st.isCharDevice && st.rdev === 0) {
+    if (isWhiteout(s, { mode: st.mode!, rdev: st.rdev!, size: st.size })) {
       if (existing) Deno.removeSync(d, { recursive: true });
       continue;
     }

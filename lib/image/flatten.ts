@@ -39,7 +39,7 @@ import {
 import { devNumbers } from "../ffi/sys.ts";
 import type { TarEntryType } from "./tar_reader.ts";
 import type { TarWriteEntry, TarWriter } from "./tar_writer.ts";
-import { hasOpaqueMark } from "./overlay_xattr.ts";
+import { hasOpaqueMark, isWhiteout } from "./overlay_xattr.ts";
 
 interface Found {
   dirFd: number;
@@ -48,7 +48,8 @@ interface Found {
   layer: number;
 }
 
-export const isWhiteoutStat = (st: Stat) => (st.mode & S_IFMT) === S_IFCHR && st.rdev === 0;
+/** Whether `name` in `dirFd` (`st` its lstat) is a whiteout (either of overlay's forms: see overlay_xattr.ts). */
+export const isWhiteoutAt = (dirFd: number, name: string, st: Stat) => isWhiteout(fdPath(dirFd, name), st);
 
 /** Whether `name` in `dirFd` carries overlay's opaque mark. */
 export function isOpaqueAt(dirFd: number, name: string): boolean {
@@ -189,7 +190,7 @@ async function writeMerged(w: TarWriter, sources: number[], rel: string, links: 
       if (found.has(name) || hidden.has(name)) continue;
       const st = statAt(dirFd, name);
       if (!st) continue;
-      if (isWhiteoutStat(st)) hidden.add(name);
+      if (isWhiteoutAt(dirFd, name, st)) hidden.add(name);
       else found.set(name, { dirFd, name, st, layer });
     }
   });

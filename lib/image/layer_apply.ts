@@ -23,7 +23,14 @@ import {
   tryOpenInRoot,
 } from "../ffi/dir_fd.ts";
 import type { TarEntry, TarHandler } from "./tar_reader.ts";
-import { opaqueXattr } from "./overlay_xattr.ts";
+import { makeXattrWhiteout, opaqueXattr } from "./overlay_xattr.ts";
+import { inUserNamespace } from "../ffi/namespaces.ts";
+
+/**
+ * overlay's own attributes in an image would change how the stack is read (whiteouts, opaque dirs, redirects,
+ * metacopy): never taken from a layer — trusted.overlay.* (root's mounts) nor user.overlay.* (a user's, `userxattr`)
+ */
+const overlayOwn = (name: string) => name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.");
 
 export class LayerEscapeError extends Error {
   constructor(name: string, why: string) {
@@ -145,7 +152,13 @@ export class LayerApplier implements TarHandler {
       if (!hidden || hidden === "." || hidden === "..") throw new LayerEscapeError(e.name, "bad whiteout");
       const path = `${parent}/${hidden}`;
       this.#clear(path, false);
-      libc.mknod(path, libc.S_IFCHR, 0, 0);
+      try {
+        libc.mknod(path, libc.S_IFCHR, 0, 0);
+      } catch (err) {
+        // EPERM in a user namespace: its storage refuses device nodes (an overlayfs): overlay's xattr whiteout
+        if (!(err instanceof libc.ErrnoError && err.code === 1 && inUserNamespace())) throw err;
+        makeXattrWhiteout(parent, hidden);
+      }
       return;
     }
     const path = `${parent}/${base}`;
@@ -234,15 +247,14 @@ export class LayerApplier implements TarHandler {
 
   #setXattrsFd(fd: number, e: TarEntry): void {
     for (const [k, v] of e.xattrs) {
-      if (k.startsWith("trusted.overlay.")) continue;
+      if (overlayOwn(k)) continue;
       libc.fsetxattr(fd, k, v as Uint8Array<ArrayBuffer>);
     }
   }
 
   #setXattrs(path: string, e: TarEntry): void {
     for (const [k, v] of e.xattrs) {
-      // overlay's own attributes in an image would change how the stack is read: never take them
-      if (k.startsWith("trusted.overlay.")) continue;
+      if (overlayOwn(k)) continue;
       libc.lsetxattr(path, k, v as Uint8Array<ArrayBuffer>);
     }
   }

@@ -5,7 +5,7 @@
  * directory fds without following symlinks: the container may still be changing the directory.
  */
 import { closeQuietly, isDirMode, listDir, openDir, statAt } from "../ffi/dir_fd.ts";
-import { isOpaqueAt, isWhiteoutStat, openSubdir, writeEntryAt } from "./flatten.ts";
+import { isOpaqueAt, isWhiteoutAt, openSubdir, writeEntryAt } from "./flatten.ts";
 import type { TarWriter } from "./tar_writer.ts";
 
 /** Writes `dir` as a layer; `skip` holds paths ("/etc/hosts") that are not the layer's content. */
@@ -17,7 +17,7 @@ export async function writeLayerFromDir(dir: string, w: TarWriter, skip: Set<str
       if (skip.has(`${rel}/${name}`)) continue;
       const st = statAt(dirFd, name);
       if (!st) continue;
-      if (isWhiteoutStat(st)) {
+      if (isWhiteoutAt(dirFd, name, st)) {
         await w.add({ name: rel ? `${rel.slice(1)}/.wh.${name}` : `.wh.${name}`, type: "file", mode: 0o644, size: 0, mtime: Math.floor(st.mtimeMs / 1000) });
         continue;
       }
