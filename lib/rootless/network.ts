@@ -16,12 +16,12 @@
  */
 import { BerthError, messageOf } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
-import { procStat } from "../util/proc_stat.ts";
+import { processLives, procStat } from "../util/proc_stat.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
 import { spawnInit } from "../runtime/spawn_init.ts";
 import { SYS } from "../runtime/init_program.ts";
 import { CLONE_NEWNET } from "../ffi/namespaces.ts";
-import { checkTun, configured } from "../container/network/slirp.ts";
+import { checkTun, configured, spawnSlirp4netns } from "../container/network/slirp.ts";
 import { debug } from "../util/log.ts";
 import { type RootlessUser, userPaths } from "./paths.ts";
 
@@ -39,30 +39,30 @@ export const USER_NETNS = { ip: "10.0.2.100", subnet: "10.0.2.0/24" };
 
 /** Whether `ns`'s holder still lives (a long-lived berth, the supervisor, checks before it uses the namespace). */
 export function netnsAlive(ns: UserNetns): boolean {
-  return ALIVE(ns.pid, ns.startTime);
+  return processLives(ns.pid, ns.startTime);
 }
 
-const ALIVE = (pid: number, start: number) => {
-  const s = procStat(pid);
-  return !!s && s.startTime === start && s.state !== "Z";
-};
+/** The record `netns.pid`: holder pid and start time, slirp4netns pid and start time (empty when there is none). */
+function readRecord(runtime: string): number[] {
+  try {
+    return Deno.readTextFileSync(`${runtime}/netns.pid`).trim().split(" ").map(Number);
+  } catch {
+    return [];
+  }
+}
 
 /** The user's network namespace, made first if there is none (or only part of one). */
 export async function userNetns(user: RootlessUser): Promise<UserNetns> {
   const runtime = userPaths(user).runtime;
-  const record = `${runtime}/netns.pid`;
   const api = `${runtime}/netns-slirp.sock`;
   return await withLock(`${runtime}/netns.lock`, async () => {
-    let ids: number[] = [];
-    try {
-      ids = Deno.readTextFileSync(record).trim().split(" ").map(Number);
-    } catch { /* none yet */ }
+    const ids = readRecord(runtime);
     const [holder, holderStart, slirp, slirpStart] = ids;
-    if (ids.length === 4 && ALIVE(holder, holderStart) && ALIVE(slirp, slirpStart)) return { pid: holder, startTime: holderStart, api };
+    if (ids.length === 4 && processLives(holder, holderStart) && processLives(slirp, slirpStart)) return { pid: holder, startTime: holderStart, api };
     // a half: the other goes too (a namespace without its way out, or a slirp4netns for a namespace that is gone)
     await removeNetns(runtime, ids);
     const made = await makeNetns(api);
-    writeFileAtomicSync(record, `${made.holder.pid} ${made.holder.start} ${made.slirp.pid} ${made.slirp.start}\n`, 0o600);
+    writeFileAtomicSync(`${runtime}/netns.pid`, `${made.holder.pid} ${made.holder.start} ${made.slirp.pid} ${made.slirp.start}\n`, 0o600);
     return { pid: made.holder.pid, startTime: made.holder.start, api };
   });
 }
@@ -70,18 +70,12 @@ export async function userNetns(user: RootlessUser): Promise<UserNetns> {
 /** Ends the user's network namespace, if there is one (their last network is gone: nothing is left running). */
 export async function stopUserNetns(user: RootlessUser): Promise<void> {
   const runtime = userPaths(user).runtime;
-  await withLock(`${runtime}/netns.lock`, async () => {
-    try {
-      await removeNetns(runtime, Deno.readTextFileSync(`${runtime}/netns.pid`).trim().split(" ").map(Number));
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) throw err;
-    }
-  });
+  await withLock(`${runtime}/netns.lock`, () => removeNetns(runtime, readRecord(runtime)));
 }
 
 async function removeNetns(runtime: string, [holder, holderStart, slirp, slirpStart]: number[]): Promise<void> {
   for (const [pid, start] of [[holder, holderStart], [slirp, slirpStart]]) {
-    if (pid && ALIVE(pid, start)) Deno.kill(pid, "SIGKILL");
+    if (pid && processLives(pid, start)) Deno.kill(pid, "SIGKILL");
   }
   await Deno.remove(`${runtime}/netns-slirp.sock`).catch(() => {});
   await Deno.remove(`${runtime}/netns.pid`).catch(() => {});
@@ -108,18 +102,7 @@ async function makeNetns(api: string): Promise<{ holder: { pid: number; start: n
   try {
     await stub.ready;
     debug("user netns: made");
-    try {
-      slirp = new Deno.Command("slirp4netns", {
-        args: ["--configure", "--mtu=65520", "--disable-host-loopback", "--api-socket", api, String(stub.pid), "tap0"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "null", // a pipe would end with this command, and its next warning would be its SIGPIPE
-        detached: true, // its own session: it outlives the command, and no Ctrl-C of it reaches it
-      }).spawn();
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
-      throw err;
-    }
+    slirp = spawnSlirp4netns(stub.pid, api, true);
     await configured(stub.pid, slirp);
     const holder = procStat(stub.pid), s = procStat(slirp.pid);
     if (!holder || !s) throw new BerthError("rootless: the network namespace's processes died at once");

@@ -17,7 +17,7 @@
  */
 import { BerthError, messageOf } from "../util/errors.ts";
 import { withLock } from "../util/lock.ts";
-import { procStat } from "../util/proc_stat.ts";
+import { processLives, procStat } from "../util/proc_stat.ts";
 import { forkedChild, spawnInit, USERNS_REPORT } from "../runtime/spawn_init.ts";
 import { type InitProgram, SIG_BLOCK, SIG_UNBLOCK, SYS, USR1_SET } from "../runtime/init_program.ts";
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_NODEV, MS_NOEXEC, MS_NOSUID } from "../ffi/namespaces.ts";
@@ -117,8 +117,7 @@ function joinProgram(p: InitProgram, reportFd: number, holder: number, exe: stri
 function liveHolder(runtime: string): Holder | undefined {
   try {
     const [pid, startTime] = Deno.readTextFileSync(`${runtime}/userns.pid`).trim().split(" ").map(Number);
-    const s = procStat(pid);
-    return s && s.startTime === startTime && s.state !== "Z" ? { pid, startTime } : undefined;
+    return processLives(pid, startTime) ? { pid, startTime } : undefined;
   } catch {
     return undefined;
   }

@@ -50,6 +50,12 @@ export function isExited(state: string): boolean {
   return state === "Z" || state === "X";
 }
 
+/** Whether the process `pid` that started at `startTime` still runs — not a later one given its pid. */
+export function processLives(pid: number, startTime: number): boolean {
+  const s = procStat(pid);
+  return !!s && s.startTime === startTime && !isExited(s.state);
+}
+
 /** Whether `pid` runs (a zombie does not: its parent may be an init that reaps late). */
 export function pidAlive(pid: number | undefined): boolean {
   if (!pid) return false;

@@ -62,17 +62,7 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
     await sleeper.ready;
     debug("slirp: namespace made");
     nsFd = libc.openFd(`/proc/${sleeper.pid}/ns/net`, libc.O_RDONLY | libc.O_CLOEXEC);
-    try {
-      slirp = new Deno.Command("slirp4netns", {
-        args: ["--configure", "--mtu=65520", "--disable-host-loopback", "--api-socket", api, String(sleeper.pid), "tap0"],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
-      throw err;
-    }
+    slirp = spawnSlirp4netns(sleeper.pid, api, false);
     debug("slirp: slirp4netns spawned");
     const fd = nsFd;
     const proc = slirp;
@@ -112,6 +102,26 @@ export async function startSlirp(id: string, ports: PortSpec[]): Promise<SlirpNe
     } catch { /* gone */ }
     sleeper.abort();
     throw err instanceof BerthError ? err : new BerthError(`rootless: slirp4netns: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * slirp4netns for the network namespace of process `pid`, its API socket at `api`. `detached`: it outlives this
+ * command (the user's own namespace): its own session, so no Ctrl-C reaches it, and no stderr pipe, which would
+ * end with this command and make its next warning its SIGPIPE; otherwise its stderr is kept to say why it failed.
+ */
+export function spawnSlirp4netns(pid: number, api: string, detached: boolean): Deno.ChildProcess {
+  try {
+    return new Deno.Command("slirp4netns", {
+      args: ["--configure", "--mtu=65520", "--disable-host-loopback", "--api-socket", api, String(pid), "tap0"],
+      stdin: "null",
+      stdout: "null",
+      stderr: detached ? "null" : "piped",
+      detached,
+    }).spawn();
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) throw new BerthError("rootless: slirp4netns is missing: install Debian's slirp4netns package, or use --network none|host");
+    throw err;
   }
 }
 
