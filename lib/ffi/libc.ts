@@ -17,6 +17,7 @@ const symbols = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   close: { parameters: ["i32"], result: "i32" },
   syncfs: { parameters: ["i32"], result: "i32" },
+  syncfsAsync: { name: "syncfs", parameters: ["i32"], result: "i32", nonblocking: true },
   sync_file_range: { parameters: ["i32", "i64", "i64", "u32"], result: "i32" },
   fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
   fchmod: { parameters: ["i32", "u32"], result: "i32" },
@@ -76,6 +77,14 @@ export function close(fd: number): void {
 /** Flushes the whole filesystem holding `fd`: one call instead of an fsync per unpacked file. */
 export function syncfs(fd: number): void {
   check(libc().syncfs(fd), "syncfs");
+}
+
+/**
+ * syncfs on a helper thread: resolves to whether it succeeded (errno stays on that thread).
+ * `fd` must stay open until it settles.
+ */
+export function syncfsInBackground(fd: number): Promise<boolean> {
+  return libc().syncfsAsync(fd).then((r) => r === 0);
 }
 
 /**

@@ -1,12 +1,11 @@
 /** Small verified blobs (manifests, configs): read fully with a size cap, checked, stored atomically. */
-import { nodeCrypto } from "../util/node_builtins.ts";
+import { sha256Of } from "../util/sha256.ts";
 import { BerthError } from "../util/errors.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
 import type { Store } from "./store.ts";
 
-export async function sha256Digest(bytes: Uint8Array): Promise<string> {
-  const { createHash } = await nodeCrypto();
-  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+export function sha256Digest(bytes: Uint8Array): Promise<string> {
+  return sha256Of(bytes);
 }
 
 /** Reads a response body, refusing more than `max` bytes. */

@@ -7,14 +7,15 @@
  * syncfs and renames them into `blobs/` and `layers/`. A layer some other pull finished first is kept
  * and ours is dropped, so concurrent pulls neither corrupt nor duplicate.
  */
-import { nodeCrypto, nodeZlib } from "../util/node_builtins.ts";
+import { sha256Stream, type StreamHasher } from "../util/sha256.ts";
 import { dirname, join } from "../util/path.ts";
 import { fsyncDirSync } from "../util/atomic_write.ts";
 import * as libc from "../ffi/libc.ts";
 import { debug } from "../util/log.ts";
-import { drainedOrClosed } from "../util/drain.ts";
+import { type Decompressor, openDecompressor } from "./decompress.ts";
 import { LayerApplier } from "./layer_apply.ts";
-import { type Compression, layerCompression } from "./manifest.ts";
+import { BackgroundSync } from "./background_sync.ts";
+import { layerCompression } from "./manifest.ts";
 import { exists, Store } from "./store.ts";
 import { TarParser } from "./tar_reader.ts";
 
@@ -39,15 +40,6 @@ export interface UnpackResult {
 
 export class DigestMismatchError extends Error {}
 
-type Zlib = Awaited<ReturnType<typeof nodeZlib>>;
-type Decompressor = ReturnType<Zlib["createGunzip"]> | ReturnType<Zlib["createZstdDecompress"]>;
-
-function makeDecompressor(zlib: Zlib, c: Compression): Decompressor | null {
-  if (c === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
-  if (c === "zstd") return zlib.createZstdDecompress({ chunkSize: 256 * 1024 });
-  return null;
-}
-
 /** Unpacks `source` (the blob's bytes) as described by `job`, reporting compressed bytes read. */
 export async function unpackLayer(
   source: ReadableStream<Uint8Array>,
@@ -55,48 +47,36 @@ export async function unpackLayer(
   onProgress: (bytes: number) => void = () => {},
 ): Promise<UnpackResult> {
   const started = performance.now();
-  const { createHash } = await nodeCrypto();
-  const zlib = await nodeZlib();
   const compression = layerCompression(job.mediaType);
   const { blobTmp, dirTmp } = tempPaths(job);
   if (exists(dirTmp)) Deno.removeSync(dirTmp, { recursive: true }); // the same layer, made before in this temp dir
   Deno.mkdirSync(dirTmp);
   const applier = new LayerApplier(dirTmp);
   const parser = new TarParser(applier);
-  const blobHash = createHash("sha256");
-  const diffHash = createHash("sha256");
+  let blobHash: StreamHasher | null = null;
+  let diffHash: StreamHasher | null = null;
+  let writeback: BackgroundSync | null = null;
   const blobFd = libc.open(blobTmp, libc.O_WRONLY | libc.O_CREAT | libc.O_TRUNC | libc.O_CLOEXEC, 0o644);
   let blobClosed = false;
   let read = 0;
   let flushed = 0;
   let tarSize = 0;
 
-  const onTar = (chunk: Uint8Array) => {
+  // the diff_id's hash reads the chunk on a helper thread while the tar parser creates its files
+  const onTar = (chunk: Uint8Array): Promise<void> => {
     tarSize += chunk.length;
-    diffHash.update(chunk);
+    const hashed = diffHash!.update(chunk);
     parser.push(chunk);
+    writeback?.progress(read + tarSize);
+    return hashed;
   };
-  const dec = makeDecompressor(zlib, compression);
-  let decError: Error | null = null;
-  let decEnded: Promise<void> = Promise.resolve();
-  if (dec) {
-    dec.on("data", (c: Uint8Array) => {
-      try {
-        onTar(c);
-      } catch (err) {
-        decError ??= err as Error;
-        dec.destroy();
-      }
-    });
-    decEnded = new Promise((resolve, reject) => {
-      dec.on("end", () => resolve());
-      dec.on("error", (err: Error) => reject(decError ?? err));
-      dec.on("close", () => (decError ? reject(decError) : undefined));
-    });
-    decEnded.catch(() => {}); // observed below
-  }
+  let dec: Decompressor | null = null;
 
   try {
+    blobHash = await sha256Stream();
+    diffHash = await sha256Stream();
+    writeback = new BackgroundSync(job.tmpDir);
+    if (compression !== "none") dec = await openDecompressor(compression, onTar);
     const reader = source.getReader();
     let lastReport = 0;
     for (;;) {
@@ -107,18 +87,15 @@ export async function unpackLayer(
         await reader.cancel();
         throw new DigestMismatchError(`blob ${job.digest} is larger than the ${job.size} bytes its descriptor says`);
       }
-      blobHash.update(value);
+      const hashed = blobHash.update(value);
       libc.writeAll(blobFd, value as Uint8Array<ArrayBuffer>);
       if (read - flushed >= 8 << 20) {
         libc.startWriteback(blobFd, flushed, read - flushed);
         flushed = read;
       }
-      if (dec) {
-        if (decError) throw decError;
-        // a decompressor destroyed by a failing write (ENOSPC, a bad tar) never drains: wait for either
-        if (!dec.write(value)) await drainedOrClosed(dec);
-        if (decError) throw decError;
-      } else onTar(value);
+      if (dec) await dec.write(value);
+      else await onTar(value);
+      await hashed;
       const now = performance.now();
       if (now - lastReport > 100) {
         lastReport = now;
@@ -129,28 +106,31 @@ export async function unpackLayer(
     if (read !== job.size) {
       throw new DigestMismatchError(`blob ${job.digest} is truncated: got ${read} of ${job.size} bytes`);
     }
-    const got = `sha256:${blobHash.digest("hex")}`;
+    const got = await blobHash.digest();
     if (got !== job.digest) throw new DigestMismatchError(`blob ${job.digest} does not match its digest (got ${got})`);
     if (dec) {
-      dec.end();
-      await decEnded;
+      await dec.end();
+      await dec.close();
     }
-    if (decError) throw decError;
     parser.end();
-    const diff = `sha256:${diffHash.digest("hex")}`;
+    const diff = await diffHash.digest();
     if (diff !== job.diffId) {
       throw new DigestMismatchError(`layer ${job.digest}: uncompressed digest ${diff} does not match diff_id ${job.diffId}`);
     }
     applier.finish();
     libc.close(blobFd);
     blobClosed = true;
+    await writeback.close();
     debug(`layer ${job.digest.slice(7, 19)}: ${read} bytes unpacked in ${(performance.now() - started).toFixed(0)} ms`);
     return { unpackedBytes: applier.unpackedBytes, tarSize };
   } catch (err) {
+    await dec?.close();
+    await blobHash?.dispose();
+    await diffHash?.dispose();
     applier.abort();
-    dec?.destroy();
     if (!blobClosed) libc.close(blobFd);
     blobClosed = true;
+    await writeback?.close().catch(() => {});
     for (const p of [blobTmp, dirTmp]) {
       try {
         Deno.removeSync(p, { recursive: true });

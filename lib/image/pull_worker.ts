@@ -7,6 +7,8 @@
  */
 import { messageOf } from "../util/errors.ts";
 import { nodeCrypto, nodeZlib } from "../util/node_builtins.ts";
+import { loadZlib } from "../ffi/zlib.ts";
+import { loadLibcrypto } from "../ffi/libcrypto.ts";
 import { RegistryClient, type RegistryClientState } from "./registry_client.ts";
 import { unpackLayer, type UnpackJob, type UnpackResult } from "./layer_unpack.ts";
 
@@ -46,8 +48,8 @@ export async function runJob(job: WorkerJob, onProgress: (bytes: number) => void
 
 function startWorker(): void {
   // load what every job needs while the first job is still on its way
-  nodeCrypto();
-  nodeZlib();
+  if (!loadLibcrypto()) nodeCrypto();
+  if (!loadZlib()) nodeZlib();
   // deno-lint-ignore no-explicit-any
   const scope = self as any; // a DedicatedWorkerGlobalScope; the main-thread typings do not know it
   const post = (m: WorkerReply) => scope.postMessage(m);
