@@ -91,6 +91,48 @@ for (const format of ["oci", "docker"] as const) {
   });
 }
 
+/** Every entry under `dir`: path, type, mode, owner, size, mtime, link target, content digest. */
+function treeOf(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const e of [...Deno.readDirSync(join(dir, rel))].sort((a, b) => a.name.localeCompare(b.name))) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      const st = Deno.lstatSync(join(dir, r));
+      let what = "";
+      if (st.isSymlink) what = Deno.readLinkSync(join(dir, r));
+      else if (st.isFile) what = String(Deno.readFileSync(join(dir, r)).reduce((h, b) => (h * 31 + b) >>> 0, 7));
+      const whiteout = st.isCharDevice && st.rdev === 0; // made at unpack time: its mtime is the clock's
+      out.push(`${r} ${st.mode} ${st.uid}:${st.gid} ${st.size} ${whiteout ? "-" : st.mtime?.getTime()} ${st.rdev} ${what}`);
+      if (st.isDirectory) walk(r);
+    }
+  };
+  walk("");
+  return out;
+}
+
+Deno.test("pull: without the host's libz, libzstd and libcrypto (BERTH_NO_NATIVE_LIBS=1) the layers are the same", PROC, async () => {
+  await withRegistry(async (reg, root) => {
+    const img = buildImage({ layers: [await busyboxLayer(), ...await featureLayers()], compression: ["gzip", "zstd", "none", "gzip"] });
+    await pushImage(reg.url, "both", "v1", img);
+    const other = await Deno.makeTempDir({ prefix: "berth-test-root-" });
+    try {
+      const native = await berth(root, ["pull", "-q", `${reg.host}/both:v1`]);
+      assertEquals(native.code, 0, native.stderr);
+      // node:zlib, node:crypto and layer workers (the path for hosts without the libraries)
+      const plain = await berth(other, ["pull", "-q", `${reg.host}/both:v1`], { env: { BERTH_NO_NATIVE_LIBS: "1" } });
+      assertEquals(plain.code, 0, plain.stderr);
+      assertEquals(plain.stdout, native.stdout);
+      for (const d of img.diffIds) {
+        const a = treeOf(layerDir(root, d));
+        assert(a.length > 0);
+        assertEquals(treeOf(layerDir(other, d)), a, `layer ${d}`);
+      }
+    } finally {
+      await Deno.remove(other, { recursive: true });
+    }
+  });
+});
+
 Deno.test("pull: a multi-arch index picks the host's platform, or --platform", PROC, async () => {
   await withRegistry(async (reg, root) => {
     const bb = await busyboxLayer();

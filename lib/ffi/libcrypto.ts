@@ -5,6 +5,8 @@
  * {@link loadLibcrypto} returns null where the host has no libcrypto; callers fall back to node:crypto.
  */
 
+import { tryOpen } from "./zlib.ts";
+
 const symbols = {
   EVP_MD_CTX_new: { parameters: [], result: "pointer" },
   EVP_MD_CTX_free: { parameters: ["pointer"], result: "void" },
@@ -21,14 +23,6 @@ let lib: Libcrypto | null | undefined;
 
 /** libcrypto 3 or 1.1, or null (loaded once per isolate). */
 export function loadLibcrypto(): Libcrypto | null {
-  if (lib === undefined) {
-    lib = null;
-    for (const name of ["libcrypto.so.3", "libcrypto.so.1.1"]) {
-      try {
-        lib = Deno.dlopen(name, symbols).symbols;
-        break;
-      } catch { /* not this one */ }
-    }
-  }
+  if (lib === undefined) lib = tryOpen("libcrypto.so.3", symbols) ?? tryOpen("libcrypto.so.1.1", symbols);
   return lib;
 }

@@ -31,8 +31,12 @@ export type ZstdLib = Deno.DynamicLibrary<typeof zstdSymbols>["symbols"];
 let zlib: ZlibLib | null | undefined;
 let zstd: ZstdLib | null | undefined;
 
-/** A library's symbols, or null where the host has no such library. */
-function tryOpen<S extends Deno.ForeignLibraryInterface>(name: string, syms: S): Deno.DynamicLibrary<S>["symbols"] | null {
+/**
+ * A library's symbols, or null where the host has no such library — or where `BERTH_NO_NATIVE_LIBS=1` asks
+ * berth not to use the host's libz, libzstd and libcrypto (node:zlib, node:crypto and layer workers then).
+ */
+export function tryOpen<S extends Deno.ForeignLibraryInterface>(name: string, syms: S): Deno.DynamicLibrary<S>["symbols"] | null {
+  if (Deno.env.get("BERTH_NO_NATIVE_LIBS") === "1") return null;
   try {
     return Deno.dlopen(name, syms).symbols;
   } catch {

@@ -1,11 +1,21 @@
 /**
- * A small pool of layer workers (see `pull_worker.ts`). The main thread is always one of the lanes
- * (it is otherwise idle, and a Worker costs an isolate start): one job runs inline only, n jobs at a
- * concurrency of c use c − 1 workers.
+ * The lanes that run a pull's (or load's) layer jobs. With libz and libcrypto on the host, all of them run in
+ * this isolate (the CPU work is on helper threads). Without, a small pool of layer workers (see
+ * `pull_worker.ts`): the main thread is one of the lanes (it is otherwise idle, and a Worker costs an isolate
+ * start), so n jobs at a concurrency of c use c − 1 workers.
  */
 import { BerthError } from "../util/errors.ts";
 import { PULL_WORKER_NAME, runJob, type WorkerJob, type WorkerReply } from "./pull_worker.ts";
 import type { UnpackResult } from "./layer_unpack.ts";
+import { loadZlib } from "../ffi/zlib.ts";
+import { loadLibcrypto } from "../ffi/libcrypto.ts";
+
+/**
+ * Where libz and libcrypto do a layer's inflate and hashing on helper threads, every lane runs in this isolate:
+ * the JS thread is left the tar parsing and file creation, and no Worker is started (each blocks this thread
+ * ~30 ms and compiles its bundle on the other core: bench/README.md "Pull").
+ */
+const nativeOffload = () => loadZlib() !== null && loadLibcrypto() !== null;
 
 let entryUrl: string | undefined;
 
@@ -32,6 +42,7 @@ let warmTimer: ReturnType<typeof setTimeout> | undefined;
  * between. {@link releaseWorkers} ends the unused ones.
  */
 export function prewarmWorkers(n: number): void {
+  if (nativeOffload()) return;
   clearTimeout(warmTimer);
   const next = () => {
     if (warm.length >= n - 1) return;
@@ -70,7 +81,8 @@ export async function runJobs(
     return out;
   }
   clearTimeout(warmTimer);
-  const size = Math.min(concurrency, jobs.length) - 1;
+  const size = nativeOffload() ? 0 : Math.min(concurrency, jobs.length) - 1;
+  const inlineLanes = nativeOffload() ? Math.min(concurrency, jobs.length) : 1;
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;
@@ -117,7 +129,7 @@ export async function runJobs(
     }
   };
   try {
-    await Promise.all([...workers.map(lane), lane()]);
+    await Promise.all([...workers.map(lane), ...Array.from({ length: inlineLanes }, () => lane())]);
   } finally {
     for (const w of workers) w.terminate();
   }
