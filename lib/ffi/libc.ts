@@ -116,13 +116,16 @@ export function lchown(path: string, uid: number, gid: number): void {
   check(libc().lchown(cstr(path), uid, gid), "lchown", path);
 }
 
+/** two `struct timespec`s, filled for one call at a time (calls are synchronous: one buffer serves all) */
+const times = new BigInt64Array(4);
+const timesBytes = new Uint8Array(times.buffer);
+
 function timespecs(atimeMs: number, mtimeMs: number): Uint8Array<ArrayBuffer> {
-  const buf = new BigInt64Array(4);
-  buf[0] = BigInt(Math.floor(atimeMs / 1000));
-  buf[1] = BigInt(Math.round((atimeMs % 1000) * 1e6));
-  buf[2] = BigInt(Math.floor(mtimeMs / 1000));
-  buf[3] = BigInt(Math.round((mtimeMs % 1000) * 1e6));
-  return new Uint8Array(buf.buffer);
+  times[0] = BigInt(Math.floor(atimeMs / 1000));
+  times[1] = BigInt(Math.round((atimeMs % 1000) * 1e6));
+  times[2] = BigInt(Math.floor(mtimeMs / 1000));
+  times[3] = BigInt(Math.round((mtimeMs % 1000) * 1e6));
+  return timesBytes;
 }
 
 export function futimens(fd: number, atimeMs: number, mtimeMs: number): void {
