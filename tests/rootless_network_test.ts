@@ -6,9 +6,9 @@
  * leaves nothing of the user's running.
  */
 import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
-import { BERTH, berth, tempRoot } from "./helpers/berth.ts";
+import { BERTH, tempRoot } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
-import { addUser, as, removeUser, sh } from "./helpers/rootless.ts";
+import { addUser, as, busyboxImageTar, removeUser, sh } from "./helpers/rootless.ts";
 
 const USER = "berthrl3";
 const COMPOSE = ["/usr/bin/docker-compose"].find((p) => {
@@ -34,16 +34,8 @@ Deno.test({ name: "rootless: user-defined networks in the user's own network nam
   const ctx = await Deno.makeTempDir({ prefix: "berth-test-rlnet-" });
   try {
     const { uid } = await addUser(USER, "320000:65536", "330000:65536");
-    Deno.mkdirSync(`${ctx}/bin`);
-    Deno.copyFileSync("/bin/busybox", `${ctx}/bin/busybox`);
-    Deno.writeTextFileSync(`${ctx}/index`, "from rlweb\n");
-    Deno.writeTextFileSync(`${ctx}/Dockerfile`, 'FROM scratch\nCOPY bin /bin\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY index /www/index\n');
-    const built = await berth(root, ["build", "-q", "--network", "none", "-t", "rlnet:1", ctx]);
-    assertEquals(built.code, 0, built.stderr);
-    assertEquals((await berth(root, ["save", "-o", `${ctx}/img.tar`, "rlnet:1"])).code, 0);
-    Deno.chmodSync(ctx, 0o755);
-    Deno.chmodSync(`${ctx}/img.tar`, 0o644);
-    assertEquals((await as(USER, ["load", "-q", "-i", `${ctx}/img.tar`])).code, 0);
+    const tar = await busyboxImageTar(root, ctx, "rlnet:1", "img.tar", "COPY index /www/index\n", { index: "from rlweb\n" });
+    assertEquals((await as(USER, ["load", "-q", "-i", tar])).code, 0);
 
     // slirp4netns's own network cannot be a user's network: said so
     const clash = await as(USER, ["network", "create", "--subnet", "10.0.2.0/24", "bad"]);

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertMatch } from "./helpers/assert.ts";
 import { BERTH, berth, tempRoot } from "./helpers/berth.ts";
 import { PROC } from "./helpers/fixtures.ts";
 import { startRegistry } from "./helpers/registry.ts";
-import { as, removeUser, setRanges, sh } from "./helpers/rootless.ts";
+import { as, busyboxImageTar, removeUser, setRanges, sh } from "./helpers/rootless.ts";
 
 const USER = "berthrl";
 const NO_RANGE = "berthrl2";
@@ -47,15 +47,7 @@ Deno.test({ name: "rootless: storage, the user namespace (maps, shared mount and
     assertEquals((await as(USER, ["unshare", "umount", "/tmp/brl"])).code, 0);
 
     // an image with a file of uid 1000 and a setuid file, loaded as the user: owners mapped into the range
-    Deno.mkdirSync(`${ctx}/bin`);
-    Deno.copyFileSync("/bin/busybox", `${ctx}/bin/busybox`);
-    Deno.writeTextFileSync(`${ctx}/owned`, "app's\n");
-    Deno.writeTextFileSync(`${ctx}/Dockerfile`, 'FROM scratch\nCOPY bin /bin\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY --chown=1000:1000 owned /home/owned\n');
-    const built = await berth(root, ["build", "-q", "--network", "none", "-t", "rl:1", ctx]);
-    assertEquals(built.code, 0, built.stderr);
-    assertEquals((await berth(root, ["save", "-o", `${ctx}/rl.tar`, "rl:1"])).code, 0);
-    Deno.chmodSync(ctx, 0o755);
-    Deno.chmodSync(`${ctx}/rl.tar`, 0o644);
+    await busyboxImageTar(root, ctx, "rl:1", "rl.tar", "COPY --chown=1000:1000 owned /home/owned\n", { owned: "app's\n" });
     const load = await as(USER, ["load", "-i", `${ctx}/rl.tar`]);
     assertEquals(load.code, 0, load.stderr);
     assertMatch(load.stdout, /Loaded image: rl:1/);

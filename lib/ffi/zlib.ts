@@ -69,7 +69,9 @@ const addr = (buf: Uint8Array): bigint => buf.length ? Deno.UnsafePointer.value(
 
 /** One z_stream and its view. */
 export class ZStream {
-  readonly mem = new Uint8Array(Z_STREAM_SIZE);
+  // an ArrayBuffer of its own: its memory never moves (V8 may keep a small typed array's bytes in its heap,
+  // which a GC can move while a helper thread still writes there)
+  readonly mem = new Uint8Array(new ArrayBuffer(Z_STREAM_SIZE));
   readonly #v = new DataView(this.mem.buffer);
 
   setIn(buf: Uint8Array): void {
@@ -105,7 +107,7 @@ export function inflateInitGzip(lib: ZlibLib, z: ZStream): number {
 
 /** `ZSTD_inBuffer` / `ZSTD_outBuffer`: { void* ptr; size_t size; size_t pos } */
 export class ZstdBuffer {
-  readonly mem = new Uint8Array(24);
+  readonly mem = new Uint8Array(new ArrayBuffer(24)); // never moves: see ZStream
   readonly #v = new DataView(this.mem.buffer);
 
   set(buf: Uint8Array): void {

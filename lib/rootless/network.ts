@@ -92,10 +92,7 @@ async function makeNetns(api: string): Promise<{ holder: { pid: number; start: n
     // the namespace routes between its bridges and tap0 (a new namespace starts with forwarding off)
     p.call("open ip_forward", SYS.open, ["/proc/sys/net/ipv4/ip_forward", 1 /* O_WRONLY */, 0]);
     p.call("write 1 to it", SYS.write, [0, "1", 1], { previousResult: true });
-    // nothing of the command's: its stdio (a caller's pipe would never end) and the report pipe (its end is the go)
-    p.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0]);
-    for (const fd of [0, 1, 2]) p.call(`/dev/null on fd ${fd}`, SYS.dup2, [0, fd], { previousResult: true });
-    p.call("close the rest", SYS.close_range, [3, 0xffffffff, 0]);
+    p.detachFromCaller();
     p.sleepForever();
   });
   let slirp: Deno.ChildProcess | undefined;

@@ -173,10 +173,8 @@ function holderProgram(p: InitProgram, reportFd: number): void {
   p.jumpUnlessZero(parent);
   p.call("unblock the signal", SYS.rt_sigprocmask, [SIG_UNBLOCK, USR1_SET, null, 8]);
   p.call("mount the namespace's /proc", SYS.mount, ["proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null]);
-  // nothing of the command's: its stdio and the report pipe (its end tells berth the holder is ready)
-  p.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0]);
-  for (const fd of [0, 1, 2]) p.call(`/dev/null on fd ${fd}`, SYS.dup2, [3, fd], { ignoreFailure: true });
-  p.call("close the rest", SYS.close_range, [3, 0xffffffff, 0], { ignoreFailure: true });
+  // pid 1 has no one to report a failure to (the report pipe's end tells berth the holder is ready)
+  p.detachFromCaller(true);
   // a child that never exits, so that waiting for any child blocks instead of failing at once
   const reaper = p.label();
   p.call("fork the keeper", SYS.fork, []);

@@ -154,6 +154,18 @@ export class InitProgram {
     label.index = this.#recs.length;
   }
 
+  /**
+   * Keeps nothing of the caller's: /dev/null on fds 0–2 (a caller's pipe would never end otherwise), every other
+   * fd closed (a report pipe's end is the caller's go). `bestEffort` where no failure could be reported.
+   */
+  detachFromCaller(bestEffort = false): void {
+    const ignoreFailure = bestEffort;
+    this.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0], { ignoreFailure });
+    // each dup2 returns the fd it made, which the next one copies: open's fd → 0 → 1 → 2
+    for (const fd of [0, 1, 2]) this.call(`/dev/null on fd ${fd}`, SYS.dup2, [0, fd], { previousResult: true, ignoreFailure });
+    this.call("close the rest", SYS.close_range, [3, 0xffffffff, 0], { ignoreFailure });
+  }
+
   /** Sleeps until killed (`pause` returns only -EINTR, never 0: the jump always goes back). */
   sleepForever(): void {
     const loop = this.label();

@@ -1,5 +1,5 @@
 /** Ordinary users for the rootless tests: made with subordinate id ranges, berth run as them, removed after. */
-import { BERTH } from "./berth.ts";
+import { BERTH, berth } from "./berth.ts";
 
 const dec = new TextDecoder();
 
@@ -46,4 +46,30 @@ export async function removeUser(name: string): Promise<void> {
   await sh(["userdel", "-r", "-f", name]);
   setRanges(name);
   await Deno.remove(`/tmp/berth-run-${uid}`, { recursive: true }).catch(() => {});
+}
+
+/**
+ * Builds, as root in `root`, a busybox image `tag` from `ctx` (Dockerfile: busybox and its links, then `more`,
+ * with `files` written into the context first) and saves it as `ctx/tarName`, readable by any user to load.
+ */
+export async function busyboxImageTar(
+  root: string,
+  ctx: string,
+  tag: string,
+  tarName: string,
+  more: string,
+  files: Record<string, string>,
+): Promise<string> {
+  Deno.mkdirSync(`${ctx}/bin`);
+  Deno.copyFileSync("/bin/busybox", `${ctx}/bin/busybox`);
+  for (const [name, text] of Object.entries(files)) Deno.writeTextFileSync(`${ctx}/${name}`, text);
+  Deno.writeTextFileSync(`${ctx}/Dockerfile`, `FROM scratch\nCOPY bin /bin\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n${more}`);
+  const built = await berth(root, ["build", "-q", "--network", "none", "-t", tag, ctx]);
+  if (built.code !== 0) throw new Error(`build ${tag}: ${built.stderr}`);
+  const tar = `${ctx}/${tarName}`;
+  const saved = await berth(root, ["save", "-o", tar, tag]);
+  if (saved.code !== 0) throw new Error(`save ${tag}: ${saved.stderr}`);
+  Deno.chmodSync(ctx, 0o755);
+  Deno.chmodSync(tar, 0o644);
+  return tar;
 }
