@@ -133,7 +133,12 @@ export function lchown(path: string, uid: number, gid: number): void {
 const times = new BigInt64Array(4);
 const timesBytes = new Uint8Array(times.buffer);
 
+let lastTimes: [number, number] = [NaN, NaN];
+
 function timespecs(atimeMs: number, mtimeMs: number): Uint8Array<ArrayBuffer> {
+  // a layer's files mostly share their times: the BigInts are made again only when they change
+  if (atimeMs === lastTimes[0] && mtimeMs === lastTimes[1]) return timesBytes;
+  lastTimes = [atimeMs, mtimeMs];
   times[0] = BigInt(Math.floor(atimeMs / 1000));
   times[1] = BigInt(Math.round((atimeMs % 1000) * 1e6));
   times[2] = BigInt(Math.floor(mtimeMs / 1000));

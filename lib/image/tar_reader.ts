@@ -113,7 +113,14 @@ interface Pending {
   xattrs: Map<string, Uint8Array>;
 }
 
-const newPending = (): Pending => ({ xattrs: new Map() });
+/** shared by every entry without xattrs (most): no Map per entry. Never written to: parsePax makes its own. */
+const NO_XATTRS: Map<string, Uint8Array> = new Map();
+const newPending = (): Pending => ({ xattrs: NO_XATTRS });
+
+function ownXattrs(p: Pending): Map<string, Uint8Array> {
+  if (p.xattrs === NO_XATTRS) p.xattrs = new Map();
+  return p.xattrs;
+}
 
 /** Parses "LEN key=value\n" records of a PAX extended header into `into`. */
 function parsePax(buf: Uint8Array, into: Pending): void {
@@ -158,10 +165,10 @@ function parsePax(buf: Uint8Array, into: Pending): void {
         into.gname = value();
         break;
       default:
-        if (key.startsWith("SCHILY.xattr.")) into.xattrs.set(key.slice(13), raw.slice());
+        if (key.startsWith("SCHILY.xattr.")) ownXattrs(into).set(key.slice(13), raw.slice());
         else if (key.startsWith("LIBARCHIVE.xattr.")) {
           const name = decodeURIComponent(key.slice(17));
-          into.xattrs.set(name, Uint8Array.from(atob(value()), (c) => c.charCodeAt(0)));
+          ownXattrs(into).set(name, Uint8Array.from(atob(value()), (c) => c.charCodeAt(0)));
         }
     }
     off += len;
