@@ -87,20 +87,25 @@ export class LayerApplier implements TarHandler {
     this.#dirs.add(root);
   }
 
-  /** Resolves directory components inside the root, following symlinks in scope; creates what is missing. */
-  #resolveDir(parts: string[], name: string): string {
-    let stack: string[] = [];
-    const queue = parts.slice();
+  /**
+   * Resolves the first `count` of `parts` as directories inside the root, following symlinks in scope; creates
+   * what is missing. Each step's path is the previous one's plus a component (no join per step: this runs
+   * for every entry of a layer).
+   */
+  #resolveDir(parts: string[], count: number, name: string): string {
+    const paths: string[] = []; // paths[i]: the root's path of the first i + 1 resolved components
+    let queue = parts;
+    let end = count;
     let links = 0;
-    while (queue.length) {
-      const c = queue.shift()!;
+    for (let i = 0; i < end;) {
+      const c = queue[i++];
       if (c === "" || c === ".") continue;
       if (c === "..") {
-        stack.pop(); // at the root, `..` stays at the root
+        paths.pop(); // at the root, `..` stays at the root
         continue;
       }
-      stack.push(c);
-      const abs = `${this.root}/${stack.join("/")}`;
+      const abs = `${paths.length ? paths[paths.length - 1] : this.root}/${c}`;
+      paths.push(abs);
       if (this.#dirs.has(abs)) continue;
       const st = lstatOrNull(abs);
       if (!st) {
@@ -108,16 +113,18 @@ export class LayerApplier implements TarHandler {
       } else if (st.isSymlink) {
         if (++links > MAX_SYMLINKS) throw new LayerEscapeError(name, "too many levels of symbolic links");
         const target = Deno.readLinkSync(abs);
-        stack.pop();
-        if (target.startsWith("/")) stack = [];
-        queue.unshift(...target.split("/"));
+        paths.pop();
+        if (target.startsWith("/")) paths.length = 0;
+        queue = [...target.split("/"), ...queue.slice(i, end)];
+        end = queue.length;
+        i = 0;
         continue;
       } else if (!st.isDirectory) {
-        throw new LayerEscapeError(name, `${stack.join("/")} is not a directory`);
+        throw new LayerEscapeError(name, `${abs.slice(this.root.length + 1)} is not a directory`);
       }
       this.#dirs.add(abs);
     }
-    return stack.length ? `${this.root}/${stack.join("/")}` : this.root;
+    return paths.length ? paths[paths.length - 1] : this.root;
   }
 
   /** Removes whatever is at `path` (not following symlinks) so a new entry can take its place. */
@@ -142,7 +149,7 @@ export class LayerApplier implements TarHandler {
       return;
     }
     const base = parts[parts.length - 1];
-    const parent = this.#resolveDir(parts.slice(0, -1), e.name);
+    const parent = this.#resolveDir(parts, parts.length - 1, e.name);
     if (base === OPAQUE) {
       libc.lsetxattr(parent, opaqueXattr(), enc.encode("y"));
       return;
@@ -195,7 +202,7 @@ export class LayerApplier implements TarHandler {
       case "link": {
         const tparts = cleanName(e.linkname);
         if (tparts.length === 0) throw new LayerEscapeError(e.name, "hardlink to the layer root");
-        const tparent = this.#resolveDir(tparts.slice(0, -1), e.name);
+        const tparent = this.#resolveDir(tparts, tparts.length - 1, e.name);
         const target = `${tparent}/${tparts[tparts.length - 1]}`;
         const tst = lstatOrNull(target);
         if (!tst) throw new LayerEscapeError(e.name, `hardlink target "${e.linkname}" is not in this layer`);
