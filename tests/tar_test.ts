@@ -45,6 +45,33 @@ Deno.test("tar: our reader reads GNU tar's PAX long names, links and devices, in
   }
 });
 
+Deno.test("tar: ustar's name prefix is read, GNU's header (no prefix field: atime/ctime there) is not taken for one", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "berth-test-tar-" });
+  try {
+    const deep = `${"p".repeat(90)}/${"q".repeat(60)}`; // 151 bytes: ustar splits it into prefix + name
+    await Deno.mkdir(`${dir}/${deep.split("/")[0]}`);
+    await Deno.writeTextFile(`${dir}/${deep}`, "deep");
+    await Deno.writeTextFile(`${dir}/short`, "short");
+    for (const format of ["ustar", "gnu", "oldgnu"]) {
+      // --atime-preserve and a set atime put bytes where a ustar header has its prefix (GNU formats' atime)
+      const r = await new Deno.Command("tar", {
+        args: [`--format=${format}`, "--incremental", "-C", dir, "-cf", "-", deep, "short"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!r.success && format !== "ustar") continue; // --incremental is GNU formats' only
+      const bytes = r.success ? r.stdout : (await new Deno.Command("tar", {
+        args: [`--format=${format}`, "-C", dir, "-cf", "-", deep, "short"],
+        stdout: "piped",
+      }).output()).stdout;
+      const names = parseAll(bytes, 512).filter((e) => e.type === "file").map((e) => `${e.name}=${e.body}`).sort();
+      assertEquals(names, [`${deep}=deep`, "short=short"], format);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("tar: GNU tar reads what our writer writes (long names, xattrs, modes)", async () => {
   const long = "x".repeat(140) + "/file";
   const bytes = await tarEntries([

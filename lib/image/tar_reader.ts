@@ -52,7 +52,7 @@ function cString(b: Uint8Array, off: number, len: number): string {
   let end = off;
   const max = off + len;
   while (end < max && b[end] !== 0) end++;
-  return decoder.decode(b.subarray(off, end));
+  return end === off ? "" : decoder.decode(b.subarray(off, end));
 }
 
 function num(b: Uint8Array, off: number, len: number): number {
@@ -82,6 +82,14 @@ function checksumOk(h: Uint8Array): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i];
   return sum === stored;
+}
+
+/**
+ * POSIX's "ustar\0" at 257: the header has a name prefix field. (GNU's "ustar " has none: its bytes there are
+ * other fields.)
+ */
+function isUstar(h: Uint8Array): boolean {
+  return h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72 && h[262] === 0;
 }
 
 function isZeroBlock(h: Uint8Array): boolean {
@@ -291,8 +299,7 @@ export class TarParser {
     const p = this.#pending;
     const g = this.#global;
     let name = cString(h, 0, 100);
-    const magic = cString(h, 257, 6);
-    if (magic === "ustar") {
+    if (isUstar(h)) {
       const prefix = cString(h, 345, 155);
       if (prefix) name = `${prefix}/${name}`;
     }
