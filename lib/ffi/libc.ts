@@ -5,7 +5,7 @@
  * Loaded lazily, once per isolate (each Worker loads its own). The fd helpers `berth run` needs are in
  * ./fd.ts, over the smaller ./sys.ts.
  */
-import { cstr, errno, ErrnoError } from "./sys.ts";
+import { cstr, errno, ErrnoError, scratchCstr } from "./sys.ts";
 
 export { cstr, errno, ErrnoError } from "./sys.ts";
 export * from "./fd.ts";
@@ -56,19 +56,6 @@ function check(ret: number | bigint, call: string, path?: string): number {
 
 const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
-
-/**
- * `path` as a C string in one buffer reused by every call: no ArrayBuffer per file for the unpacker's opens (each
- * costs an allocation and GC work). Only for a call's single string, used before the next.
- */
-let scratch = new Uint8Array(4096);
-function scratchCstr(path: string): Uint8Array<ArrayBuffer> {
-  if (path.length * 3 + 1 > scratch.length) scratch = new Uint8Array(path.length * 3 + 1);
-  const { written } = encoder.encodeInto(path, scratch);
-  scratch[written] = 0;
-  return scratch.subarray(0, written + 1) as Uint8Array<ArrayBuffer>;
-}
-const encoder = new TextEncoder();
 
 export function open(path: string, flags: number, mode: number): number {
   return check(libc().open(scratchCstr(path), flags, mode), "open", path);

@@ -53,6 +53,18 @@ export function cstr(s: string): Uint8Array<ArrayBuffer> {
   return b.subarray(0, written + 1) as Uint8Array<ArrayBuffer>;
 }
 
+/**
+ * `s` as a C string in one buffer reused by every call: no ArrayBuffer per call (the unpacker opens one file after
+ * another, and each allocation costs GC work). Only for a call's single string, used before the next.
+ */
+let scratch = new Uint8Array(4096);
+export function scratchCstr(s: string): Uint8Array<ArrayBuffer> {
+  if (s.length * 3 + 1 > scratch.length) scratch = new Uint8Array(s.length * 3 + 1);
+  const { written } = encoder.encodeInto(s, scratch);
+  scratch[written] = 0;
+  return scratch.subarray(0, written + 1) as Uint8Array<ArrayBuffer>;
+}
+
 function word(a: SysArg | undefined): bigint {
   if (a === null || a === undefined) return 0n;
   if (typeof a === "bigint") return a;

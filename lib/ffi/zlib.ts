@@ -4,7 +4,7 @@
  * (node:zlib, DecompressionStream) run on the JS thread, and ~1.8× slower than libz (bench/README.md "Pull").
  *
  * The stream structs live in memory berth owns (a Uint8Array that the caller keeps for the stream's life);
- * libz and libzstd allocate their own state, which {@link inflateEnd} / {@link zstdFree} release. Either
+ * libz and libzstd allocate their own state, which `inflateEnd` / `ZSTD_freeDStream` release. Either
  * library may be missing from a host: {@link loadZlib} / {@link loadZstd} return null then, and callers fall
  * back to node:zlib.
  */
@@ -118,10 +118,6 @@ export class ZstdBuffer {
 
   get pos(): number {
     return Number(this.#v.getBigUint64(16, true));
-  }
-
-  get size(): number {
-    return Number(this.#v.getBigUint64(8, true));
   }
 }
 

@@ -4,9 +4,8 @@ import { BerthError } from "../util/errors.ts";
 import { writeFileAtomicSync } from "../util/atomic_write.ts";
 import type { Store } from "./store.ts";
 
-export function sha256Digest(bytes: Uint8Array): Promise<string> {
-  return sha256Of(bytes);
-}
+/** `sha256:<hex>` of a small blob */
+export const sha256Digest = sha256Of;
 
 /** Reads a response body, refusing more than `max` bytes. */
 export async function readCapped(res: Response, max: number, what: string): Promise<Uint8Array> {

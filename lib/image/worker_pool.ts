@@ -81,8 +81,9 @@ export async function runJobs(
     return out;
   }
   clearTimeout(warmTimer);
-  const size = nativeOffload() ? 0 : Math.min(concurrency, jobs.length) - 1;
-  const inlineLanes = nativeOffload() ? Math.min(concurrency, jobs.length) : 1;
+  const native = nativeOffload();
+  const size = native ? 0 : Math.min(concurrency, jobs.length) - 1;
+  const inlineLanes = native ? Math.min(concurrency, jobs.length) : 1;
   const workers: Worker[] = [];
   const pending = new Map<number, Pending>();
   let nextId = 0;

@@ -156,10 +156,9 @@ export class InitProgram {
 
   /**
    * Keeps nothing of the caller's: /dev/null on fds 0–2 (a caller's pipe would never end otherwise), every other
-   * fd closed (a report pipe's end is the caller's go). `bestEffort` where no failure could be reported.
+   * fd closed (a report pipe's end is the caller's go). `ignoreFailure` where no failure could be reported.
    */
-  detachFromCaller(bestEffort = false): void {
-    const ignoreFailure = bestEffort;
+  detachFromCaller(ignoreFailure = false): void {
     this.call("open /dev/null", SYS.open, ["/dev/null", 2 /* O_RDWR */, 0], { ignoreFailure });
     // each dup2 returns the fd it made, which the next one copies: open's fd → 0 → 1 → 2
     for (const fd of [0, 1, 2]) this.call(`/dev/null on fd ${fd}`, SYS.dup2, [0, fd], { previousResult: true, ignoreFailure });
